@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Installs what Migration Tally needs to run locally, reusing whatever is already there:
+#   - the npm packages (npm ci, when node_modules is missing or older than the lockfile)
+#   - Apache Kafka (KRaft) jars from Maven Central, resolved by mvn
+#   - the Temporal CLI dev server, built by `go install` (pinned version)
+#   - ClickHouse from Debian's clickhouse-server package
+# Engines live in $TALLY_HOME (default ~/.cache/migration-tally), never in the repository.
+# The paths found are written to $TALLY_HOME/engines.json, which the stack manager reads.
+# TALLY_STACK=external skips the engines (the pipeline then uses existing clusters).
+set -euo pipefail
+
+KAFKA_VERSION="${TALLY_KAFKA_VERSION:-4.1.1}"
+SLF4J_VERSION="2.0.17"
+LOG4J_VERSION="2.24.3"
+TEMPORAL_CLI_VERSION="v1.5.1"
+TALLY_HOME="${TALLY_HOME:-$HOME/.cache/migration-tally}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+say() { printf '[install] %s\n' "$*" >&2; }
+fail() { printf '[install] error: %s\n' "$*" >&2; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || fail "$1 is required ($2) but was not found on PATH"; }
+
+# Runs a long command, printing a line every 30 s so that a first install is visibly alive.
+with_heartbeat() {
+  local label="$1"; shift
+  local log; log="$(mktemp)"
+  local start=$SECONDS
+  "$@" >"$log" 2>&1 &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if (( (SECONDS - start) % 30 == 0 )) && (( SECONDS > start )); then
+      say "$label: still working ($((SECONDS - start)) s)"
+    fi
+  done
+  if ! wait "$pid"; then
+    tail -n 20 "$log" >&2
+    rm -f "$log"
+    fail "$label failed (last lines above)"
+  fi
+  rm -f "$log"
+  say "$label: done in $((SECONDS - start)) s"
+}
+
+install_npm() {
+  need node "Node.js 20.19 or later"
+  need npm "the npm client"
+  if [[ ! -d "$ROOT/node_modules" || "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]]; then
+    say "npm packages: installing (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  else
+    say "npm packages: up to date"
+  fi
+}
+
+install_kafka() {
+  local dir="$TALLY_HOME/kafka-$KAFKA_VERSION"
+  if [[ -f "$dir/.complete" ]]; then
+    say "Kafka $KAFKA_VERSION: reusing $dir"
+    return
+  fi
+  need java "a Java 17+ runtime, to run the Kafka broker"
+  need mvn "Apache Maven, to resolve the Kafka jars"
+  say "Kafka $KAFKA_VERSION: resolving org.apache.kafka:kafka_2.13 and a log4j2 provider with mvn (first time: about a minute)"
+  rm -rf "$dir"; mkdir -p "$dir"
+  sed -e "s/@KAFKA_VERSION@/$KAFKA_VERSION/" -e "s/@SLF4J_VERSION@/$SLF4J_VERSION/" \
+      -e "s/@LOG4J_VERSION@/$LOG4J_VERSION/g" "$ROOT/infra/kafka/pom.xml" > "$dir/pom.xml"
+  with_heartbeat "Kafka jars" mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$dir/libs" -DincludeScope=runtime
+  touch "$dir/.complete"
+}
+
+find_temporal() {
+  if [[ -x "$TALLY_HOME/bin/temporal" ]]; then echo "$TALLY_HOME/bin/temporal"; return; fi
+  if command -v temporal >/dev/null 2>&1; then command -v temporal; return; fi
+  return 1
+}
+
+install_temporal() {
+  local bin
+  if bin="$(find_temporal)"; then
+    say "Temporal CLI: reusing $bin"
+    return
+  fi
+  need go "the Go toolchain, to build the Temporal CLI with go install"
+  mkdir -p "$TALLY_HOME/bin"
+  say "Temporal CLI $TEMPORAL_CLI_VERSION: building with go install (first time: several minutes)"
+  with_heartbeat "Temporal CLI build" env GOBIN="$TALLY_HOME/bin" \
+    go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+}
+
+find_clickhouse() {
+  local c
+  for c in clickhouse-server clickhouse; do
+    if command -v "$c" >/dev/null 2>&1; then command -v "$c"; return; fi
+  done
+  if [[ -x /usr/sbin/clickhouse-server ]]; then echo /usr/sbin/clickhouse-server; return; fi
+  return 1
+}
+
+install_clickhouse() {
+  local bin
+  if bin="$(find_clickhouse)"; then
+    say "ClickHouse: reusing $bin"
+    return
+  fi
+  need apt-get "Debian's package manager, to install clickhouse-server"
+  [[ "$(id -u)" == 0 ]] || fail "clickhouse-server is not installed and installing it needs root: run 'sudo apt-get install clickhouse-server'"
+  say "ClickHouse: installing Debian's clickhouse-server package"
+  with_heartbeat "apt-get update" apt-get update
+  with_heartbeat "apt-get install clickhouse-server" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends clickhouse-server
+}
+
+install_chromium() {
+  if command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]]; then
+    say "Chromium (explorer browser test): reusing $(command -v chromium || echo /usr/bin/chromium)"
+    return
+  fi
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "Chromium (explorer browser test): installing Debian's chromium package"
+    with_heartbeat "apt-get update" apt-get update
+    with_heartbeat "apt-get install chromium" env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y --no-install-recommends chromium
+  else
+    say "Chromium not found and cannot be installed without root: the browser test will report it"
+  fi
+}
+
+write_manifest() {
+  local temporal clickhouse java
+  temporal="$(find_temporal)"; clickhouse="$(find_clickhouse)"; java="$(command -v java)"
+  cat > "$TALLY_HOME/engines.json" <<EOF
+{
+  "kafka": { "version": "$KAFKA_VERSION", "libs": "$TALLY_HOME/kafka-$KAFKA_VERSION/libs", "java": "$java" },
+  "temporal": { "bin": "$temporal" },
+  "clickhouse": { "bin": "$clickhouse" }
+}
+EOF
+  say "engines ready: $TALLY_HOME/engines.json"
+}
+
+main() {
+  mkdir -p "$TALLY_HOME"
+  install_npm
+  if [[ "${TALLY_STACK:-local}" == "external" ]]; then
+    say "TALLY_STACK=external: using existing clusters, no local engines installed"
+    return
+  fi
+  install_kafka
+  install_temporal
+  install_clickhouse
+  if [[ "${TALLY_SKIP_BROWSER:-}" != "1" ]]; then install_chromium; fi
+  write_manifest
+}
+
+main "$@"

@@ -1,0 +1,47 @@
+/**
+ * The stack manager: starts or finds Kafka, Temporal and ClickHouse and hands out their settings.
+ *
+ * Providers, chosen by TALLY_STACK (or automatically):
+ * - `external`: existing clusters, from KAFKA_BROKERS, TEMPORAL_ADDRESS, CLICKHOUSE_URL… (see settings.ts);
+ * - `containers`: testcontainers, when a container runtime answers;
+ * - `local`: the engines installed by infra/install.sh, as child processes (the default here).
+ */
+import { ContainerStack, containerRuntimeAnswers } from './containers.js';
+import { LocalStack, type LocalStackOptions } from './local.js';
+import { settingsFromEnv, type StackSettings } from './settings.js';
+
+export { StackSettings, settingsFromEnv } from './settings.js';
+export { LocalStack, readStackState, stopStackInDir } from './local.js';
+export { readEngineManifest, tallyHome } from './engines.js';
+export { kafkaHealthy, temporalHealthy, clickhouseHealthy } from './health.js';
+
+export interface RunningStack {
+  settings: StackSettings;
+  stop(): Promise<void>;
+}
+
+export type StackProvider = StackSettings['provider'];
+
+/** Picks the provider: TALLY_STACK when set, else containers when a runtime answers, else local. */
+export async function chooseProvider(env: NodeJS.ProcessEnv = process.env): Promise<StackProvider> {
+  const wanted = env.TALLY_STACK;
+  if (wanted === 'local' || wanted === 'containers' || wanted === 'external') return wanted;
+  if (wanted) throw new Error(`TALLY_STACK must be one of local, containers, external; found "${wanted}"`);
+  return (await containerRuntimeAnswers()) ? 'containers' : 'local';
+}
+
+export async function startStack(options: LocalStackOptions & { provider?: StackProvider }): Promise<RunningStack> {
+  const provider = options.provider ?? (await chooseProvider());
+  switch (provider) {
+    case 'external':
+      return { settings: settingsFromEnv(), stop: async () => undefined };
+    case 'containers':
+      return ContainerStack.start();
+    case 'local':
+      return LocalStack.start(options);
+    default: {
+      const never: never = provider;
+      throw new Error(`unknown provider ${String(never)}`);
+    }
+  }
+}

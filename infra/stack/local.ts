@@ -1,0 +1,288 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readEngineManifest, type EngineManifest } from './engines.js';
+import { clickhouseHealthy, kafkaHealthy, temporalHealthy } from './health.js';
+import { freePort, freePorts } from './ports.js';
+import type { StackSettings } from './settings.js';
+import { clickhouseConfig, clickhouseUsers, kafkaLog4j, kafkaServerProperties } from './configs.js';
+
+export interface LocalStackOptions {
+  /** Directory for the engines' data, configs and logs. */
+  dir: string;
+  /**
+   * Keep data between starts (tally up). When false the directory is wiped first (tests).
+   * @default false
+   */
+  persistent?: boolean;
+  /** Leave the engines running after this process exits (tally up --detach). @default false */
+  detach?: boolean;
+  /** Serve the Temporal web UI. @default false */
+  temporalUi?: boolean;
+  /** Progress lines (engine starting, healthy…). */
+  log?: (line: string) => void;
+}
+
+interface EngineProcess {
+  name: string;
+  pid: number;
+  child?: ChildProcess;
+  log: string;
+}
+
+interface PortPlan {
+  kafka: number;
+  controller: number;
+  temporal: number;
+  temporalUi: number;
+  clickhouseHttp: number;
+  clickhouseTcp: number;
+}
+
+/** What a running local stack leaves on disk, so that another process can stop it. */
+export interface LocalStackState {
+  settings: StackSettings;
+  pids: Record<string, number>;
+  reaperPid?: number;
+  startedAt: string;
+}
+
+const REAPER = fileURLToPath(new URL('./reaper.mjs', import.meta.url));
+
+export class LocalStack {
+  readonly settings: StackSettings;
+  private readonly engines: EngineProcess[];
+  private readonly dir: string;
+  private reaperPid?: number;
+  private stopped = false;
+
+  private constructor(dir: string, settings: StackSettings, engines: EngineProcess[]) {
+    this.dir = dir;
+    this.settings = settings;
+    this.engines = engines;
+  }
+
+  /** Starts Kafka, Temporal and ClickHouse as child processes on free loopback ports and waits until each is healthy. */
+  static async start(options: LocalStackOptions): Promise<LocalStack> {
+    const log = options.log ?? (() => undefined);
+    const dir = resolve(options.dir);
+    const manifest = readEngineManifest();
+    if (!options.persistent) rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const ports = await planPorts(dir, Boolean(options.persistent));
+    const settings = localSettings(ports, Boolean(options.temporalUi));
+    const engines: EngineProcess[] = [];
+    const stack = new LocalStack(dir, settings, engines);
+    const exitHandler = () => stack.killNow();
+    if (!options.detach) {
+      process.once('exit', exitHandler);
+    }
+    try {
+      engines.push(await startKafka(manifest, dir, ports, log));
+      engines.push(startTemporal(manifest, dir, ports, Boolean(options.temporalUi), log));
+      engines.push(startClickHouse(manifest, dir, ports, log));
+      if (!options.detach) stack.reaperPid = startReaper(engines.map((e) => e.pid));
+      const abortIf = (name: string) => () => {
+        const e = engines.find((x) => x.name === name);
+        if (e?.child && e.child.exitCode !== null) return `the process exited with code ${e.child.exitCode}; see ${e.log}`;
+        return undefined;
+      };
+      await Promise.all([
+        kafkaHealthy(settings.kafka, { abortIf: abortIf('kafka') }).then(() => log(`Kafka ready on ${settings.kafka.brokers[0]}`)),
+        temporalHealthy(settings.temporal, { abortIf: abortIf('temporal') }).then(() => log(`Temporal ready on ${settings.temporal.address}`)),
+        clickhouseHealthy(settings.clickhouse, { abortIf: abortIf('clickhouse') }).then(() => log(`ClickHouse ready on ${settings.clickhouse.url}`)),
+      ]);
+    } catch (err) {
+      stack.killNow();
+      throw err;
+    }
+    stack.writeState();
+    if (options.detach) {
+      for (const e of engines) e.child?.unref();
+    }
+    return stack;
+  }
+
+  /** Stops every engine: SIGTERM to its process group, SIGKILL after a grace period. */
+  async stop(graceMs = 15_000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await stopPids(this.engines.map((e) => e.pid), graceMs);
+    if (this.reaperPid) signalGroup(this.reaperPid, 'SIGKILL');
+    rmSync(join(this.dir, 'stack.json'), { force: true });
+  }
+
+  private killNow(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const e of this.engines) signalGroup(e.pid, 'SIGKILL');
+    if (this.reaperPid) signalGroup(this.reaperPid, 'SIGKILL');
+  }
+
+  private writeState(): void {
+    const state: LocalStackState = {
+      settings: this.settings,
+      pids: Object.fromEntries(this.engines.map((e) => [e.name, e.pid])),
+      reaperPid: this.reaperPid,
+      startedAt: new Date().toISOString(),
+    };
+    writeFileSync(join(this.dir, 'stack.json'), JSON.stringify(state, null, 2));
+  }
+}
+
+/** Reads the state a running stack left in DIR, or undefined when none runs there. */
+export function readStackState(dir: string): LocalStackState | undefined {
+  const file = join(resolve(dir), 'stack.json');
+  if (!existsSync(file)) return undefined;
+  const state = JSON.parse(readFileSync(file, 'utf8')) as LocalStackState;
+  const alive = Object.values(state.pids).some(isAlive);
+  return alive ? state : undefined;
+}
+
+/** Stops a stack started with detach, from its state file. Returns false when none was running. */
+export async function stopStackInDir(dir: string, graceMs = 15_000): Promise<boolean> {
+  const file = join(resolve(dir), 'stack.json');
+  if (!existsSync(file)) return false;
+  const state = JSON.parse(readFileSync(file, 'utf8')) as LocalStackState;
+  const pids = Object.values(state.pids);
+  const wasRunning = pids.some(isAlive);
+  await stopPids(pids, graceMs);
+  rmSync(file, { force: true });
+  return wasRunning;
+}
+
+export function localSettings(ports: PortPlan, ui: boolean): StackSettings {
+  return {
+    provider: 'local',
+    kafka: { brokers: [`127.0.0.1:${ports.kafka}`], ssl: false },
+    temporal: {
+      address: `127.0.0.1:${ports.temporal}`,
+      namespace: 'default',
+      tls: false,
+      uiUrl: ui ? `http://127.0.0.1:${ports.temporalUi}` : undefined,
+    },
+    clickhouse: {
+      url: `http://127.0.0.1:${ports.clickhouseHttp}`,
+      username: 'default',
+      password: '',
+      database: 'tally',
+      analyst: { username: 'analyst', password: 'analyst' },
+    },
+  };
+}
+
+async function planPorts(dir: string, persistent: boolean): Promise<PortPlan> {
+  const file = join(dir, 'ports.json');
+  // A KRaft node formatted with --standalone records its controller endpoint, so a persistent
+  // stack keeps the ports it was formatted with.
+  if (persistent && existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as PortPlan;
+    return saved;
+  }
+  const [kafka, controller, temporal, temporalUi, clickhouseHttp, clickhouseTcp] = await freePorts(6);
+  const plan: PortPlan = { kafka: kafka!, controller: controller!, temporal: temporal!, temporalUi: temporalUi!, clickhouseHttp: clickhouseHttp!, clickhouseTcp: clickhouseTcp! };
+  writeFileSync(file, JSON.stringify(plan, null, 2));
+  return plan;
+}
+
+function spawnEngine(name: string, command: string, args: string[], dir: string, env: NodeJS.ProcessEnv = process.env): EngineProcess {
+  const log = join(dir, `${name}.out.log`);
+  const fd = openSync(log, 'a');
+  // detached: each engine leads its own process group, so it can be stopped as a whole
+  // and does not receive the terminal's Ctrl-C before we have stopped it in order.
+  const child = spawn(command, args, { cwd: dir, detached: true, stdio: ['ignore', fd, fd], env });
+  closeSync(fd);
+  if (child.pid === undefined) throw new Error(`could not start ${name} (${command}); see ${log}`);
+  child.on('error', () => undefined);
+  return { name, pid: child.pid, child, log };
+}
+
+async function startKafka(manifest: EngineManifest, root: string, ports: PortPlan, log: (l: string) => void): Promise<EngineProcess> {
+  const dir = join(root, 'kafka');
+  const dataDir = join(dir, 'data');
+  mkdirSync(dir, { recursive: true });
+  const props = join(dir, 'server.properties');
+  writeFileSync(props, kafkaServerProperties(dataDir, ports.kafka, ports.controller));
+  writeFileSync(join(dir, 'log4j2.properties'), kafkaLog4j(join(dir, 'kafka.log')));
+  const classpath = `${manifest.kafka.libs}/*`;
+  const jvm = ['-Xms256m', '-Xmx1g', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`, '-cp', classpath];
+  if (!existsSync(join(dataDir, 'meta.properties'))) {
+    log('Kafka: formatting KRaft storage');
+    const clusterId = randomBytes(16).toString('base64url');
+    const res = spawnSync(manifest.kafka.java, [...jvm, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', props], { encoding: 'utf8' });
+    if (res.status !== 0) {
+      throw new Error(`Kafka storage format failed (exit ${res.status}): ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' ')}`);
+    }
+  }
+  log(`Kafka: starting broker on 127.0.0.1:${ports.kafka}`);
+  return spawnEngine('kafka', manifest.kafka.java, [...jvm, 'kafka.Kafka', props], dir);
+}
+
+function startTemporal(manifest: EngineManifest, root: string, ports: PortPlan, ui: boolean, log: (l: string) => void): EngineProcess {
+  const dir = join(root, 'temporal');
+  mkdirSync(dir, { recursive: true });
+  log(`Temporal: starting dev server on 127.0.0.1:${ports.temporal}`);
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(ports.temporal),
+    '--ui-port', String(ports.temporalUi),
+    '--db-filename', join(dir, 'temporal.db'),
+    '--log-level', 'warn',
+    '--log-format', 'json',
+  ];
+  if (!ui) args.push('--headless');
+  return spawnEngine('temporal', manifest.temporal.bin, args, dir);
+}
+
+function startClickHouse(manifest: EngineManifest, root: string, ports: PortPlan, log: (l: string) => void): EngineProcess {
+  const dir = join(root, 'clickhouse');
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const config = join(dir, 'config.xml');
+  writeFileSync(join(dir, 'users.xml'), clickhouseUsers());
+  writeFileSync(config, clickhouseConfig(dir, ports.clickhouseHttp, ports.clickhouseTcp));
+  log(`ClickHouse: starting server on 127.0.0.1:${ports.clickhouseHttp}`);
+  const bin = manifest.clickhouse.bin;
+  const args = bin.endsWith('/clickhouse') ? ['server', `--config-file=${config}`] : [`--config-file=${config}`];
+  return spawnEngine('clickhouse', bin, args, dir);
+}
+
+function startReaper(pids: number[]): number | undefined {
+  const child = spawn(process.execPath, [REAPER, String(process.pid), ...pids.map(String)], { detached: true, stdio: 'ignore' });
+  child.unref();
+  return child.pid;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function stopPids(pids: number[], graceMs: number): Promise<void> {
+  for (const pid of pids) signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (pids.some(isAlive) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const pid of pids) if (isAlive(pid)) signalGroup(pid, 'SIGKILL');
+}
+
+export { freePort };

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { Kafka, logLevel, type EachMessagePayload } from 'kafkajs';
+import { testScope } from '../../support/isolation.js';
+
+async function consumeUntil(kafka: Kafka, groupId: string, topic: string, count: number): Promise<string[]> {
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const seen: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        eachMessage: async ({ message }: EachMessagePayload) => {
+          seen.push(message.value!.toString());
+          if (seen.length >= count) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  return seen;
+}
+
+describe('Kafka (real broker)', () => {
+  it('delivers to a consumer group, and a restarted consumer resumes from its committed offset', async () => {
+    const scope = testScope('kafka');
+    const kafka = new Kafka({ clientId: scope.id, brokers: scope.stack.kafka.brokers, logLevel: logLevel.ERROR });
+    const topic = scope.topic('smoke');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: ['a', 'b', 'c'].map((v) => ({ key: 'k', value: v })) });
+
+    const group = `${scope.id}-group`;
+    expect(await consumeUntil(kafka, group, topic, 3)).toEqual(['a', 'b', 'c']);
+
+    await producer.send({ topic, messages: ['d', 'e'].map((v) => ({ key: 'k', value: v })) });
+    await producer.disconnect();
+
+    // Same group again: only what came after the committed offset.
+    expect(await consumeUntil(kafka, group, topic, 2)).toEqual(['d', 'e']);
+
+    const admin2 = kafka.admin();
+    await admin2.connect();
+    const offsets = await admin2.fetchOffsets({ groupId: group, topics: [topic] });
+    await admin2.disconnect();
+    expect(offsets[0]!.partitions[0]!.offset).toBe('5');
+  });
+});
