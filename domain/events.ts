@@ -16,6 +16,17 @@ export const TOPICS = {
   figures: 'tally.figures',
 } as const;
 export type TopicName = keyof typeof TOPICS;
+export type Topics = Record<TopicName, string>;
+
+/** Topic names with an optional prefix (tests and parallel deployments use one each). */
+export function topicsFor(prefix = ''): Topics {
+  return {
+    drops: `${prefix}${TOPICS.drops}`,
+    observations: `${prefix}${TOPICS.observations}`,
+    rejections: `${prefix}${TOPICS.rejections}`,
+    figures: `${prefix}${TOPICS.figures}`,
+  };
+}
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
 const isoDateTime = z.string().datetime({ offset: true });
