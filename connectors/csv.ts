@@ -1,0 +1,110 @@
+/**
+ * CSV drops, streamed: the first 64 KiB decide encoding and delimiter, then the file flows through
+ * an iconv-lite decoder into csv-parse, so a multi-GB file is read with flat memory. Each iteration
+ * of `rows` reads the file again from the start.
+ */
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream';
+import { CsvError, parse, type InfoRecord } from 'csv-parse';
+import iconv from 'iconv-lite';
+import { detectDelimiter, detectEncoding, detectFormat, readHead, type Delimiter } from './detect.js';
+import { DropUnusableError } from './errors.js';
+import { locateHeader } from './header.js';
+import { isEmptyRow, type RawRow, type RawTable } from './table.js';
+
+/** Rows looked at to find the header below title lines. */
+const HEADER_SEARCH_ROWS = 50;
+/** A longer record is taken for an unclosed quote rather than buffered without end. */
+const MAX_RECORD_BYTES = 1024 * 1024;
+
+interface CsvSource {
+  path: string;
+  fileName: string;
+  encoding: string;
+  delimiter: Delimiter;
+}
+
+interface ParsedRecord {
+  info: InfoRecord;
+  record: string[];
+}
+
+function parserFor(source: CsvSource) {
+  return parse({
+    delimiter: source.delimiter,
+    relax_column_count: true,
+    relax_quotes: true,
+    bom: true,
+    info: true,
+    skip_empty_lines: true,
+    max_record_size: MAX_RECORD_BYTES,
+  });
+}
+
+function unusable(error: unknown, fileName: string): Error {
+  if (!(error instanceof CsvError)) return error instanceof Error ? error : new Error(String(error));
+  return new DropUnusableError(`${fileName} is not readable as CSV: ${error.message}`, fileName);
+}
+
+/** Every non-empty record with the 1-based line it starts on. */
+async function* records(source: CsvSource): AsyncGenerator<RawRow> {
+  const decoder = iconv.decodeStream(source.encoding === 'windows-1252' ? 'win1252' : 'utf-8');
+  const parser = parserFor(source);
+  pipeline(createReadStream(source.path), decoder, parser, () => undefined);
+  let previous = { lines: 0, empty: 0 };
+  try {
+    for await (const { info, record } of parser as AsyncIterable<ParsedRecord>) {
+      const rowNumber = previous.lines + 1 + (info.empty_lines - previous.empty);
+      previous = { lines: info.lines, empty: info.empty_lines };
+      if (!isEmptyRow(record)) yield { rowNumber, cells: record };
+    }
+  } catch (error) {
+    throw unusable(error, source.fileName);
+  } finally {
+    parser.destroy();
+  }
+}
+
+async function firstRows(source: CsvSource): Promise<RawRow[]> {
+  const rows: RawRow[] = [];
+  for await (const row of records(source)) {
+    rows.push(row);
+    if (rows.length >= HEADER_SEARCH_ROWS) break;
+  }
+  return rows;
+}
+
+async function* dataRows(source: CsvSource, after: number): AsyncGenerator<RawRow> {
+  for await (const row of records(source)) if (row.rowNumber > after) yield row;
+}
+
+async function sourceOf(path: string, fileName: string): Promise<CsvSource> {
+  const head = await readHead(path);
+  const format = detectFormat(head, fileName);
+  if (format !== 'csv') throw new DropUnusableError(`${fileName}: expected CSV text, found ${format.toUpperCase()}`, fileName);
+  const encoding = detectEncoding(head);
+  const sample = iconv.decode(head, encoding === 'windows-1252' ? 'win1252' : 'utf-8');
+  return { path, fileName, encoding, delimiter: detectDelimiter(sample) };
+}
+
+export async function readCsv(path: string, opts: { fileName?: string } = {}): Promise<RawTable> {
+  const fileName = opts.fileName ?? basename(path);
+  const source = await sourceOf(path, fileName);
+  const found = locateHeader(await firstRows(source));
+  if (!found) {
+    throw new DropUnusableError(
+      `${fileName} has no header row in its first ${HEADER_SEARCH_ROWS} rows (expected a row of at least 2 column names, delimiter "${source.delimiter}")`,
+      fileName,
+    );
+  }
+  return {
+    fileName,
+    format: 'csv',
+    headers: found.headers,
+    headerRowNumber: found.headerRowNumber,
+    ...(found.hxl ? { hxl: found.hxl } : {}),
+    meta: { encoding: source.encoding, delimiter: source.delimiter },
+    rows: { [Symbol.asyncIterator]: () => dataRows(source, found.lastHeaderRowNumber) },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * JSON API drops: the DTM v3 envelope, a UNHCR page, an "api-drop" written by `fetchApiDrop`
+ * (its responses in order), or a plain array of objects. One row per item.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { DropUnusableError } from './errors.js';
+import type { RawRow, RawTable } from './table.js';
+
+type Item = Record<string, unknown>;
+
+function isObject(value: unknown): value is Item {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The DTM message list, for a refused envelope. */
+export function dtmErrors(body: Item): string {
+  const messages = Array.isArray(body.errorMessages) ? body.errorMessages.map(String) : [];
+  return messages.length > 0 ? messages.join('; ') : 'no error message given';
+}
+
+/** The items of one response body, whatever its shape. */
+function itemsOf(body: unknown, where: string, fileName: string): unknown[] {
+  if (Array.isArray(body)) return body;
+  if (isObject(body) && body.isSuccess === false) {
+    throw new DropUnusableError(`${where}: the API refused the request (isSuccess false): ${dtmErrors(body)}`, fileName);
+  }
+  if (isObject(body) && Array.isArray(body.result)) return body.result;
+  if (isObject(body) && Array.isArray(body.items)) return body.items;
+  const found = isObject(body) ? `an object with keys ${Object.keys(body).slice(0, 8).join(', ') || '(none)'}` : typeof body;
+  throw new DropUnusableError(`${where}: expected a DTM envelope {result}, a UNHCR page {items} or an array, found ${found}`, fileName);
+}
+
+function allItems(body: unknown, fileName: string): unknown[] {
+  if (isObject(body) && body.kind === 'api-drop') {
+    if (!Array.isArray(body.responses)) throw new DropUnusableError(`${fileName}: expected "responses" to be an array in an api-drop`, fileName);
+    return body.responses.flatMap((response, i) => itemsOf(response, `${fileName} response ${i + 1}`, fileName));
+  }
+  return itemsOf(body, fileName, fileName);
+}
+
+function cellOf(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+function checkedItems(items: unknown[], fileName: string): Item[] {
+  return items.map((item, i) => {
+    if (isObject(item)) return item;
+    throw new DropUnusableError(`${fileName} item ${i + 1}: expected an object, found ${JSON.stringify(item)?.slice(0, 40)}`, fileName);
+  });
+}
+
+function headersOf(items: Item[]): string[] {
+  const headers = new Set<string>();
+  for (const item of items) for (const key of Object.keys(item)) headers.add(key);
+  return [...headers];
+}
+
+async function* rowsOf(items: Item[], headers: string[]): AsyncGenerator<RawRow> {
+  for (const [i, item] of items.entries()) {
+    const cells = headers.map((h) => cellOf(item[h]));
+    if (cells.some((c) => c.trim() !== '')) yield { rowNumber: i + 1, cells };
+  }
+}
+
+function parseJson(text: string, fileName: string): unknown {
+  try {
+    return JSON.parse(text.replace(/^\ufeff/, ''));
+  } catch (error) {
+    throw new DropUnusableError(`${fileName} is not valid JSON: ${(error as Error).message}`, fileName);
+  }
+}
+
+/** headers: the union of item keys in first-seen order; rowNumber: the item's 1-based index across pages. */
+export async function readJsonDrop(path: string, opts: { fileName?: string } = {}): Promise<RawTable> {
+  const fileName = opts.fileName ?? basename(path);
+  const text = await readFile(path, 'utf8');
+  if (text.trim() === '') throw new DropUnusableError(`${fileName} is empty`, fileName);
+  const items = checkedItems(allItems(parseJson(text, fileName), fileName), fileName);
+  const headers = headersOf(items);
+  return {
+    fileName,
+    format: 'json',
+    headers,
+    headerRowNumber: 0,
+    meta: { encoding: 'utf-8' },
+    rows: { [Symbol.asyncIterator]: () => rowsOf(items, headers) },
+  };
+}

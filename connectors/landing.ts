@@ -1,0 +1,124 @@
+/**
+ * The landing store: drop bytes kept by content. The drop id is the sha256 of the bytes, so landing
+ * the same bytes twice is one drop. Layout: `<dir>/<id[0:2]>/<id>` (bytes) and `<id>.json` (meta).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface LandedDrop {
+  dropId: string;
+  path: string;
+  fileName: string;
+  source: string;
+  bytes: number;
+  /** ISO time the bytes were first landed. */
+  receivedAt: string;
+  /** False when these bytes had been landed before. */
+  isNew: boolean;
+}
+
+type StoredMeta = Omit<LandedDrop, 'path' | 'isNew'>;
+
+const DROP_ID = /^[0-9a-f]{64}$/;
+
+function isErrno(error: unknown, code: string): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === code;
+}
+
+export class LandingStore {
+  readonly dir: string;
+
+  /** @param dir where drops are kept. @default process.env.TALLY_LANDING_DIR ?? '.tally/landing' */
+  constructor(dir?: string) {
+    this.dir = resolve(dir ?? process.env.TALLY_LANDING_DIR ?? '.tally/landing');
+  }
+
+  /** Streams the file into the store while hashing it; never holds it in memory. */
+  async putFile(path: string, meta: { source: string; fileName?: string }): Promise<LandedDrop> {
+    const temp = await this.tempPath();
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(createReadStream(path), tap, createWriteStream(temp));
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    return this.settle(temp, hash.digest('hex'), bytes, { source: meta.source, fileName: meta.fileName ?? basename(path) });
+  }
+
+  async putBytes(bytes: Buffer, meta: { source: string; fileName: string }): Promise<LandedDrop> {
+    const temp = await this.tempPath();
+    await writeFile(temp, bytes);
+    return this.settle(temp, createHash('sha256').update(bytes).digest('hex'), bytes.length, meta);
+  }
+
+  async get(dropId: string): Promise<LandedDrop | undefined> {
+    if (!DROP_ID.test(dropId)) return undefined;
+    try {
+      const stored = JSON.parse(await readFile(this.metaPath(dropId), 'utf8')) as StoredMeta;
+      return { ...stored, path: this.bytesPath(dropId), isNew: false };
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+  }
+
+  bytesPath(dropId: string): string {
+    return join(this.dir, dropId.slice(0, 2), dropId);
+  }
+
+  private metaPath(dropId: string): string {
+    return `${this.bytesPath(dropId)}.json`;
+  }
+
+  private async tempPath(): Promise<string> {
+    await mkdir(join(this.dir, 'tmp'), { recursive: true });
+    return join(this.dir, 'tmp', randomUUID());
+  }
+
+  /** Moves the bytes in place, then claims the meta file; whoever claims it first owns receivedAt. */
+  private async settle(temp: string, dropId: string, bytes: number, meta: { source: string; fileName: string }): Promise<LandedDrop> {
+    await mkdir(join(this.dir, dropId.slice(0, 2)), { recursive: true });
+    const exists = await stat(this.metaPath(dropId)).then(() => true, () => false);
+    if (exists) {
+      await unlink(temp);
+      return this.existing(dropId);
+    }
+    await rename(temp, this.bytesPath(dropId));
+    const stored: StoredMeta = { dropId, fileName: meta.fileName, source: meta.source, bytes, receivedAt: new Date().toISOString() };
+    return (await this.claimMeta(stored)) ? { ...stored, path: this.bytesPath(dropId), isNew: true } : this.existing(dropId);
+  }
+
+  /** link(2) fails when the target exists: of two concurrent landings exactly one writes the meta. */
+  private async claimMeta(stored: StoredMeta): Promise<boolean> {
+    const temp = await this.tempPath();
+    await writeFile(temp, `${JSON.stringify(stored, null, 2)}\n`);
+    try {
+      await link(temp, this.metaPath(stored.dropId));
+      return true;
+    } catch (error) {
+      if (isErrno(error, 'EEXIST')) return false;
+      throw error;
+    } finally {
+      await unlink(temp);
+    }
+  }
+
+  private async existing(dropId: string): Promise<LandedDrop> {
+    const drop = await this.get(dropId);
+    if (!drop) throw new Error(`landing store ${this.dir}: expected meta for drop ${dropId}, found none`);
+    return drop;
+  }
+}

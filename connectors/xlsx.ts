@@ -1,0 +1,110 @@
+/**
+ * XLSX drops, streamed with exceljs' WorkbookReader: the sheet is the named one, else the first
+ * visible sheet with a header row in its first rows. Each iteration of `rows` reads the file again.
+ */
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import ExcelJS from 'exceljs';
+import { DropUnusableError } from './errors.js';
+import { locateHeader, type HeaderFound } from './header.js';
+import { isEmptyRow, type RawRow, type RawTable } from './table.js';
+import { cellText } from './xlsx-cells.js';
+
+/** Rows of a sheet looked at to find its header and hashtag rows. */
+const HEADER_SEARCH_ROWS = 10;
+
+interface SheetReader {
+  name: string;
+  state?: string;
+  [Symbol.asyncIterator](): AsyncIterator<ExcelJS.Row>;
+}
+
+function rowOf(row: ExcelJS.Row): RawRow {
+  const values = Array.isArray(row.values) ? row.values.slice(1) : [];
+  return { rowNumber: row.number, cells: Array.from({ length: values.length }, (_, i) => cellText(values[i])) };
+}
+
+/** Each sheet of the workbook in order, with its position; the file is closed when iteration stops. */
+async function* sheetsOf(path: string): AsyncGenerator<[SheetReader, number]> {
+  const input = createReadStream(path);
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    styles: 'cache',
+    hyperlinks: 'ignore',
+    entries: 'ignore',
+  });
+  let position = 0;
+  try {
+    for await (const sheet of reader) yield [sheet as unknown as SheetReader, position++];
+  } finally {
+    input.destroy();
+  }
+}
+
+async function headRows(sheet: SheetReader): Promise<RawRow[]> {
+  const rows: RawRow[] = [];
+  for await (const row of sheet) {
+    if (row.number > HEADER_SEARCH_ROWS) break;
+    rows.push(rowOf(row));
+  }
+  return rows;
+}
+
+interface SheetChoice {
+  name: string;
+  position: number;
+  header: HeaderFound;
+}
+
+async function chooseSheet(path: string, fileName: string, wanted?: string): Promise<SheetChoice> {
+  const seen: string[] = [];
+  for await (const [sheet, position] of sheetsOf(path)) {
+    seen.push(sheet.name);
+    const eligible = wanted === undefined ? sheet.state !== 'hidden' && sheet.state !== 'veryHidden' : sheet.name === wanted;
+    if (!eligible) continue;
+    const header = locateHeader(await headRows(sheet));
+    if (header) return { name: sheet.name, position, header };
+    if (wanted !== undefined) {
+      throw new DropUnusableError(`${fileName} sheet "${wanted}" has no header row in its first ${HEADER_SEARCH_ROWS} rows`, fileName);
+    }
+  }
+  const sheets = seen.map((s) => `"${s}"`).join(', ') || 'none';
+  const why = wanted === undefined ? `no sheet with a header row in its first ${HEADER_SEARCH_ROWS} rows` : `no sheet named "${wanted}"`;
+  throw new DropUnusableError(`${fileName} has ${why} (sheets: ${sheets})`, fileName);
+}
+
+async function* dataRows(path: string, choice: SheetChoice): AsyncGenerator<RawRow> {
+  for await (const [sheet, position] of sheetsOf(path)) {
+    if (position !== choice.position) continue;
+    for await (const row of sheet) {
+      if (row.number <= choice.header.lastHeaderRowNumber) continue;
+      const raw = rowOf(row);
+      if (!isEmptyRow(raw.cells)) yield raw;
+    }
+    return;
+  }
+}
+
+function unreadable(error: unknown, fileName: string): Error {
+  if (error instanceof DropUnusableError) return error;
+  const why = error instanceof Error ? error.message : String(error);
+  return new DropUnusableError(`${fileName} is not a readable XLSX workbook: ${why}`, fileName);
+}
+
+export async function readXlsx(path: string, opts: { fileName?: string; sheet?: string } = {}): Promise<RawTable> {
+  const fileName = opts.fileName ?? basename(path);
+  const choice = await chooseSheet(path, fileName, opts.sheet).catch((error: unknown) => {
+    throw unreadable(error, fileName);
+  });
+  const { header } = choice;
+  return {
+    fileName,
+    format: 'xlsx',
+    headers: header.headers,
+    headerRowNumber: header.headerRowNumber,
+    ...(header.hxl ? { hxl: header.hxl } : {}),
+    meta: { sheet: choice.name },
+    rows: { [Symbol.asyncIterator]: () => dataRows(path, choice) },
+  };
+}
