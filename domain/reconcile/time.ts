@@ -8,13 +8,14 @@ export function instant(value: string, field = 'date-time'): number {
   return ms;
 }
 
-/** Record times may carry different offsets: compare instants, then text, so the order is total. */
+/** Record times may carry different offsets: compare the instants they denote. */
 export function compareInstants(a: string, b: string): number {
-  return instant(a) - instant(b) || (a < b ? -1 : a > b ? 1 : 0);
+  return instant(a) - instant(b);
 }
 
+/** The latest instant; among equal instants written differently, the greatest text, so any order gives the same answer. */
 export function latestInstant(values: readonly string[]): string {
-  return values.reduce((latest, v) => (compareInstants(v, latest) > 0 ? v : latest));
+  return values.reduce((latest, v) => (compareInstants(v, latest) || compareText(v, latest)) > 0 ? v : latest);
 }
 
 /** Whole days between two YYYY-MM-DD dates, always positive. */
