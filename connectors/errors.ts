@@ -25,6 +25,8 @@ export class ApiFetchError extends Error {
     readonly url: string,
     readonly retryable: boolean,
     readonly status?: number,
+    /** What the server's Retry-After asked for, in milliseconds. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
