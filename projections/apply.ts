@@ -1,0 +1,64 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import { TallyEvent } from '../domain/events.js';
+import { projectionOf } from './all.js';
+import { insertRows } from './clickhouse.js';
+import type { EventMeta, Row } from './projection.js';
+import type { TableName } from './schema.js';
+
+export interface ProjectedBatch {
+  /** Rows per table, ready to insert. */
+  rows: Map<TableName, Row[]>;
+  /** Messages that could not be projected (logged, then passed over). */
+  skipped: number;
+}
+
+/**
+ * Turns messages into rows, per table. A message that is not a valid TallyEvent, or whose
+ * event cannot be stored (a date outside ClickHouse's range), is logged and passed over: one bad
+ * message must never stop the consumer.
+ */
+export function projectMessages(topic: string, partition: number, messages: readonly KafkaMessage[], log: Logger): ProjectedBatch {
+  const rows = new Map<TableName, Row[]>();
+  let skipped = 0;
+  for (const message of messages) {
+    const where = { topic, partition, offset: message.offset };
+    let json: unknown;
+    try {
+      json = JSON.parse(message.value?.toString('utf8') ?? '');
+    } catch {
+      log.error(where, 'skipped a message that is not JSON');
+      skipped++;
+      continue;
+    }
+    const parsed = TallyEvent.safeParse(json);
+    if (!parsed.success) {
+      log.error({ ...where, issues: parsed.error.issues.slice(0, 5) }, 'skipped a message that is not a TallyEvent');
+      skipped++;
+      continue;
+    }
+    const meta: EventMeta = { topic, partition, offset: message.offset, timestamp: new Date(Number(message.timestamp)).toISOString() };
+    const projection = projectionOf(parsed.data.type);
+    try {
+      const row = projection.toRow(parsed.data, meta);
+      const list = rows.get(projection.table) ?? [];
+      list.push(row);
+      rows.set(projection.table, list);
+    } catch (err) {
+      log.error({ ...where, type: parsed.data.type, err }, 'skipped an event that cannot be stored');
+      skipped++;
+    }
+  }
+  return { rows, skipped };
+}
+
+/** Inserts every table's rows; `suffix` targets the rebuild copies (`observations_rebuild`). */
+export async function insertProjected(client: ClickHouseClient, batch: ProjectedBatch, suffix = ''): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const [table, rows] of batch.rows) {
+    await insertRows(client, `${table}${suffix}`, rows);
+    counts[table] = rows.length;
+  }
+  return counts;
+}

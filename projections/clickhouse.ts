@@ -1,0 +1,73 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { StackSettings } from '../infra/stack/settings.js';
+import { quoteIdentifier, quoteTable } from './sql.js';
+
+export type { ClickHouseClient } from '@clickhouse/client';
+export type ClickHouseSettings = StackSettings['clickhouse'];
+
+export interface OpenClickHouseOptions {
+  /** Overrides `settings.database`. */
+  database?: string;
+  /**
+   * Create the database when it is missing (needs a user that may write).
+   * @default true
+   */
+  createDatabase?: boolean;
+}
+
+/**
+ * A client whose default database is the tally one, so queries name tables without a database.
+ * The database is created first, by a client that names none (the server refuses a request
+ * for a database that does not exist yet).
+ */
+export async function openClickHouse(settings: ClickHouseSettings, options: OpenClickHouseOptions = {}): Promise<ClickHouseClient> {
+  const database = options.database ?? settings.database;
+  quoteIdentifier(database);
+  const base = { url: settings.url, username: settings.username, password: settings.password };
+  if (options.createDatabase ?? true) {
+    const admin = createClient(base);
+    try {
+      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}` });
+    } finally {
+      await admin.close();
+    }
+  }
+  return createClient({ ...base, database });
+}
+
+/**
+ * Inserts rows as JSONEachRow (the client's default, JSONCompactEachRow, fails on 18.16), skipping
+ * fields the table does not have, so an older table still takes rows from a newer projection.
+ */
+export async function insertRows(
+  client: ClickHouseClient,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+  database?: string,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await client.insert({
+    table: database === undefined ? quoteIdentifier(table) : quoteTable(database, table),
+    values: rows as Record<string, unknown>[],
+    format: 'JSONEachRow',
+    clickhouse_settings: { input_format_skip_unknown_fields: 1 },
+  });
+}
+
+/** Runs a SELECT and returns its rows as objects. */
+export async function selectRows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
+  const result = await client.query({ query, format: 'JSONEachRow' });
+  return result.json<T>();
+}
+
+/**
+ * UInt64/Int64 arrive as strings in JSON formats ("6"). One conversion for all of them; a value
+ * past 2^53 would lose precision, so it is refused rather than rounded.
+ */
+export function toNumber(value: string | number | null | undefined): number {
+  if (value === null || value === undefined) return 0;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n)) throw new TypeError(`expected a number from ClickHouse, found ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) && Number.isInteger(n)) throw new RangeError(`ClickHouse integer ${String(value)} is past 2^53`);
+  return n;
+}

@@ -1,0 +1,96 @@
+/**
+ * The live projections: one kafkajs consumer group over the four topics, writing batches to
+ * ClickHouse. Offsets are committed only after ClickHouse accepted the rows, so a crash between
+ * the two redelivers the batch, and the ReplacingMergeTree tables absorb the copies.
+ */
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { Logger } from 'pino';
+import { topicsFor } from '../domain/events.js';
+import type { StackSettings } from '../infra/stack/settings.js';
+import { insertProjected, projectMessages } from './apply.js';
+import { openClickHouse } from './clickhouse.js';
+import { ensureTopics, kafkaFrom } from './kafka.js';
+import { projectionsLogger } from './log.js';
+import { migrate } from './migrations.js';
+
+export interface BatchInfo {
+  topic: string;
+  partition: number;
+  /** Messages consumed, including skipped ones. */
+  messages: number;
+  skipped: number;
+  /** Rows inserted per table. */
+  inserted: Record<string, number>;
+  /** Offset of the last message of the chunk (the committed offset is this plus one). */
+  lastOffset: string;
+}
+
+export interface StartProjectionsOptions {
+  settings: StackSettings;
+  /** Prefix of the topic names (see `topicsFor`). @default '' */
+  topicPrefix?: string;
+  /** @default 'tally-projections' */
+  groupId?: string;
+  /** Overrides `settings.clickhouse.database`. */
+  database?: string;
+  /** Most messages per ClickHouse insert round (a Kafka batch larger than this is split). @default 5000 */
+  batchSize?: number;
+  onBatch?: (info: BatchInfo) => void;
+  logger?: Logger;
+}
+
+export interface RunningProjections {
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_GROUP_ID = 'tally-projections';
+
+export async function startProjections(opts: StartProjectionsOptions): Promise<RunningProjections> {
+  const log = opts.logger ?? projectionsLogger();
+  const groupId = opts.groupId ?? DEFAULT_GROUP_ID;
+  const batchSize = opts.batchSize ?? 5000;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, found ${batchSize}`);
+  const database = opts.database ?? opts.settings.clickhouse.database;
+  const topics = Object.values(topicsFor(opts.topicPrefix ?? ''));
+
+  const client = await openClickHouse(opts.settings.clickhouse, { database });
+  await migrate(client, database);
+  const kafka = kafkaFrom(opts.settings.kafka, `${groupId}-consumer`);
+  await ensureTopics(kafka, topics);
+
+  const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3000 });
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) => {
+    for (let i = 0; i < batch.messages.length; i += batchSize) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(i, i + batchSize);
+      const projected = projectMessages(batch.topic, batch.partition, chunk, log);
+      const inserted = await insertProjected(client, projected);
+      const last = chunk[chunk.length - 1]!;
+      resolveOffset(last.offset);
+      // With autoCommit off, kafkajs commits only offsets passed explicitly.
+      const next = (BigInt(last.offset) + 1n).toString();
+      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+      await heartbeat();
+      opts.onBatch?.({ topic: batch.topic, partition: batch.partition, messages: chunk.length, skipped: projected.skipped, inserted, lastOffset: last.offset });
+    }
+  };
+
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+  log.info({ groupId, topics, database }, 'projections started');
+
+  let stopped = false;
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        await consumer.disconnect();
+      } finally {
+        await client.close();
+      }
+    },
+  };
+}
