@@ -7,7 +7,8 @@
 
 /** Windows-1252 bytes 0x80–0x9F; the five undefined bytes pass through as C1 controls. */
 const CP1252_80_9F = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
-const LATIN1_A0_FF = Array.from({ length: 96 }, (_, i) => String.fromCharCode(0xa0 + i)).join('');
+/** Latin-1 is the identity on bytes; read that way, 0x80–0x9F become C1 controls. */
+const LATIN1_80_FF = Array.from({ length: 128 }, (_, i) => String.fromCharCode(0x80 + i)).join('');
 
 /** The upper halves (bytes 0x80–0xFF) of the DOS code pages seen in published files. */
 const CP850 =
@@ -22,8 +23,11 @@ const CP437 =
 
 type CodePage = { marker: RegExp; bytes: ReadonlyMap<string, number> };
 
-function codePage(upperHalf: string, marker: RegExp): CodePage {
-  return { marker, bytes: new Map([...upperHalf].map((ch, i) => [ch, 0x80 + i])) };
+/** A code page from the characters it shows for bytes 0x80–0xFF, one or more readings of them. */
+function codePage(marker: RegExp, ...upperHalves: string[]): CodePage {
+  const bytes = new Map<string, number>();
+  for (const half of upperHalves) [...half].forEach((ch, i) => bytes.set(ch, 0x80 + i));
+  return { marker, bytes };
 }
 
 /**
@@ -31,10 +35,10 @@ function codePage(upperHalf: string, marker: RegExp): CodePage {
  * (0xC3 is `Ã` in Windows-1252 and `├` in the DOS pages), so well-formed text is never touched.
  */
 const CODE_PAGES: readonly CodePage[] = [
-  codePage(CP1252_80_9F + LATIN1_A0_FF, /[ÂÃÅ]/),
-  codePage(CP850, /├/),
-  codePage(CP852, /├/),
-  codePage(CP437, /├/),
+  codePage(/[ÂÃÅ]/, LATIN1_80_FF, CP1252_80_9F),
+  codePage(/├/, CP850),
+  codePage(/├/, CP852),
+  codePage(/├/, CP437),
 ];
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
