@@ -20,7 +20,9 @@ export function coverageDiscrepancies(
   for (const f of figures) {
     if (!isRegion(f.area)) continue;
     const key = pointKey(f.indicator, f.disaggregation, f.period);
-    regional.set(key, [...(regional.get(key) ?? []), f]);
+    const list = regional.get(key);
+    if (list) list.push(f);
+    else regional.set(key, [f]);
   }
   const found: DiscrepancyDetected[] = [];
   for (const national of current) {

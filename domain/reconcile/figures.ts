@@ -7,7 +7,11 @@ import { compareInstants, compareText, latestInstant } from './time.js';
 /** One reconciled figure per series key, from the sources' current values. */
 export function reconcileFigures(current: readonly ObservationRecorded[], policy: ReconcilePolicy): FigureReconciled[] {
   const bySeries = new Map<string, ObservationRecorded[]>();
-  for (const o of current) bySeries.set(o.seriesKey, [...(bySeries.get(o.seriesKey) ?? []), o]);
+  for (const o of current) {
+    const list = bySeries.get(o.seriesKey);
+    if (list) list.push(o);
+    else bySeries.set(o.seriesKey, [o]);
+  }
   return [...bySeries.keys()].sort(compareText).map((key) => figureFor(key, bySeries.get(key) ?? [], policy));
 }
 

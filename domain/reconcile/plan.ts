@@ -52,7 +52,11 @@ interface KnownComparison {
 /** Every discrepancy id that `next`'s groups could carry, so an open id can be traced back to its group and sources. */
 function knownComparisons(figures: readonly FigureReconciled[]): Map<string, KnownComparison> {
   const groups = new Map<string, FigureReconciled[]>();
-  for (const f of figures) groups.set(f.groupKey, [...(groups.get(f.groupKey) ?? []), f]);
+  for (const f of figures) {
+    const list = groups.get(f.groupKey);
+    if (list) list.push(f);
+    else groups.set(f.groupKey, [f]);
+  }
   const known = new Map<string, KnownComparison>();
   for (const [groupKey, group] of groups) {
     const head = group[0];
