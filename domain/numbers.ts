@@ -58,6 +58,7 @@ function countFromText(raw: string): Parsed<number> {
 function checkShape(text: string, raw: string): Failure | undefined {
   if (text.includes('%')) return fail(EXPECTED, raw, 'a percentage, not a count');
   if (/^[-−]\s*\d/.test(text)) return fail(EXPECTED, raw, 'a count cannot be negative');
+  if (/\d\s?[\u00b9\u00b2\u00b3\u2070-\u2079*†]+$/.test(text)) return fail(EXPECTED, raw, 'a footnote marker glued to the number?');
   if (/\p{L}/u.test(text)) return fail(EXPECTED, raw, 'letters are not part of a count');
   if (!/^\d[\d .,]*$/.test(text) || !/\d$/.test(text)) {
     return fail(EXPECTED, raw, 'digits with space, dot or comma separators');
@@ -76,8 +77,9 @@ function decimalSeparator(text: string): '.' | ',' | undefined {
   return isThousandsGrouping(text.split(sep)) ? undefined : sep;
 }
 
+/** `1.234`, `12 345 678`; never `0,123`, which no one writes for 123. */
 function isThousandsGrouping(groups: string[]): boolean {
-  return groups.every((g, i) => (i === 0 ? /^\d{1,3}$/.test(g) : /^\d{3}$/.test(g)));
+  return groups.every((g, i) => (i === 0 ? /^[1-9]\d{0,2}$/.test(g) : /^\d{3}$/.test(g)));
 }
 
 /** The digits of the integer part, once its thousands grouping is checked. */

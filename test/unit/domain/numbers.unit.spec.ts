@@ -26,6 +26,8 @@ describe('parseCount', () => {
     ['1234.56', 1234.56],
     ['1234,567', 1234.567],
     ['0,5', 0.5],
+    ['0,123', 0.123],
+    ['0.000', 0],
     ['  12 166 ', 12166],
   ])('reads %j as %d', (raw, expected) => {
     expect(parseCount(raw)).toEqual({ ok: true, value: expected });
@@ -48,6 +50,9 @@ describe('parseCount', () => {
   it.each([
     ['140 8001', 'a footnote marker glued to the number?'],
     ['137 0962', 'a footnote marker glued to the number?'],
+    ['140 800¹', 'a footnote marker glued to the number?'],
+    ['140 800*', 'a footnote marker glued to the number?'],
+    ['0 123', 'digit groups after a thousands separator have exactly 3 digits'],
     ['12 34', 'digit groups after a thousands separator have exactly 3 digits'],
     ['1,234,56', 'digit groups after a thousands separator have exactly 3 digits'],
     ['1.2.3', 'digit groups after a thousands separator have exactly 3 digits'],
