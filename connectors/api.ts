@@ -82,6 +82,17 @@ function parseBody(text: string, url: string, req: Request, status: number): unk
   return body;
 }
 
+/** The DTM envelope's errorMessages of a refused request, when it has them. */
+async function refusalDetail(response: Response): Promise<string> {
+  const text = await response.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as unknown;
+    return typeof body === 'object' && body !== null && 'errorMessages' in body ? `: ${dtmErrors(body as Record<string, unknown>)}` : '';
+  } catch {
+    return '';
+  }
+}
+
 async function attempt(url: string, req: Request): Promise<unknown> {
   const response = await send(url, req);
   const { status, statusText } = response;
@@ -91,8 +102,8 @@ async function attempt(url: string, req: Request): Promise<unknown> {
     throw failure(req, url, `HTTP ${status} ${statusText}, expected 200`, true, status, wait);
   }
   if (!response.ok) {
-    await response.body?.cancel();
-    throw new AbortError(failure(req, url, `HTTP ${status} ${statusText}, expected 200 (not retried)`, false, status));
+    const detail = await refusalDetail(response);
+    throw new AbortError(failure(req, url, `HTTP ${status} ${statusText}, expected 200 (not retried)${detail}`, false, status));
   }
   const text = await response.text().catch((error: unknown) => {
     throw failure(req, url, `network error while reading the body (${networkCause(error)})`, true, status);
@@ -100,26 +111,33 @@ async function attempt(url: string, req: Request): Promise<unknown> {
   return parseBody(text, url, req, status);
 }
 
+/** Waits what the server asked for, on top of the backoff; a wait too long for now ends the retries. */
 async function honourRetryAfter(error: Error, retriesLeft: number): Promise<void> {
   if (!(error instanceof ApiFetchError) || error.retryAfterMs === undefined || retriesLeft === 0) return;
-  if (error.retryAfterMs > MAX_RETRY_AFTER_MS) throw error;
+  if (error.retryAfterMs > MAX_RETRY_AFTER_MS) {
+    const seconds = Math.round(error.retryAfterMs / 1000);
+    throw new ApiFetchError(`${error.message}; Retry-After asks for ${seconds} s, more than ${MAX_RETRY_AFTER_MS / 1000} s`, error.url, true, error.status);
+  }
   await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs));
 }
 
 async function fetchJson(url: string, req: Request): Promise<unknown> {
-  const retries = req.opts.retries ?? 5;
+  let attempts = 0;
   try {
     return await pRetry(() => attempt(url, req), {
-      retries,
+      retries: req.opts.retries ?? 5,
       minTimeout: req.opts.minTimeoutMs ?? 500,
       factor: 2,
       maxTimeout: 30_000,
       randomize: true,
-      onFailedAttempt: ({ error, retriesLeft }) => honourRetryAfter(error, retriesLeft),
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        attempts = attemptNumber;
+        return honourRetryAfter(error, retriesLeft);
+      },
     });
   } catch (error) {
     if (!(error instanceof ApiFetchError) || !error.retryable) throw error;
-    throw new ApiFetchError(`${error.message}; gave up after ${retries + 1} attempts`, error.url, true, error.status);
+    throw new ApiFetchError(`${error.message}; gave up after ${attempts} attempts`, error.url, true, error.status);
   }
 }
 

@@ -43,7 +43,7 @@ function fit(cells: string[], width: number): string[] {
  */
 export function locateHeader(rows: readonly RawRow[]): HeaderFound | undefined {
   const filled = rows.filter((r) => !isEmptyRow(r.cells));
-  const at = filled.findIndex((r) => isHxlRow(r.cells) || looksLikeHeader(r.cells));
+  const at = filled.findIndex((r) => looksLikeHeader(r.cells));
   const header = filled[at];
   if (!header) return undefined;
   const cells = header.cells.map(cleanCell);

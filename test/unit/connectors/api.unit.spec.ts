@@ -137,3 +137,19 @@ describe('fetchApiDrop bytes', () => {
     expect(decode(a)).toEqual({ kind: 'api-drop', url, responses: [dtmOk] });
   });
 });
+
+describe('fetchApiDrop refusals', () => {
+  it('names the DTM errorMessages of a 400', async () => {
+    const server = await serve((_req, res) => json(res, { result: [], statusCode: 400, isSuccess: false, errorMessages: ['FromReportingDate is invalid'] }, 400));
+    const error = await failureOf(fetchApiDrop(`${server.url}/v3`, fast));
+    expect(error.message).toMatch(/HTTP 400 Bad Request, expected 200 \(not retried\): FromReportingDate is invalid$/);
+  });
+
+  it('stops retrying when Retry-After asks for more than a minute', async () => {
+    const server = await serve((_req, res) => json(res, 'busy', 503, { 'retry-after': '3600' }));
+    const error = await failureOf(fetchApiDrop(`${server.url}/v3`, fast));
+    expect(server.requests).toHaveLength(1);
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain('Retry-After asks for 3600 s, more than 60 s; gave up after 1 attempts');
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { locateHeader } from '../../../connectors/header.js';
 import { hxlHas, isHxlRow, parseHxlTag } from '../../../connectors/hxl.js';
 
 describe('parseHxlTag', () => {
@@ -41,5 +42,17 @@ describe('hxlHas', () => {
   it('does not match another tag or a missing attribute', () => {
     expect(hxlHas(tag, '#affected+idps+hh')).toBe(false);
     expect(hxlHas(tag, '#population+idps')).toBe(false);
+  });
+});
+
+describe('header location', () => {
+  it('does not take a lone hashtag title for a hashtag header', () => {
+    const found = locateHeader([
+      { rowNumber: 1, cells: ['#Mali', '', ''] },
+      { rowNumber: 2, cells: ['Région', 'Cercle', 'Nombre de PDI'] },
+      { rowNumber: 3, cells: ['#adm1+name', '#adm2+name', '#affected+idps'] },
+    ]);
+    expect(found).toMatchObject({ headerRowNumber: 2, lastHeaderRowNumber: 3, headers: ['Région', 'Cercle', 'Nombre de PDI'] });
+    expect(found?.hxl?.[2]).toMatchObject({ tag: 'affected', attributes: ['idps'] });
   });
 });
