@@ -40,7 +40,10 @@ export async function addColumnIfMissing(client: ClickHouseClient, database: str
   await client.command({ query: `ALTER TABLE ${quoteTable(database, table)} ADD COLUMN ${quoteIdentifier(column)} ${type}` });
 }
 
-/** Runs the migrations not yet recorded, in order; returns the versions it applied. */
+/**
+ * Runs the migrations not yet recorded, in order, and returns the versions it applied. Tables
+ * dropped by hand since (to replay the log into them) are created again from the current DDL.
+ */
 export async function migrate(client: ClickHouseClient, database: string, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
   const ledger = quoteTable(database, 'schema_migrations');
   await client.command({
@@ -62,5 +65,6 @@ export async function migrate(client: ClickHouseClient, database: string, migrat
     );
     applied.push(m.version);
   }
+  for (const table of TABLES) await client.command({ query: createTableSql(database, table) });
   return applied;
 }

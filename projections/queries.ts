@@ -262,14 +262,12 @@ export interface DiscrepancyRow {
   recordedAt: string;
 }
 
-const EPOCH = '1970-01-01 00:00:00';
-
 /** Every discrepancy with its current status (the latest event decides), or only the open ones. */
 export async function listDiscrepancies(client: ClickHouseClient, options: { open?: boolean } = {}): Promise<DiscrepancyRow[]> {
   const { open } = parseInput(z.object({ open: z.boolean().optional() }), options, 'options');
   // At equal record times a resolution wins over the detection it resolves.
   const rows = await selectRows<{
-    discrepancy_id: string; current_status: 'open' | 'resolved'; g: string; ind: string; ar: string; c: string; detections: string;
+    discrepancy_id: string; current_status: 'open' | 'resolved'; g: string; ind: string; ar: string; c: string; detections: string; resolutions: string;
     ga: number; gr: number; tol: number; vals: string; expl: string; detected: string; resolved: string; last: string;
   }>(
     client,
@@ -278,6 +276,7 @@ export async function listDiscrepancies(client: ClickHouseClient, options: { ope
          toString(argMax(status, k)) AS current_status,
          argMax(group_key, k) AS g, argMax(indicator, k) AS ind, argMax(area, k) AS ar,
          countIf(status = 'open') AS detections,
+         countIf(status = 'resolved') AS resolutions,
          argMaxIf(cause, k, status = 'open') AS c,
          argMaxIf(gap_absolute, k, status = 'open') AS ga,
          argMaxIf(gap_relative, k, status = 'open') AS gr,
@@ -304,7 +303,7 @@ export async function listDiscrepancies(client: ClickHouseClient, options: { ope
       recordedAt: isoFromClickHouse(r.last),
     };
     if (detected) Object.assign(row, { cause: r.c, gap: { absolute: r.ga, relative: r.gr }, tolerance: r.tol, detectedAt: isoFromClickHouse(r.detected) });
-    if (r.resolved !== EPOCH) row.resolvedAt = isoFromClickHouse(r.resolved);
+    if (toNumber(r.resolutions) > 0) row.resolvedAt = isoFromClickHouse(r.resolved);
     return row;
   });
 }

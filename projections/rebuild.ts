@@ -15,12 +15,12 @@ import type { Logger } from 'pino';
 import { topicsFor } from '../domain/events.js';
 import type { StackSettings } from '../infra/stack/settings.js';
 import { insertProjected, projectMessages } from './apply.js';
-import { openClickHouse, type ClickHouseClient } from './clickhouse.js';
+import { openClickHouse, selectRows, type ClickHouseClient } from './clickhouse.js';
 import { ensureTopics, kafkaFrom } from './kafka.js';
 import { projectionsLogger } from './log.js';
 import { migrate } from './migrations.js';
 import { createTableSql, TABLES } from './schema.js';
-import { quoteTable } from './sql.js';
+import { quoteString, quoteTable } from './sql.js';
 
 export interface RebuildOptions {
   settings: StackSettings;
@@ -84,10 +84,14 @@ async function lowOffsets(kafka: Kafka, topics: readonly string[]): Promise<Offs
   }
 }
 
+/** One RENAME for all tables; a live table dropped meanwhile is simply replaced. */
 async function swapTables(client: ClickHouseClient, database: string): Promise<void> {
   for (const t of TABLES) await client.command({ query: `DROP TABLE IF EXISTS ${quoteTable(database, `${t}_old`)}` });
+  const live = new Set(
+    (await selectRows<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = ${quoteString(database)}`)).map((r) => r.name),
+  );
   const renames = TABLES.flatMap((t) => [
-    `${quoteTable(database, t)} TO ${quoteTable(database, `${t}_old`)}`,
+    ...(live.has(t) ? [`${quoteTable(database, t)} TO ${quoteTable(database, `${t}_old`)}`] : []),
     `${quoteTable(database, `${t}_rebuild`)} TO ${quoteTable(database, t)}`,
   ]);
   await client.command({ query: `RENAME TABLE ${renames.join(', ')}` });
@@ -141,7 +145,15 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
             consumed += batch.messages.length;
             opts.onProgress?.(Math.min(consumed, total), total);
             await heartbeat();
-            if (await advance()) resolve();
+            // A failed swap is not a batch to retry: give up and leave the live tables as they are.
+            let done: boolean;
+            try {
+              done = await advance();
+            } catch (err) {
+              reject(err as Error);
+              return;
+            }
+            if (done) resolve();
           };
           consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch }).catch(reject);
           consumer.on(consumer.events.CRASH, (e) => {
