@@ -1,42 +1,105 @@
-import { Command } from 'commander';
-import { startStack, stopStackInDir, readStackState } from '../infra/stack/index.js';
+/**
+ * The `tally` command, the user's door. Its commands and exit codes are a fixed contract
+ * (docs/cli.md): 0 done, 1 failed, 2 the drop is unusable as a whole.
+ */
+import { Command, Option } from 'commander';
+import { CliError, EXIT } from './context.js';
+import {
+  downCommand,
+  discrepanciesCommand,
+  ingestCommand,
+  queryCommand,
+  rebuildCommand,
+  rejectionsCommand,
+  runCommand,
+  scheduleAddCommand,
+  scheduleListCommand,
+  scheduleRemoveCommand,
+  serveCommand,
+  statusCommand,
+  upCommand,
+  workerCommand,
+} from './commands.js';
 
-const STACK_DIR = process.env.TALLY_STACK_DIR ?? '.tally/stack';
-
-const program = new Command('tally').description('Migration Tally: reconciled migration figures for Mali');
+const program = new Command('tally')
+  .description('Migration Tally: migration figures for Mali from disagreeing sources, reconciled')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (s, write) => write(s) });
 
 program
   .command('up')
-  .description('start the local engines')
-  .option('--detach', 'leave them running after this command exits')
-  .action(async (opts: { detach?: boolean }) => {
-    const stack = await startStack({ dir: STACK_DIR, persistent: true, detach: opts.detach, temporalUi: true, log: (l) => console.log(l) });
-    console.log(JSON.stringify(stack.settings, null, 2));
-    if (opts.detach) return;
-    console.log('engines running; press Ctrl-C to stop');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await stack.stop();
-  });
+  .description('start the local engines, the worker, the projections and the explorer')
+  .option('--detach', 'run them in the background; stop them with tally down')
+  .option('--port <port>', 'port of the explorer and the read-only API', '8765')
+  .action(upCommand);
+
+program.command('down').description('stop what `tally up --detach` started').action(downCommand);
+
+program.command('status').description('engines, worker, consumer lag and the last drops').option('--json', 'print one JSON object').action(statusCommand);
 
 program
-  .command('down')
-  .description('stop what `up --detach` started')
-  .action(async () => {
-    const stopped = await stopStackInDir(STACK_DIR);
-    console.log(stopped ? 'engines stopped' : 'no engines were running');
-  });
+  .command('ingest')
+  .description('ingest drops (files, or an API response with --url)')
+  .argument('[files...]', 'CSV, XLSX or JSON drops')
+  .requiredOption('--source <id>', 'source profile id (dtm, cmp, mmeia, instat, iom-avr, unhcr, or your own)')
+  .option('--url <url>', 'fetch an API source instead of reading files')
+  .option('--wait', 'return once the figures are queryable and reconciled')
+  .option('--json', 'print one JSON object per drop')
+  .action(ingestCommand);
 
 program
-  .command('status')
-  .description('engines and their addresses')
-  .option('--json', 'print JSON')
-  .action((opts: { json?: boolean }) => {
-    const state = readStackState(STACK_DIR);
-    if (opts.json) console.log(JSON.stringify({ running: Boolean(state), ...state }));
-    else console.log(state ? `engines running since ${state.startedAt}\n${JSON.stringify(state.settings, null, 2)}` : 'no local engines running (tally up)');
-  });
+  .command('query')
+  .description('figures for an indicator: reconciled, or one source with --source')
+  .requiredOption('--indicator <code>', 'indicator code, e.g. idps')
+  .option('--area <pcode|name>', 'a P-code (ML05) or a place name (Mopti)')
+  .option('--from <date>', 'first reference date, YYYY-MM-DD')
+  .option('--to <date>', 'last reference date, YYYY-MM-DD')
+  .option('--source <id>', "one source's figures instead of the reconciled ones")
+  .option('--as-of <datetime>', 'as known on this date/time (ISO)')
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'sdmx']).default('table'))
+  .action(queryCommand);
 
-await program.parseAsync(process.argv);
+program.command('discrepancies').description('discrepancies between sources, with their causes').option('--open', 'only open ones').option('--json', 'print JSON').action(discrepanciesCommand);
+
+program.command('rejections').description('rejected rows with their reasons').option('--drop <id>', 'one drop (id or prefix)').option('--json', 'print JSON').action(rejectionsCommand);
+
+const schedule = program.command('schedule').description('Temporal Schedules that poll API sources');
+schedule
+  .command('add')
+  .description('poll a source on a fixed interval')
+  .requiredOption('--source <id>', 'source profile id with an API url')
+  .requiredOption('--every <interval>', 'interval such as 1d, 6h, 30m')
+  .option('--url <url>', 'override the profile API url')
+  .action(scheduleAddCommand);
+schedule.command('list').description('list the polling schedules').option('--json', 'print JSON').action(scheduleListCommand);
+schedule.command('remove').description('remove the schedule of a source').requiredOption('--source <id>', 'source profile id').action(scheduleRemoveCommand);
+
+program
+  .command('projections')
+  .description('ClickHouse projections')
+  .command('rebuild')
+  .description('replay the Kafka log into fresh tables, then switch over')
+  .action(rebuildCommand);
+
+program
+  .command('run')
+  .description('the main job: ingest every drop in DIR with the local engines, wait, print the report')
+  .argument('[dir]', 'directory of drops', 'examples/mali')
+  .option('--keep', 'leave the engines, worker and projections running afterwards')
+  .option('--json', 'print the drops summary as JSON after the report')
+  .action(runCommand);
+
+program.command('worker').description('run the Temporal worker (workflows and activities) until interrupted').option('--no-projections', 'do not run the projections in this process').action(workerCommand);
+
+program.command('serve', { hidden: true }).description('worker, projections and explorer for `up --detach`').option('--port <port>', 'explorer port', '8765').action(serveCommand);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CliError) {
+    console.error(`tally: ${err.message}`);
+    process.exit(err.exitCode);
+  }
+  console.error(`tally: ${(err as Error).message ?? String(err)}`);
+  process.exit(EXIT.failure);
+}

@@ -1,0 +1,154 @@
+/** What activities read back from ClickHouse: prior observations, the current reconciliation state. */
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { DiscrepancyDetected, ObservationRecorded, Period } from '../domain/events.js';
+import type { PreviousState } from '../domain/reconcile/index.js';
+import { selectRows } from '../projections/clickhouse.js';
+import { quoteString, quoteStringList } from '../projections/sql.js';
+import type { PriorKnowledge } from '../connectors/process-drop.js';
+
+/** ClickHouse DateTime text ('2019-07-31 00:00:00', UTC) to ISO. */
+export function isoFromClickHouse(text: string): string {
+  return `${text.replace(' ', 'T')}Z`;
+}
+
+export function parseDisaggregation(key: string): Record<string, string> {
+  if (!key) return {};
+  return Object.fromEntries(key.split(',').map((pair) => pair.split('=') as [string, string]));
+}
+
+export function priorKnowledge(client: ClickHouseClient): PriorKnowledge {
+  return {
+    async recordedElsewhere(ids, dropId) {
+      if (ids.length === 0) return new Map();
+      const rows = await selectRows<{ observation_id: string; first_drop: string }>(
+        client,
+        `SELECT observation_id, min(drop_id) AS first_drop FROM observations
+         WHERE observation_id IN ${quoteStringList(ids)} AND drop_id != ${quoteString(dropId)}
+         GROUP BY observation_id`,
+      );
+      return new Map(rows.map((r) => [r.observation_id, r.first_drop]));
+    },
+    async knownSeries(keys, source, dropId) {
+      if (keys.length === 0) return new Set();
+      const rows = await selectRows<{ series_key: string }>(
+        client,
+        `SELECT DISTINCT series_key FROM observations
+         WHERE source = ${quoteString(source)} AND drop_id != ${quoteString(dropId)} AND series_key IN ${quoteStringList(keys)}`,
+      );
+      return new Set(rows.map((r) => r.series_key));
+    },
+  };
+}
+
+interface ObservationRow {
+  event_id: string;
+  observation_id: string;
+  series_key: string;
+  group_key: string;
+  drop_id: string;
+  source: string;
+  rows: number[];
+  indicator: string;
+  area: string;
+  area_level: number;
+  period_kind: 'stock' | 'flow';
+  ref_date: string;
+  period_start: string;
+  period_end: string;
+  value: number;
+  unit: 'individuals' | 'households';
+  disaggregation: string;
+  recorded_at: string;
+}
+
+function toObservation(r: ObservationRow): ObservationRecorded {
+  const period: Period = r.period_kind === 'stock' ? { kind: 'stock', date: r.ref_date } : { kind: 'flow', start: r.period_start, end: r.period_end };
+  return {
+    type: 'ObservationRecorded',
+    eventId: r.event_id,
+    observationId: r.observation_id,
+    seriesKey: r.series_key,
+    groupKey: r.group_key,
+    dropId: r.drop_id,
+    source: r.source,
+    rows: r.rows.map(Number),
+    indicator: r.indicator,
+    area: r.area,
+    areaLevel: Number(r.area_level) as 0 | 1 | 2,
+    period,
+    value: Number(r.value),
+    unit: r.unit,
+    disaggregation: parseDisaggregation(r.disaggregation),
+    recordedAt: isoFromClickHouse(r.recorded_at),
+  };
+}
+
+/** Indicators a drop touched. */
+export async function indicatorsOfDrop(client: ClickHouseClient, dropId: string): Promise<string[]> {
+  const rows = await selectRows<{ indicator: string }>(client, `SELECT DISTINCT indicator FROM observations WHERE drop_id = ${quoteString(dropId)} ORDER BY indicator`);
+  return rows.map((r) => r.indicator);
+}
+
+/** Every observation of these indicators (all sources, drops and revisions). */
+export async function observationsOf(client: ClickHouseClient, indicators: string[]): Promise<ObservationRecorded[]> {
+  if (indicators.length === 0) return [];
+  const rows = await selectRows<ObservationRow>(
+    client,
+    `SELECT event_id, observation_id, series_key, group_key, drop_id, source, rows, indicator, area,
+            area_level, period_kind, toString(ref_date) AS ref_date, toString(period_start) AS period_start,
+            toString(period_end) AS period_end, value, unit, disaggregation, toString(recorded_at) AS recorded_at
+     FROM observations FINAL WHERE indicator IN ${quoteStringList(indicators)}
+     ORDER BY event_id`,
+  );
+  return rows.map(toObservation);
+}
+
+/** The latest figure per series and the open discrepancies, for these indicators. */
+export async function previousState(client: ClickHouseClient, indicators: string[]): Promise<PreviousState> {
+  const state: PreviousState = { figures: new Map(), openDiscrepancies: new Map() };
+  if (indicators.length === 0) return state;
+  const list = quoteStringList(indicators);
+  // Aliases differ from column names: 18.16 resolves an alias inside the aggregate that defines it.
+  const figures = await selectRows<{ series_key: string; last_event: string }>(
+    client,
+    `SELECT series_key, argMax(event_id, recorded_at) AS last_event FROM figures FINAL
+     WHERE indicator IN ${list} GROUP BY series_key`,
+  );
+  for (const f of figures) state.figures.set(f.series_key, { eventId: f.last_event });
+  const open = await selectRows<{ discrepancy_id: string; last_event: string; last_status: string }>(
+    client,
+    `SELECT discrepancy_id, argMax(event_id, (recorded_at, status)) AS last_event, argMax(toString(status), (recorded_at, status)) AS last_status
+     FROM discrepancies FINAL WHERE indicator IN ${list} GROUP BY discrepancy_id`,
+  );
+  for (const d of open) if (d.last_status === 'open') state.openDiscrepancies.set(d.discrepancy_id, { eventId: d.last_event });
+  return state;
+}
+
+/** A detected discrepancy as it was projected, for alert delivery. */
+export async function discrepancyEvent(client: ClickHouseClient, eventId: string): Promise<DiscrepancyDetected | undefined> {
+  const rows = await selectRows<{
+    event_id: string; discrepancy_id: string; group_key: string; indicator: string; area: string; cause: DiscrepancyDetected['cause'];
+    gap_absolute: number; gap_relative: number; tolerance: number; values: string; explanation: string; recorded_at: string;
+  }>(
+    client,
+    `SELECT event_id, discrepancy_id, group_key, indicator, area, cause, gap_absolute, gap_relative, tolerance,
+            \`values\`, explanation, toString(recorded_at) AS recorded_at
+     FROM discrepancies FINAL WHERE event_id = ${quoteString(eventId)} AND status = 'open' LIMIT 1`,
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  return {
+    type: 'DiscrepancyDetected',
+    eventId: r.event_id,
+    discrepancyId: r.discrepancy_id,
+    groupKey: r.group_key,
+    indicator: r.indicator,
+    area: r.area,
+    values: JSON.parse(r.values),
+    gap: { absolute: Number(r.gap_absolute), relative: Number(r.gap_relative) },
+    tolerance: Number(r.tolerance),
+    cause: r.cause,
+    explanation: r.explanation,
+    recordedAt: isoFromClickHouse(r.recorded_at),
+  };
+}

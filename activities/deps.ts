@@ -1,0 +1,40 @@
+/** The clients activities share within one worker, built once from the configuration. */
+import type { Kafka } from 'kafkajs';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { topicsFor } from '../domain/events.js';
+import type { SourceProfile } from '../domain/profile.js';
+import { LandingStore } from '../connectors/landing.js';
+import { loadProfiles } from '../connectors/profiles.js';
+import { openClickHouse } from '../projections/clickhouse.js';
+import { migrate } from '../projections/migrations.js';
+import type { TallyConfig } from '../infra/config.js';
+import { createKafka, createPublisher, type EventPublisher } from './kafka.js';
+
+export interface ActivityDeps {
+  config: TallyConfig;
+  kafka: Kafka;
+  publisher: EventPublisher;
+  clickhouse: ClickHouseClient;
+  landing: LandingStore;
+  profiles: Map<string, SourceProfile>;
+  close(): Promise<void>;
+}
+
+export async function createActivityDeps(config: TallyConfig): Promise<ActivityDeps> {
+  const kafka = createKafka(config.stack.kafka, 'tally-worker');
+  const publisher = await createPublisher(kafka, topicsFor(config.topicPrefix));
+  const clickhouse = await openClickHouse(config.stack.clickhouse);
+  await migrate(clickhouse, config.stack.clickhouse.database);
+  return {
+    config,
+    kafka,
+    publisher,
+    clickhouse,
+    landing: new LandingStore(config.landingDir),
+    profiles: loadProfiles(),
+    async close() {
+      await publisher.close();
+      await clickhouse.close();
+    },
+  };
+}

@@ -1,0 +1,370 @@
+/** The actions behind each `tally` command. */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { SingleBar, Presets } from 'cli-progress';
+import { startStack, readStackState, stopStackInDir } from '../infra/stack/index.js';
+import { configFromEnv, type TallyConfig } from '../infra/config.js';
+import { startServices } from '../infra/services.js';
+import { openClickHouse } from '../projections/clickhouse.js';
+import { listDiscrepancies, listDrops, listRejections, queryFigures, type FigureRow } from '../projections/queries.js';
+import { consumerLag } from '../projections/watermark.js';
+import { rebuildProjections } from '../projections/rebuild.js';
+import { createKafka } from '../activities/kafka.js';
+import { topicsFor } from '../domain/events.js';
+import { matchPlace } from '../domain/places.js';
+import { getProfile, loadProfiles } from '../connectors/profiles.js';
+import { startExplorer } from '../web/server.js';
+import { pollSourceWorkflow } from '../workflows/index.js';
+import { CliError, EXIT, STACK_DIR, resolveConfig, temporalClient } from './context.js';
+import { landFile, landUrl, startIngest, summarise, type IngestSummary } from './ingest.js';
+import { placeLabel, table } from './report.js';
+import { runMainJob } from './run.js';
+import { toCsv, toSdmxCsv } from './formats.js';
+
+const BIN = fileURLToPath(new URL('../bin/tally.mjs', import.meta.url));
+const SERVE_PID = join(STACK_DIR, 'serve.pid');
+
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+async function withClickHouse<T>(fn: (client: Awaited<ReturnType<typeof openClickHouse>>, config: TallyConfig) => Promise<T>): Promise<T> {
+  const config = resolveConfig();
+  const client = await openClickHouse(config.stack.clickhouse);
+  try {
+    return await fn(client, config);
+  } finally {
+    await client.close();
+  }
+}
+
+async function withTemporal<T>(fn: (client: Client, config: TallyConfig) => Promise<T>): Promise<T> {
+  const config = resolveConfig();
+  const temporal = await temporalClient(config);
+  try {
+    return await fn(temporal.client, config);
+  } finally {
+    await temporal.close();
+  }
+}
+
+// ---- up / down / serve / worker -------------------------------------------------------------
+
+export async function upCommand(opts: { detach?: boolean; port: string }): Promise<void> {
+  const running = readStackState(STACK_DIR);
+  if (running) throw new CliError(`engines already running (${STACK_DIR}); 'tally down' stops them`);
+  const stack = await startStack({ dir: STACK_DIR, persistent: true, detach: opts.detach, temporalUi: true, log: (l) => console.error(l) });
+  if (opts.detach) {
+    mkdirSync(STACK_DIR, { recursive: true });
+    const logFile = join(STACK_DIR, 'serve.log');
+    const fd = openSync(logFile, 'a');
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', opts.port], { detached: true, stdio: ['ignore', fd, fd], env: process.env });
+    closeSync(fd);
+    child.unref();
+    writeFileSync(SERVE_PID, String(child.pid));
+    console.log(`engines, worker, projections and explorer started in the background (log: ${logFile})`);
+    console.log(`explorer: http://127.0.0.1:${opts.port}/`);
+    if (stack.settings.temporal.uiUrl) console.log(`Temporal UI: ${stack.settings.temporal.uiUrl}`);
+    return;
+  }
+  const config = configFromEnv(stack.settings);
+  const services = await startServices(config);
+  const explorer = await startExplorer({ settings: config.stack.clickhouse, port: Number(opts.port) });
+  console.log(`explorer: ${explorer.url}`);
+  if (stack.settings.temporal.uiUrl) console.log(`Temporal UI: ${stack.settings.temporal.uiUrl}`);
+  console.log('running; press Ctrl-C to stop');
+  await untilInterrupted();
+  await explorer.close();
+  await services.stop();
+  await stack.stop();
+}
+
+export async function serveCommand(opts: { port: string }): Promise<void> {
+  const config = resolveConfig();
+  const services = await startServices(config);
+  const explorer = await startExplorer({ settings: config.stack.clickhouse, port: Number(opts.port) });
+  console.log(`serving: worker on ${config.taskQueue}, projections (${config.projectionsGroup}), explorer ${explorer.url}`);
+  await untilInterrupted();
+  await explorer.close();
+  await services.stop();
+}
+
+export async function workerCommand(opts: { projections: boolean }): Promise<void> {
+  const config = resolveConfig();
+  const services = await startServices(config, { projections: opts.projections });
+  console.error(`worker running on task queue ${config.taskQueue}${opts.projections ? ' with projections' : ''}; Ctrl-C stops it gracefully`);
+  await untilInterrupted();
+  console.error('shutting down: finishing in-flight activities…');
+  await services.stop();
+}
+
+export async function downCommand(): Promise<void> {
+  if (existsSync(SERVE_PID)) {
+    const pid = Number(readFileSync(SERVE_PID, 'utf8'));
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    for (let i = 0; i < 100; i++) {
+      try {
+        process.kill(pid, 0);
+        await new Promise((r) => setTimeout(r, 100));
+      } catch {
+        break;
+      }
+    }
+    rmSync(SERVE_PID, { force: true });
+  }
+  const stopped = await stopStackInDir(STACK_DIR);
+  console.log(stopped ? 'stopped the engines, worker, projections and explorer' : 'nothing was running');
+}
+
+// ---- status ---------------------------------------------------------------------------------
+
+export async function statusCommand(opts: { json?: boolean }): Promise<void> {
+  const state = process.env.TALLY_STACK === 'external' ? undefined : readStackState(STACK_DIR);
+  if (!state && process.env.TALLY_STACK !== 'external') {
+    if (opts.json) console.log(JSON.stringify({ running: false }));
+    else console.log("no engines running: 'tally up --detach' starts them");
+    return;
+  }
+  const config = resolveConfig();
+  const kafka = createKafka(config.stack.kafka, 'tally-status');
+  const lag = await consumerLag(kafka, config.projectionsGroup, Object.values(topicsFor(config.topicPrefix))).catch(() => []);
+  const worker = await withTemporal(async (client) => {
+    const d = await client.workflowService.describeTaskQueue({ namespace: config.stack.temporal.namespace, taskQueue: { name: config.taskQueue }, taskQueueType: 1 });
+    return { taskQueue: config.taskQueue, pollers: d.pollers?.length ?? 0 };
+  }).catch((err: Error) => ({ taskQueue: config.taskQueue, pollers: 0, error: err.message }));
+  const drops = await withClickHouse((client) => listDrops(client, { limit: 5 })).catch(() => []);
+  const status = { running: true, engines: config.stack, worker, consumerLag: lag, lastDrops: drops };
+  if (opts.json) {
+    console.log(JSON.stringify(status, null, 2));
+    return;
+  }
+  console.log(`Kafka       ${config.stack.kafka.brokers.join(',')}`);
+  console.log(`Temporal    ${config.stack.temporal.address} (${config.stack.temporal.namespace})${config.stack.temporal.uiUrl ? `  UI ${config.stack.temporal.uiUrl}` : ''}`);
+  console.log(`ClickHouse  ${config.stack.clickhouse.url} (database ${config.stack.clickhouse.database})`);
+  console.log(`worker      ${worker.pollers > 0 ? `running (${worker.pollers} pollers)` : 'not running'} on ${worker.taskQueue}`);
+  console.log(`projections lag ${lag.reduce((n, t) => n + t.lag, 0)} events (${lag.map((t) => `${t.topic}: ${t.lag}`).join(', ')})`);
+  console.log('\nlast drops');
+  console.log(table(['drop', 'file', 'source', 'status', 'rows', 'accepted', 'rejected', 'duplicates'], drops.map((d) => [d.dropId.slice(0, 12), d.fileName, d.source, d.status, String(d.rows), String(d.accepted), String(d.rejected), String(d.duplicates)])));
+}
+
+// ---- ingest ---------------------------------------------------------------------------------
+
+/** Shows the ingestion's progress from the activity's heartbeats: a bar on a terminal, lines otherwise. */
+async function waitWithProgress(client: Client, workflowId: string, label: string): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId);
+  const tty = process.stderr.isTTY;
+  const bar = tty ? new SingleBar({ format: `${label} {stage} | {rows} rows read`, hideCursor: true }, Presets.shades_classic) : undefined;
+  bar?.start(1, 0, { stage: 'reading', rows: 0 });
+  let last = '';
+  const timer = setInterval(() => {
+    void (async () => {
+      const d = await handle.describe().catch(() => undefined);
+      const pending = d?.raw.pendingActivities?.[0];
+      const payload = pending?.heartbeatDetails?.payloads?.[0]?.data;
+      const details = payload ? (JSON.parse(Buffer.from(payload).toString()) as { rows?: number }) : {};
+      const stage = await handle.query<string>('stage').catch(() => 'reading');
+      if (bar) bar.update(0, { stage, rows: details.rows ?? 0 });
+      else {
+        const line = `${label}: ${stage}${details.rows ? `, ${details.rows} rows read` : ''}`;
+        if (line !== last) console.error(line);
+        last = line;
+      }
+    })();
+  }, 500);
+  try {
+    await handle.result();
+  } finally {
+    clearInterval(timer);
+    bar?.stop();
+  }
+}
+
+export async function ingestCommand(files: string[], opts: { source: string; url?: string; wait?: boolean; json?: boolean }): Promise<void> {
+  if (files.length === 0 && !opts.url) throw new CliError('expected FILE... or --url URL, found neither', EXIT.unusable);
+  getProfile(opts.source, loadProfiles());
+  let worst: number = EXIT.ok;
+  await withTemporal(async (client, config) => {
+    const drops: Array<{ file?: string; url?: string }> = opts.url ? [{ url: opts.url }] : files.map((file) => ({ file }));
+    for (const drop of drops) {
+      const landed = drop.file ? await landFile(config, drop.file, opts.source) : await landUrl(config, drop.url!, opts.source);
+      const handle = await startIngest(client, config, landed.dropId, opts.source);
+      if (!opts.wait) {
+        const out = { dropId: landed.dropId, source: opts.source, fileName: landed.fileName, workflowId: handle.workflowId, status: 'started' };
+        console.log(opts.json ? JSON.stringify(out) : `${landed.fileName}: drop ${landed.dropId.slice(0, 12)} started (workflow ${handle.workflowId})`);
+        continue;
+      }
+      if (!opts.json) await waitWithProgress(client, handle.workflowId, landed.fileName);
+      const result = summarise(await handle.result(), handle.workflowId);
+      if (result.status === 'refused') worst = EXIT.unusable;
+      printIngest(result, Boolean(opts.json));
+    }
+  });
+  if (worst !== EXIT.ok) process.exitCode = worst;
+}
+
+function printIngest(r: IngestSummary, json: boolean): void {
+  if (json) {
+    const { dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies } = r;
+    console.log(JSON.stringify({ dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies, status: r.status, ...(r.reason ? { reason: r.reason } : {}) }));
+    return;
+  }
+  if (r.status === 'refused') {
+    console.error(`tally: ${r.reason}`);
+    return;
+  }
+  console.log(`${r.fileName}: ${r.rows} rows, ${r.accepted} accepted, ${r.rejected} rejected, ${r.duplicates} duplicates, ${r.revisions} revisions, ${r.discrepancies} new discrepancies (drop ${r.dropId.slice(0, 12)})`);
+}
+
+// ---- query / discrepancies / rejections -----------------------------------------------------
+
+export function resolveArea(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  if (/^(MLI|ML\d{2}|ML\d{4})$/i.test(text)) return text.toUpperCase();
+  for (const level of [1, 2, 0] as const) {
+    const m = matchPlace(text, level);
+    if (m.ok) return m.value.pcode;
+  }
+  throw new CliError(`--area: expected a P-code (ML05) or a place name (Mopti), found "${text}"`);
+}
+
+export function contractRow(f: FigureRow): Record<string, unknown> {
+  const when = f.date !== undefined ? { date: f.date } : { periodStart: f.periodStart, periodEnd: f.periodEnd };
+  return { indicator: f.indicator, area: f.area, ...when, value: f.value, ...(f.source !== undefined ? { source: f.source } : { sources: f.sources }) };
+}
+
+export async function queryCommand(opts: { indicator: string; area?: string; from?: string; to?: string; source?: string; asOf?: string; format: string }): Promise<void> {
+  const area = resolveArea(opts.area);
+  const figures = await withClickHouse((client) => queryFigures(client, { indicator: opts.indicator, area, from: opts.from, to: opts.to, source: opts.source, asOf: opts.asOf }));
+  switch (opts.format) {
+    case 'json':
+      console.log(JSON.stringify(figures.map(contractRow), null, 2));
+      return;
+    case 'csv':
+      process.stdout.write(toCsv(figures));
+      return;
+    case 'sdmx':
+      process.stdout.write(toSdmxCsv(figures));
+      return;
+    default:
+      console.log(
+        table(
+          ['indicator', 'area', 'date/period', 'value', opts.source ? 'source' : 'sources'],
+          figures.map((f) => [
+            f.indicator,
+            placeLabel(f.area),
+            f.date ?? `${f.periodStart}..${f.periodEnd}`,
+            Math.round(f.value).toLocaleString('en-US'),
+            f.source ?? Object.entries(f.sources ?? {}).map(([s, v]) => `${s}=${v}`).join(' '),
+          ]),
+        ),
+      );
+  }
+}
+
+export async function discrepanciesCommand(opts: { open?: boolean; json?: boolean }): Promise<void> {
+  const rows = await withClickHouse((client) => listDiscrepancies(client, { open: opts.open }));
+  if (opts.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  console.log(table(['status', 'indicator', 'place', 'gap', 'cause', 'explanation'], rows.map((d) => [d.status, d.indicator, placeLabel(d.area), d.gap ? `${(d.gap.relative * 100).toFixed(1)}%` : '', d.cause ?? '', d.explanation])));
+}
+
+export async function rejectionsCommand(opts: { drop?: string; json?: boolean }): Promise<void> {
+  const rows = await withClickHouse((client) => listRejections(client, { dropId: opts.drop }));
+  if (opts.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  for (const r of rows) console.log(`${r.dropId.slice(0, 12)}  ${r.reason}`);
+  if (rows.length === 0) console.log('no rejected rows');
+}
+
+// ---- schedules ------------------------------------------------------------------------------
+
+const scheduleId = (source: string) => `poll-${source}`;
+
+export async function scheduleAddCommand(opts: { source: string; every: string; url?: string }): Promise<void> {
+  const profile = getProfile(opts.source, loadProfiles());
+  if (!opts.url && !profile.api) throw new CliError(`source ${opts.source} has no API url in its profile: pass --url`);
+  if (!/^\d+\s*(s|m|h|d)$/.test(opts.every)) throw new CliError(`--every: expected an interval such as 30m, 6h or 1d, found "${opts.every}"`);
+  await withTemporal(async (client, config) => {
+    await client.schedule.create({
+      scheduleId: scheduleId(opts.source),
+      spec: { intervals: [{ every: opts.every.replace(/\s+/g, '') as `${number}d` }] },
+      action: { type: 'startWorkflow', workflowType: pollSourceWorkflow, taskQueue: config.taskQueue, args: [{ source: opts.source, url: opts.url }] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+    });
+    console.log(`scheduled ${scheduleId(opts.source)}: poll ${opts.source} every ${opts.every}`);
+  });
+}
+
+export async function scheduleListCommand(opts: { json?: boolean }): Promise<void> {
+  await withTemporal(async (client) => {
+    const out: Array<{ scheduleId: string; source?: string; every?: string; nextRun?: string }> = [];
+    for await (const s of client.schedule.list()) {
+      if (!s.scheduleId.startsWith('poll-')) continue;
+      const d = await client.schedule.getHandle(s.scheduleId).describe();
+      const every = d.spec.intervals?.[0]?.every;
+      out.push({ scheduleId: s.scheduleId, source: s.scheduleId.slice(5), every: every === undefined ? undefined : String(every), nextRun: d.info.nextActionTimes[0]?.toISOString() });
+    }
+    if (opts.json) console.log(JSON.stringify(out, null, 2));
+    else if (out.length === 0) console.log('no schedules');
+    else console.log(table(['schedule', 'source', 'every (ms)', 'next run'], out.map((s) => [s.scheduleId, s.source ?? '', s.every ?? '', s.nextRun ?? ''])));
+  });
+}
+
+export async function scheduleRemoveCommand(opts: { source: string }): Promise<void> {
+  await withTemporal(async (client) => {
+    await client.schedule.getHandle(scheduleId(opts.source)).delete();
+    console.log(`removed ${scheduleId(opts.source)}`);
+  });
+}
+
+// ---- projections rebuild / run --------------------------------------------------------------
+
+export async function rebuildCommand(): Promise<void> {
+  const config = resolveConfig();
+  const tty = process.stderr.isTTY;
+  const bar = tty ? new SingleBar({ format: 'rebuild [{bar}] {value}/{total} events' }, Presets.shades_classic) : undefined;
+  let started = false;
+  let lastLine = 0;
+  const result = await rebuildProjections({
+    settings: config.stack,
+    topicPrefix: config.topicPrefix,
+    onProgress: (consumed: number, total: number) => {
+      if (bar) {
+        if (!started) bar.start(total, 0);
+        started = true;
+        bar.update(consumed);
+      } else if (Date.now() - lastLine > 1000 || consumed === total) {
+        lastLine = Date.now();
+        console.error(`rebuild: ${consumed}/${total} events`);
+      }
+    },
+  });
+  bar?.stop();
+  console.log(`rebuilt the projections: ${JSON.stringify(result)}`);
+}
+
+export async function runCommand(dir: string, opts: { keep?: boolean; json?: boolean }): Promise<void> {
+  const { drops, report, stop } = await runMainJob(dir, { keep: opts.keep });
+  console.log(report);
+  if (opts.json) console.log(JSON.stringify(drops, null, 2));
+  if (drops.some((d) => d.status === 'refused')) console.error('some drops were refused as unusable: see above');
+  if (opts.keep) {
+    console.error('left running; press Ctrl-C to stop');
+    await untilInterrupted();
+    await stop();
+  }
+}

@@ -1,0 +1,38 @@
+/** Where the CLI finds the engines: existing clusters (TALLY_STACK=external) or the stack `tally up` started. */
+import { Client, Connection } from '@temporalio/client';
+import { readStackState, settingsFromEnv, type StackSettings } from '../infra/stack/index.js';
+import { configFromEnv, type TallyConfig } from '../infra/config.js';
+
+export const STACK_DIR = process.env.TALLY_STACK_DIR ?? '.tally/stack';
+
+/** Exit codes of the command-line contract. */
+export const EXIT = { ok: 0, failure: 1, unusable: 2 } as const;
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failure,
+  ) {
+    super(message);
+  }
+}
+
+export function resolveSettings(): StackSettings {
+  if (process.env.TALLY_STACK === 'external') return settingsFromEnv();
+  const state = readStackState(STACK_DIR);
+  if (!state) {
+    throw new CliError(
+      `no engines are running for this project (${STACK_DIR}): start them with 'tally up --detach', or set TALLY_STACK=external with KAFKA_BROKERS, TEMPORAL_ADDRESS and CLICKHOUSE_URL`,
+    );
+  }
+  return state.settings;
+}
+
+export function resolveConfig(): TallyConfig {
+  return configFromEnv(resolveSettings());
+}
+
+export async function temporalClient(config: TallyConfig): Promise<{ client: Client; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address: config.stack.temporal.address, tls: config.stack.temporal.tls || undefined });
+  return { client: new Client({ connection, namespace: config.stack.temporal.namespace }), close: () => connection.close() };
+}

@@ -1,0 +1,51 @@
+/** Output formats of `tally query`: CSV and SDMX-CSV, the exchange format of statistics offices. */
+import type { FigureRow } from '../projections/queries.js';
+
+function csvCell(v: unknown): string {
+  const s = v === undefined || v === null ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function csvLines(rows: unknown[][]): string {
+  return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+export function toCsv(figures: FigureRow[]): string {
+  const header = ['indicator', 'area', 'date', 'period_start', 'period_end', 'value', 'unit', 'source', 'sources'];
+  return csvLines([
+    header,
+    ...figures.map((f) => [
+      f.indicator,
+      f.area,
+      f.date ?? '',
+      f.periodStart ?? '',
+      f.periodEnd ?? '',
+      f.value,
+      f.unit,
+      f.source ?? '',
+      f.sources ? Object.entries(f.sources).map(([s, v]) => `${s}=${v}`).join(';') : '',
+    ]),
+  ]);
+}
+
+/**
+ * SDMX-CSV: DATAFLOW, the dimensions (FREQ, REF_AREA, INDICATOR, TIME_PERIOD), OBS_VALUE and
+ * attributes. A stock's TIME_PERIOD is its date; a flow's is an ISO 8601 interval start/end.
+ */
+export function toSdmxCsv(figures: FigureRow[]): string {
+  const header = ['DATAFLOW', 'FREQ', 'REF_AREA', 'INDICATOR', 'TIME_PERIOD', 'OBS_VALUE', 'UNIT_MEASURE', 'OBS_STATUS', 'DATA_SOURCE'];
+  return csvLines([
+    header,
+    ...figures.map((f) => [
+      'TALLY:MIGRATION_MLI(1.0)',
+      f.date !== undefined ? 'D' : 'A',
+      f.area,
+      f.indicator.toUpperCase(),
+      f.date ?? `${f.periodStart}/${f.periodEnd}`,
+      f.value,
+      f.unit === 'households' ? 'HH' : 'PS',
+      'A',
+      f.source ?? Object.keys(f.sources ?? {}).join('+'),
+    ]),
+  ]);
+}

@@ -1,0 +1,84 @@
+/** `tally ingest`: land each drop, start its workflow (id from the drop id), optionally wait for its figures. */
+import { basename } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { LandingStore } from '../connectors/landing.js';
+import { fetchApiDrop } from '../connectors/api.js';
+import { getProfile, loadProfiles } from '../connectors/profiles.js';
+import type { TallyConfig } from '../infra/config.js';
+import { ingestDropWorkflow, ingestWorkflowId, type IngestDropResult } from '../workflows/index.js';
+import { CliError, EXIT } from './context.js';
+
+export interface IngestSummary {
+  dropId: string;
+  source: string;
+  fileName: string;
+  rows: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  revisions: number;
+  discrepancies: number;
+  status?: 'processed' | 'refused';
+  reason?: string;
+  workflowId: string;
+}
+
+export function summarise(r: IngestDropResult, workflowId: string): IngestSummary {
+  return {
+    dropId: r.dropId,
+    source: r.source,
+    fileName: r.fileName,
+    rows: r.rows,
+    accepted: r.accepted,
+    rejected: r.rejected,
+    duplicates: r.duplicates,
+    revisions: r.revisions,
+    discrepancies: r.discrepancies,
+    status: r.status,
+    reason: r.reason,
+    workflowId,
+  };
+}
+
+/** Starts (or finds) the ingestion of a landed drop; the same drop twice is one workflow. */
+export async function startIngest(client: Client, config: TallyConfig, dropId: string, source: string) {
+  const workflowId = ingestWorkflowId(dropId);
+  try {
+    return await client.workflow.start(ingestDropWorkflow, {
+      taskQueue: config.taskQueue,
+      workflowId,
+      args: [{ dropId, source }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<typeof ingestDropWorkflow>(workflowId);
+    throw err;
+  }
+}
+
+export async function landFile(config: TallyConfig, file: string, source: string) {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new CliError(`${file}: no such file`, EXIT.unusable);
+  getProfile(source, loadProfiles());
+  return new LandingStore(config.landingDir).putFile(file, { source, fileName: basename(file) });
+}
+
+export async function landUrl(config: TallyConfig, url: string, source: string) {
+  const profile = getProfile(source, loadProfiles());
+  const bytes = await fetchApiDrop(url, { paging: profile.api?.paging ?? 'none', apiKeyEnv: profile.api?.apiKeyEnv, apiKeyHeader: profile.api?.apiKeyHeader });
+  return new LandingStore(config.landingDir).putBytes(bytes, { source, fileName: `${source}-api.json` });
+}
+
+/** Lands and ingests one drop; with wait, returns once its figures are queryable and reconciled. */
+export async function ingestOne(
+  client: Client,
+  config: TallyConfig,
+  drop: { file?: string; url?: string },
+  source: string,
+  wait: boolean,
+): Promise<IngestSummary | { dropId: string; source: string; workflowId: string; fileName: string }> {
+  const landed = drop.file ? await landFile(config, drop.file, source) : await landUrl(config, drop.url!, source);
+  const handle = await startIngest(client, config, landed.dropId, source);
+  if (!wait) return { dropId: landed.dropId, source, workflowId: handle.workflowId, fileName: landed.fileName };
+  return summarise(await handle.result(), handle.workflowId);
+}

@@ -1,0 +1,135 @@
+/**
+ * `tally run [DIR]`, the main job: start the local engines (or use running/external ones), the
+ * worker and the projections; ingest every drop in DIR in order and wait for each; print the report.
+ */
+import { createServer, type Server } from 'node:http';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { startStack, readStackState, type RunningStack } from '../infra/stack/index.js';
+import { configFromEnv } from '../infra/config.js';
+import { startServices } from '../infra/services.js';
+import { loadProfiles } from '../connectors/profiles.js';
+import { buildReport } from './report.js';
+import { ingestOne, type IngestSummary } from './ingest.js';
+import { CliError, STACK_DIR, temporalClient } from './context.js';
+
+const Manifest = z.object({
+  drops: z.array(
+    z.object({
+      source: z.string(),
+      file: z.string().optional(),
+      /** Files served over a local HTTP API during the run, page by page (UNHCR-style paging). */
+      apiPages: z.array(z.string()).optional(),
+      note: z.string().optional(),
+    }),
+  ),
+});
+type ManifestDrop = z.infer<typeof Manifest>['drops'][number];
+
+/** drops.json when present; otherwise every file whose name starts with a source id (dtm-…, cmp-…). */
+export function planDrops(dir: string): ManifestDrop[] {
+  const manifest = join(dir, 'drops.json');
+  if (existsSync(manifest)) {
+    const parsed = Manifest.safeParse(JSON.parse(readFileSync(manifest, 'utf8')));
+    if (!parsed.success) throw new CliError(`${manifest}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    return parsed.data.drops;
+  }
+  const ids = [...loadProfiles().keys()].sort((a, b) => b.length - a.length);
+  return readdirSync(dir)
+    .filter((f) => /\.(csv|xlsx|json)$/i.test(f))
+    .sort()
+    .flatMap((file) => {
+      const source = ids.find((id) => file.toLowerCase().startsWith(`${id}-`) || file.toLowerCase().startsWith(`${id}_`));
+      return source ? [{ source, file }] : [];
+    });
+}
+
+/** Serves JSON pages as a paged API: ?page=N answers the N-th file. Loopback only. */
+async function serveApi(dir: string, pages: string[]): Promise<{ url: string; server: Server }> {
+  const bodies = pages.map((p) => readFileSync(join(dir, p)));
+  const server = createServer((req, res) => {
+    const page = Number(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('page') ?? '1');
+    const body = bodies[page - 1];
+    res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(body ?? '{"error":"no such page"}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}/population/v1/population/?coa=MLI&page=1`, server };
+}
+
+export interface RunOptions {
+  keep?: boolean;
+  json?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface MainJobResult {
+  drops: IngestSummary[];
+  report: string;
+  /** Stops what the job started (a no-op unless `keep` left it running). */
+  stop(): Promise<void>;
+}
+
+export async function runMainJob(dirArg: string, options: RunOptions = {}): Promise<MainJobResult> {
+  const log = options.log ?? ((l: string) => console.error(l));
+  const dir = resolve(dirArg);
+  if (!existsSync(dir)) throw new CliError(`${dirArg}: no such directory`);
+  const drops = planDrops(dir);
+  if (drops.length === 0) throw new CliError(`${dirArg}: no drops found (expected drops.json or files named <source>-….csv|xlsx|json)`);
+
+  let stack: RunningStack | undefined;
+  const running = process.env.TALLY_STACK === 'external' ? undefined : readStackState(STACK_DIR);
+  const t0 = Date.now();
+  if (running) {
+    log(`using the engines started by 'tally up' (${STACK_DIR})`);
+    stack = { settings: running.settings, stop: async () => undefined };
+  } else {
+    log('starting the engines (Kafka, Temporal, ClickHouse)…');
+    stack = await startStack({ dir: '.tally/run-stack', log: (l) => log(`  ${l}`) });
+  }
+  const config = configFromEnv(stack.settings);
+  const services = await startServices(config, { projections: !running });
+  log(`engines, worker and projections ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const temporal = await temporalClient(config);
+  const servers: Server[] = [];
+  try {
+    const results: IngestSummary[] = [];
+    for (const [i, drop] of drops.entries()) {
+      const started = Date.now();
+      let target: { file?: string; url?: string };
+      if (drop.apiPages) {
+        const api = await serveApi(dir, drop.apiPages);
+        servers.push(api.server);
+        target = { url: api.url };
+      } else {
+        target = { file: join(dir, drop.file!) };
+      }
+      log(`[${i + 1}/${drops.length}] ingesting ${drop.file ?? `${drop.source} API (${drop.apiPages!.length} pages)`} as ${drop.source}…`);
+      const result = (await ingestOne(temporal.client, config, target, drop.source, true)) as IngestSummary;
+      results.push(result);
+      log(
+        `        ${result.rows} rows: ${result.accepted} accepted, ${result.rejected} rejected, ${result.duplicates} duplicates, ` +
+          `${result.revisions} revisions, ${result.discrepancies} new discrepancies (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      );
+    }
+    const report = await buildReport(services.deps.clickhouse, results);
+    const stopAll = async () => {
+      await services.stop();
+      await stack.stop();
+    };
+    return { drops: results, report, stop: options.keep ? stopAll : async () => undefined };
+  } finally {
+    for (const s of servers) s.close();
+    await temporal.close();
+    if (!options.keep) {
+      log('stopping the worker, projections and engines (use --keep to leave them running)');
+      await services.stop();
+      await stack.stop();
+    } else {
+      log(`left running: Temporal ${config.stack.temporal.address}, ClickHouse ${config.stack.clickhouse.url}, Kafka ${config.stack.kafka.brokers.join(',')}`);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * A source profile says how to read one source's drops: which columns hold the place, the date and
+ * the values, in which languages, and how much the source is trusted per indicator. Adding a source
+ * means adding a profile (JSON or YAML), not code.
+ */
+import { z } from 'zod';
+
+const code = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a lowercase id such as "cmp" or "iom-avr"');
+const headers = z.array(z.string().min(1)).min(1);
+
+/** A value column: its header synonyms and what it measures. */
+export const ValueColumn = z.object({
+  headers,
+  indicator: code,
+  unit: z.enum(['individuals', 'households']).optional(),
+  /** Fixed qualifiers of this column, e.g. { sex: "f" } for a "Femmes" column. */
+  disaggregation: z.record(z.string(), z.string()).optional(),
+});
+export type ValueColumn = z.infer<typeof ValueColumn>;
+
+export const SourceProfile = z.object({
+  id: code,
+  name: z.string().min(1),
+  /** How drops arrive: files (csv, xlsx, json) or an HTTP JSON API. */
+  connector: z.enum(['file', 'api']).default('file'),
+  api: z
+    .object({
+      url: z.string().url(),
+      paging: z.enum(['unhcr', 'none']).default('none'),
+      /** Environment variable that holds the API key; the key never reaches a log. */
+      apiKeyEnv: z.string().optional(),
+      apiKeyHeader: z.string().default('Ocp-Apim-Subscription-Key'),
+    })
+    .optional(),
+  /** Trust in this source: higher wins when sources disagree. @default 50 */
+  priority: z.number().int().min(0).max(100).default(50),
+  /** Per-indicator overrides of priority. */
+  indicatorPriority: z.record(code, z.number().int().min(0).max(100)).default({}),
+  /** Indicator of a value column that names none, and of HXL value columns that are ambiguous. */
+  defaultIndicator: code.optional(),
+  /** How a date cell becomes a reference date or period. */
+  dates: z
+    .object({
+      /** 'cell': a date or period text per row; 'year': a year column (UNHCR: stocks at Y-12-31, flows over Y). */
+      rule: z.enum(['cell', 'year']).default('cell'),
+      /** A fixed reference date or period text for drops that carry none (e.g. "2020"). */
+      fixed: z.string().optional(),
+    })
+    .default({ rule: 'cell' }),
+  /** Level of the place column when it holds names. @default 1 */
+  areaLevel: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+  columns: z
+    .object({
+      country: headers.optional(),
+      region: headers.optional(),
+      regionCode: headers.optional(),
+      cercle: headers.optional(),
+      cercleCode: headers.optional(),
+      date: headers.optional(),
+      periodStart: headers.optional(),
+      periodEnd: headers.optional(),
+      year: headers.optional(),
+      round: headers.optional(),
+      /** BA (baseline) or SA (site assessment): copies of one round are never summed. */
+      assessment: headers.optional(),
+      /** Rows that differ only by this column are summed (DTM splits a location by displacement reason). */
+      sumOver: headers.optional(),
+      /** Column whose cell names the indicator (API rows with a "population type"). */
+      indicator: headers.optional(),
+      /** Columns whose cells qualify a figure: key is the disaggregation name (sex, age_group, origin). */
+      disaggregations: z.record(z.string().regex(/^[a-z_]+$/), headers).default({}),
+    })
+    .default({ disaggregations: {} }),
+  values: z.array(ValueColumn).default([]),
+  /** Maps cell text of the indicator column to indicator codes (e.g. "REF" → refugees). */
+  indicatorCodes: z.record(z.string(), code).default({}),
+});
+export type SourceProfile = z.infer<typeof SourceProfile>;
+export type SourceProfileInput = z.input<typeof SourceProfile>;

@@ -1,0 +1,54 @@
+/**
+ * Runtime configuration shared by the worker, the projections and the CLI. Everything that names a
+ * topic, a consumer group or a task queue comes from here, so tests and parallel deployments can
+ * run side by side with their own prefix.
+ */
+import type { StackSettings } from './stack/settings.js';
+
+export interface TallyConfig {
+  stack: StackSettings;
+  /** Prefix of the four topics. @default '' (topics tally.drops, tally.observations…) */
+  topicPrefix: string;
+  /** Consumer group of the ClickHouse projections. @default 'tally-projections' */
+  projectionsGroup: string;
+  /** Temporal task queue of the worker. @default 'migration-tally' */
+  taskQueue: string;
+  /** Content-addressed landing store. @default '.tally/landing' */
+  landingDir: string;
+  alerts: {
+    webhook?: { url: string; secret?: string };
+    log: boolean;
+  };
+  /** Relative tolerance per indicator, overriding the 5% default. */
+  tolerance: Record<string, number>;
+}
+
+function parseTolerance(text: string | undefined): Record<string, number> {
+  if (!text) return {};
+  const out: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const [indicator, value] = part.split('=').map((s) => s.trim());
+    const n = Number(value);
+    if (!indicator || !Number.isFinite(n) || n < 0 || n > 1) {
+      throw new Error(`TALLY_TOLERANCE: expected indicator=fraction pairs such as "idps=0.05", found "${part}"`);
+    }
+    out[indicator] = n;
+  }
+  return out;
+}
+
+export function configFromEnv(stack: StackSettings, env: NodeJS.ProcessEnv = process.env, overrides: Partial<TallyConfig> = {}): TallyConfig {
+  return {
+    stack,
+    topicPrefix: env.TALLY_TOPIC_PREFIX ?? '',
+    projectionsGroup: env.TALLY_PROJECTIONS_GROUP ?? 'tally-projections',
+    taskQueue: env.TALLY_TASK_QUEUE ?? 'migration-tally',
+    landingDir: env.TALLY_LANDING_DIR ?? '.tally/landing',
+    alerts: {
+      webhook: env.TALLY_ALERT_WEBHOOK_URL ? { url: env.TALLY_ALERT_WEBHOOK_URL, secret: env.TALLY_ALERT_WEBHOOK_SECRET } : undefined,
+      log: env.TALLY_ALERT_LOG !== '0',
+    },
+    tolerance: parseTolerance(env.TALLY_TOLERANCE),
+    ...overrides,
+  };
+}

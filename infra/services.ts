@@ -1,0 +1,71 @@
+/**
+ * The pipeline's long-running parts in one process: the Temporal worker (workflows and activities)
+ * and the ClickHouse projections (a Kafka consumer group). Several such processes can share one
+ * task queue and one consumer group: nothing here keeps state another process would not see.
+ */
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import { createActivities, createActivityDeps, type ActivityDeps } from '../activities/index.js';
+import { startProjections } from '../projections/runner.js';
+import type { TallyConfig } from './config.js';
+
+const WORKFLOWS = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = (process.env.TALLY_WORKER_LOG_LEVEL ?? 'WARN') as LogLevel;
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    // already installed by this process (tests)
+  }
+}
+
+export interface RunningServices {
+  deps: ActivityDeps;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** Run the projections consumer in this process. @default true */
+  projections?: boolean;
+  /** A pre-built workflow bundle (tests build it once). */
+  workflowBundle?: { code: string } | { codePath: string };
+}
+
+export async function startServices(config: TallyConfig, options: ServiceOptions = {}): Promise<RunningServices> {
+  quietRuntime();
+  const deps = await createActivityDeps(config);
+  const projections =
+    options.projections === false
+      ? undefined
+      : await startProjections({ settings: config.stack, topicPrefix: config.topicPrefix, groupId: config.projectionsGroup });
+  const connection = await NativeConnection.connect({ address: config.stack.temporal.address, tls: config.stack.temporal.tls || undefined });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.stack.temporal.namespace,
+    taskQueue: config.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS }),
+    activities: createActivities(deps),
+  });
+  const running = worker.run();
+  let stopped = false;
+  return {
+    deps,
+    worker,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+      await projections?.stop();
+      await deps.close();
+    },
+  };
+}
+
+export { WORKFLOWS as WORKFLOWS_PATH };

@@ -1,0 +1,125 @@
+/**
+ * The read-only HTTP JSON API and the explorer page. Every endpoint is a query; none writes.
+ * It connects to ClickHouse as the read-only analyst user when the stack has one.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { StackSettings } from '../infra/stack/settings.js';
+import { selectRows } from '../projections/clickhouse.js';
+import { listDiscrepancies, listDrops, listRejections, provenance, queryFigures, QueryInputError } from '../projections/queries.js';
+import { SqlValueError } from '../projections/sql.js';
+import { INDICATORS } from '../domain/indicators.js';
+import { regions } from '../domain/places.js';
+
+const STATIC = fileURLToPath(new URL('./static/', import.meta.url));
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
+
+export interface ExplorerOptions {
+  settings: StackSettings['clickhouse'];
+  /** @default 8765; 0 picks a free port */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+}
+
+export interface RunningExplorer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+type Handler = (q: URLSearchParams, client: ClickHouseClient) => Promise<unknown>;
+
+const opt = (q: URLSearchParams, name: string) => q.get(name) || undefined;
+
+const ROUTES: Record<string, Handler> = {
+  '/api/indicators': async (_q, client) => {
+    const present = await selectRows<{ indicator: string }>(client, 'SELECT DISTINCT indicator FROM figures ORDER BY indicator');
+    const have = new Set(present.map((r) => r.indicator));
+    return Object.values(INDICATORS).map((i) => ({ ...i, hasFigures: have.has(i.code) }));
+  },
+  '/api/areas': async (_q, client) => {
+    const present = await selectRows<{ area: string }>(client, 'SELECT DISTINCT area FROM figures ORDER BY area');
+    const names = new Map([['MLI', 'Mali'], ...regions().map((r) => [r.pcode, r.name] as [string, string])]);
+    return present.map((r) => ({ pcode: r.area, name: names.get(r.area) ?? r.area }));
+  },
+  '/api/figures': (q, client) =>
+    queryFigures(client, {
+      indicator: q.get('indicator') ?? '',
+      area: opt(q, 'area'),
+      from: opt(q, 'from'),
+      to: opt(q, 'to'),
+      source: opt(q, 'source'),
+      asOf: opt(q, 'asOf'),
+    }),
+  '/api/series': async (q, client) => {
+    const indicator = q.get('indicator') ?? '';
+    const area = opt(q, 'area');
+    const reconciled = await queryFigures(client, { indicator, area });
+    const sources = new Set<string>();
+    for (const f of reconciled) for (const s of Object.keys(f.sources ?? {})) sources.add(s);
+    const bySource: Record<string, unknown[]> = {};
+    for (const source of [...sources].sort()) bySource[source] = await queryFigures(client, { indicator, area, source });
+    const discrepancies = (await listDiscrepancies(client, {})).filter((d) => d.indicator === indicator && (!area || d.area === area));
+    return { reconciled, bySource, discrepancies };
+  },
+  '/api/provenance': (q, client) => provenance(client, q.get('series') ?? '', opt(q, 'asOf')),
+  '/api/discrepancies': (q, client) => listDiscrepancies(client, { open: q.get('open') === 'true' || q.get('open') === '1' }),
+  '/api/rejections': (q, client) => listRejections(client, { dropId: opt(q, 'drop'), limit: q.get('limit') ? Number(q.get('limit')) : undefined }),
+  '/api/drops': (q, client) => listDrops(client, { limit: q.get('limit') ? Number(q.get('limit')) : undefined }),
+};
+
+async function serveStatic(path: string, res: ServerResponse): Promise<void> {
+  const file = normalize(join(STATIC, path === '/' ? 'index.html' : path));
+  if (!file.startsWith(STATIC)) return send(res, 404, { error: 'not found' });
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(body);
+  } catch {
+    send(res, 404, { error: `not found: ${path}` });
+  }
+}
+
+export async function startExplorer(options: ExplorerOptions): Promise<RunningExplorer> {
+  const s = options.settings;
+  const user = s.analyst ?? { username: s.username, password: s.password };
+  const client = createClient({ url: s.url, username: user.username, password: user.password, database: s.database });
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: `expected GET, found ${req.method}` });
+    const route = ROUTES[url.pathname];
+    if (!route) {
+      if (url.pathname.startsWith('/api/')) return send(res, 404, { error: `unknown endpoint ${url.pathname}; expected one of ${Object.keys(ROUTES).join(', ')}` });
+      void serveStatic(url.pathname, res);
+      return;
+    }
+    route(url.searchParams, client).then(
+      (body) => send(res, 200, body),
+      (err: Error) => send(res, err instanceof QueryInputError || err instanceof SqlValueError ? 400 : 500, { error: err.message }),
+    );
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8765, host, resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    url: `http://${host}:${port}/`,
+    server,
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { defineQuery, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { INGEST, WATERMARK } from './options.js';
+import { reconcileWorkflow } from './reconcile.js';
+
+const { ingestDrop } = proxyActivities<Activities>(INGEST);
+const { awaitProjected } = proxyActivities<Activities>(WATERMARK);
+
+export interface IngestDropWorkflowInput {
+  dropId: string;
+  source: string;
+}
+
+export interface IngestDropResult {
+  dropId: string;
+  source: string;
+  fileName: string;
+  status: 'processed' | 'refused';
+  reason?: string;
+  rows: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  observations: number;
+  revisions: number;
+  figures: number;
+  discrepancies: number;
+  resolved: number;
+}
+
+export type IngestStage = 'reading' | 'projecting' | 'reconciling' | 'done';
+export const ingestStageQuery = defineQuery<IngestStage>('stage');
+
+/** The workflow id of a drop's ingestion: the same drop twice is one run. */
+export function ingestWorkflowId(dropId: string): string {
+  return `ingest-${dropId}`;
+}
+
+/**
+ * One drop: read, validate, normalise and publish its rows; wait until the projections hold them;
+ * then reconcile the indicators it touched. Carries references only (drop id, offsets).
+ */
+export async function ingestDropWorkflow(input: IngestDropWorkflowInput): Promise<IngestDropResult> {
+  let stage: IngestStage = 'reading';
+  setHandler(ingestStageQuery, () => stage);
+  const { offsets, ...ingested } = await ingestDrop(input);
+  stage = 'projecting';
+  await awaitProjected({ offsets });
+  if (ingested.status === 'refused' || ingested.observations === 0) {
+    stage = 'done';
+    return { ...ingested, figures: 0, discrepancies: 0, resolved: 0 };
+  }
+  stage = 'reconciling';
+  const reconciled = await executeChild(reconcileWorkflow, {
+    workflowId: `reconcile-${input.dropId}`,
+    args: [{ dropId: input.dropId }],
+  });
+  stage = 'done';
+  return { ...ingested, figures: reconciled.figures, discrepancies: reconciled.detected.length, resolved: reconciled.resolved };
+}

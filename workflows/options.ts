@@ -1,0 +1,32 @@
+/** Activity options shared by the workflows: how long each kind of work may take and how it is retried. */
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/** Reading and publishing a whole drop: long, heartbeating, retried after a crash. */
+export const INGEST: ActivityOptions = {
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: ['DropUnusable', 'DropNotLanded', 'UnknownSource'] },
+};
+
+/** Waiting for the projections: each attempt checks the watermark once; retries are the polling. */
+export const WATERMARK: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '30 minutes',
+  // No attempt limit: scheduleToCloseTimeout bounds the wait.
+  retry: { initialInterval: '100 milliseconds', backoffCoefficient: 1.5, maximumInterval: '2 seconds' },
+};
+
+export const RECONCILE: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '1 second' },
+};
+
+export const ALERT: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['AlertRefused'] },
+};
+
+export const FETCH: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 3, initialInterval: '5 seconds', nonRetryableErrorTypes: ['NoApiUrl', 'ApiFetchFailed'] },
+};

@@ -1,0 +1,35 @@
+import { executeChild, proxyActivities } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities/index.js';
+import { ingestDropWorkflow, ingestWorkflowId, type IngestDropResult } from './ingest-drop.js';
+import { FETCH } from './options.js';
+
+const { fetchSource } = proxyActivities<Activities>(FETCH);
+
+export interface PollSourceWorkflowInput {
+  source: string;
+  url?: string;
+}
+
+export interface PollSourceResult {
+  dropId: string;
+  /** False when the responses' bytes had not changed: no new drop. */
+  isNew: boolean;
+  ingest?: IngestDropResult;
+}
+
+/** Run by a Temporal Schedule: fetch an API source; a changed response becomes a new drop. */
+export async function pollSourceWorkflow(input: PollSourceWorkflowInput): Promise<PollSourceResult> {
+  const fetched = await fetchSource(input);
+  if (!fetched.isNew) return { dropId: fetched.dropId, isNew: false };
+  try {
+    const ingest = await executeChild(ingestDropWorkflow, {
+      workflowId: ingestWorkflowId(fetched.dropId),
+      args: [{ dropId: fetched.dropId, source: input.source }],
+    });
+    return { dropId: fetched.dropId, isNew: true, ingest };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { dropId: fetched.dropId, isNew: true };
+    throw err;
+  }
+}
