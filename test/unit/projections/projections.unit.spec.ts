@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { KafkaMessage } from 'kafkajs';
+import { pino } from 'pino';
+import type { TallyEventType } from '../../../domain/events.js';
+import { PROJECTIONS, projectionOf } from '../../../projections/all.js';
+import { projectMessages } from '../../../projections/apply.js';
+import { createTableSql, TABLES } from '../../../projections/schema.js';
+import { scenario } from '../../int/projections/scenario.js';
+import { observation } from '../../int/projections/fixtures.js';
+
+const meta = { topic: 't', partition: 0, offset: '0', timestamp: '2020-03-01T10:00:00.123Z' };
+const message = (value: string, offset = 0): KafkaMessage =>
+  ({ key: null, value: Buffer.from(value), offset: String(offset), timestamp: '1583056800123', attributes: 0, headers: {} }) satisfies KafkaMessage;
+const silent = pino({ level: 'silent' });
+
+describe('projections', () => {
+  it('give every event type exactly one projection, one per table', () => {
+    const types: TallyEventType[] = ['DropReceived', 'DropProcessed', 'ObservationRecorded', 'RowDuplicated', 'RowRejected', 'FigureReconciled', 'DiscrepancyDetected', 'DiscrepancyResolved'];
+    for (const t of types) expect(projectionOf(t).handles).toContain(t);
+    expect(PROJECTIONS.flatMap((p) => p.handles).sort()).toEqual([...types].sort());
+    expect(PROJECTIONS.map((p) => p.table).sort()).toEqual([...TABLES].sort());
+  });
+
+  it('turn an observation into a row with period columns, disaggregation key and UTC seconds', () => {
+    const o = observation({ source: 'dtm', area: 'ML0501', value: 12, recordedAt: '2019-08-10T10:00:00.5+02:00', disaggregation: { sex: 'f', age: '0-4' }, period: { kind: 'flow', start: '2019-01-01', end: '2019-06-30' } });
+    expect(projectionOf(o.type).toRow(o, meta)).toMatchObject({
+      event_id: o.eventId,
+      area_level: 2,
+      period_kind: 'flow',
+      ref_date: '2019-06-30',
+      period_start: '2019-01-01',
+      period_end: '2019-06-30',
+      disaggregation: 'age=0-4,sex=f',
+      recorded_at: '2019-08-10 08:00:00',
+      rows: [1],
+    });
+  });
+
+  it('refuses an event handed to the wrong projection', () => {
+    const o = observation({ source: 'dtm', area: 'ML05', value: 1, recordedAt: '2019-08-10T00:00:00Z' });
+    expect(() => projectionOf('FigureReconciled').toRow(o, meta)).toThrow(/figures does not handle ObservationRecorded/);
+  });
+
+  it('pass over messages that are not events, or not storable, and keep the rest', () => {
+    const s = scenario();
+    const old = observation({ source: 'dtm', area: 'ML05', value: 1, recordedAt: '2019-08-10T00:00:00Z', period: { kind: 'stock', date: '1960-01-01' } });
+    const batch = projectMessages(
+      't',
+      0,
+      [message('not json'), message('{"type":"Nope"}'), message(JSON.stringify(old)), ...s.events.map((e, i) => message(JSON.stringify(e), i + 3))],
+      silent,
+    );
+    expect(batch.skipped).toBe(3);
+    const total = [...batch.rows.values()].reduce((n, rows) => n + rows.length, 0);
+    expect(total).toBe(s.events.length);
+    const drops = batch.rows.get('drops')!;
+    expect(drops.find((d) => d.stage === 2)).toMatchObject({ processed_at: '2020-03-01 10:00:00' });
+  });
+
+  it('share one DDL between live and rebuild tables', () => {
+    const live = createTableSql('tally', 'observations');
+    const copy = createTableSql('tally', 'observations', 'observations_rebuild');
+    expect(copy.replace('`observations_rebuild`', '`observations`')).toBe(live);
+    expect(() => createTableSql('tally; DROP', 'figures')).toThrow(/identifier/);
+  });
+});
