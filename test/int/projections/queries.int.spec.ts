@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import { topicsFor } from '../../../domain/events.js';
@@ -202,6 +203,28 @@ describe('projections and queries (real Kafka and ClickHouse)', () => {
     }
     expect(replayed).toBe(2 * s.events.length + 3);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('runs every SQL example of docs/analysts.md as the analyst, with answers', async () => {
+    const doc = readFileSync(new URL('../../../docs/analysts.md', import.meta.url), 'utf8');
+    const examples = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(examples.length).toBeGreaterThanOrEqual(7);
+    const analyst = scope.stack.clickhouse.analyst!;
+    const ro = await openClickHouse({ ...scope.stack.clickhouse, username: analyst.username, password: analyst.password }, { createDatabase: false });
+    try {
+      for (const sql of examples) {
+        const rows = await selectRows<Record<string, unknown>>(ro, sql).catch((e: Error) => {
+          throw new Error(`${e.message}\nin:\n${sql}`);
+        });
+        expect(rows.length, sql).toBeGreaterThan(0);
+      }
+      const regions = await selectRows<{ area: string; value: number }>(ro, examples[0]!);
+      expect(regions.map((r) => [r.area, r.value])).toEqual([['ML05', 75000], ['ML06', 20000]]);
+      const open = await selectRows<{ discrepancy_id: string }>(ro, examples.find((e) => e.includes("current_status = 'open'"))!);
+      expect(open.map((r) => r.discrepancy_id)).toEqual([s.openGap.discrepancyId]);
+    } finally {
+      await ro.close();
+    }
   });
 
   it('lets the read-only analyst user query but not write', async () => {
