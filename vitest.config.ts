@@ -10,6 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.unit.spec.ts'],
+          sequence: { groupOrder: 0 },
           exclude: ['node_modules/**', 'dist/**'],
         },
       },
@@ -18,6 +19,8 @@ export default defineConfig({
         test: {
           name: 'int',
           include: ['**/*.int.spec.ts', '**/*.e2e.spec.ts'],
+          // After the unit tier, so that a broken unit fails fast before engines start.
+          sequence: { groupOrder: 1 },
           exclude: ['node_modules/**', 'dist/**'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,

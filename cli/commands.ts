@@ -292,7 +292,7 @@ export async function rejectionsCommand(opts: { drop?: string; json?: boolean })
 
 // ---- schedules ------------------------------------------------------------------------------
 
-const scheduleId = (source: string) => `poll-${source}`;
+const scheduleId = (source: string) => `${process.env.TALLY_WORKFLOW_ID_PREFIX ?? ''}poll-${source}`;
 
 export async function scheduleAddCommand(opts: { source: string; every: string; url?: string }): Promise<void> {
   const profile = getProfile(opts.source, loadProfiles());
@@ -302,7 +302,7 @@ export async function scheduleAddCommand(opts: { source: string; every: string; 
     await client.schedule.create({
       scheduleId: scheduleId(opts.source),
       spec: { intervals: [{ every: opts.every.replace(/\s+/g, '') as `${number}d` }] },
-      action: { type: 'startWorkflow', workflowType: pollSourceWorkflow, taskQueue: config.taskQueue, args: [{ source: opts.source, url: opts.url }] },
+      action: { type: 'startWorkflow', workflowType: pollSourceWorkflow, taskQueue: config.taskQueue, args: [{ source: opts.source, url: opts.url, idPrefix: config.workflowIdPrefix }] },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
     });
     console.log(`scheduled ${scheduleId(opts.source)}: poll ${opts.source} every ${opts.every}`);
@@ -313,10 +313,10 @@ export async function scheduleListCommand(opts: { json?: boolean }): Promise<voi
   await withTemporal(async (client) => {
     const out: Array<{ scheduleId: string; source?: string; every?: string; nextRun?: string }> = [];
     for await (const s of client.schedule.list()) {
-      if (!s.scheduleId.startsWith('poll-')) continue;
+      if (!s.scheduleId.startsWith(scheduleId(''))) continue;
       const d = await client.schedule.getHandle(s.scheduleId).describe();
       const every = d.spec.intervals?.[0]?.every;
-      out.push({ scheduleId: s.scheduleId, source: s.scheduleId.slice(5), every: every === undefined ? undefined : String(every), nextRun: d.info.nextActionTimes[0]?.toISOString() });
+      out.push({ scheduleId: s.scheduleId, source: s.scheduleId.slice(scheduleId('').length), every: every === undefined ? undefined : String(every), nextRun: d.info.nextActionTimes[0]?.toISOString() });
     }
     if (opts.json) console.log(JSON.stringify(out, null, 2));
     else if (out.length === 0) console.log('no schedules');

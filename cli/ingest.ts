@@ -43,12 +43,12 @@ export function summarise(r: IngestDropResult, workflowId: string): IngestSummar
 
 /** Starts (or finds) the ingestion of a landed drop; the same drop twice is one workflow. */
 export async function startIngest(client: Client, config: TallyConfig, dropId: string, source: string) {
-  const workflowId = ingestWorkflowId(dropId);
+  const workflowId = ingestWorkflowId(dropId, config.workflowIdPrefix);
   try {
     return await client.workflow.start(ingestDropWorkflow, {
       taskQueue: config.taskQueue,
       workflowId,
-      args: [{ dropId, source }],
+      args: [{ dropId, source, idPrefix: config.workflowIdPrefix }],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     });
   } catch (err) {

@@ -13,6 +13,8 @@ export interface TallyConfig {
   projectionsGroup: string;
   /** Temporal task queue of the worker. @default 'migration-tally' */
   taskQueue: string;
+  /** Prefix of workflow ids, for deployments that share a Temporal namespace. @default '' */
+  workflowIdPrefix: string;
   /** Content-addressed landing store. @default '.tally/landing' */
   landingDir: string;
   alerts: {
@@ -43,6 +45,7 @@ export function configFromEnv(stack: StackSettings, env: NodeJS.ProcessEnv = pro
     topicPrefix: env.TALLY_TOPIC_PREFIX ?? '',
     projectionsGroup: env.TALLY_PROJECTIONS_GROUP ?? 'tally-projections',
     taskQueue: env.TALLY_TASK_QUEUE ?? 'migration-tally',
+    workflowIdPrefix: env.TALLY_WORKFLOW_ID_PREFIX ?? '',
     landingDir: env.TALLY_LANDING_DIR ?? '.tally/landing',
     alerts: {
       webhook: env.TALLY_ALERT_WEBHOOK_URL ? { url: env.TALLY_ALERT_WEBHOOK_URL, secret: env.TALLY_ALERT_WEBHOOK_SECRET } : undefined,

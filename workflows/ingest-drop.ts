@@ -9,6 +9,8 @@ const { awaitProjected } = proxyActivities<Activities>(WATERMARK);
 export interface IngestDropWorkflowInput {
   dropId: string;
   source: string;
+  /** Prefix of the workflow ids this run starts (deployments sharing a namespace use one each). @default '' */
+  idPrefix?: string;
 }
 
 export interface IngestDropResult {
@@ -32,8 +34,8 @@ export type IngestStage = 'reading' | 'projecting' | 'reconciling' | 'done';
 export const ingestStageQuery = defineQuery<IngestStage>('stage');
 
 /** The workflow id of a drop's ingestion: the same drop twice is one run. */
-export function ingestWorkflowId(dropId: string): string {
-  return `ingest-${dropId}`;
+export function ingestWorkflowId(dropId: string, idPrefix = ''): string {
+  return `${idPrefix}ingest-${dropId}`;
 }
 
 /**
@@ -43,7 +45,7 @@ export function ingestWorkflowId(dropId: string): string {
 export async function ingestDropWorkflow(input: IngestDropWorkflowInput): Promise<IngestDropResult> {
   let stage: IngestStage = 'reading';
   setHandler(ingestStageQuery, () => stage);
-  const { offsets, ...ingested } = await ingestDrop(input);
+  const { offsets, ...ingested } = await ingestDrop({ dropId: input.dropId, source: input.source });
   stage = 'projecting';
   await awaitProjected({ offsets });
   if (ingested.status === 'refused' || ingested.observations === 0) {
@@ -52,8 +54,8 @@ export async function ingestDropWorkflow(input: IngestDropWorkflowInput): Promis
   }
   stage = 'reconciling';
   const reconciled = await executeChild(reconcileWorkflow, {
-    workflowId: `reconcile-${input.dropId}`,
-    args: [{ dropId: input.dropId }],
+    workflowId: `${input.idPrefix ?? ''}reconcile-${input.dropId}`,
+    args: [{ dropId: input.dropId, idPrefix: input.idPrefix }],
   });
   stage = 'done';
   return { ...ingested, figures: reconciled.figures, discrepancies: reconciled.detected.length, resolved: reconciled.resolved };

@@ -4,7 +4,8 @@ import type { ActivityOptions } from '@temporalio/workflow';
 /** Reading and publishing a whole drop: long, heartbeating, retried after a crash. */
 export const INGEST: ActivityOptions = {
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
+  // Heartbeats come with every published batch; a silent worker is presumed dead and the drop resumes elsewhere.
+  heartbeatTimeout: '20 seconds',
   retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: ['DropUnusable', 'DropNotLanded', 'UnknownSource'] },
 };
 

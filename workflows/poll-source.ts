@@ -9,6 +9,8 @@ const { fetchSource } = proxyActivities<Activities>(FETCH);
 export interface PollSourceWorkflowInput {
   source: string;
   url?: string;
+  /** Prefix of the workflow ids this run starts. @default '' */
+  idPrefix?: string;
 }
 
 export interface PollSourceResult {
@@ -20,12 +22,12 @@ export interface PollSourceResult {
 
 /** Run by a Temporal Schedule: fetch an API source; a changed response becomes a new drop. */
 export async function pollSourceWorkflow(input: PollSourceWorkflowInput): Promise<PollSourceResult> {
-  const fetched = await fetchSource(input);
+  const fetched = await fetchSource({ source: input.source, url: input.url });
   if (!fetched.isNew) return { dropId: fetched.dropId, isNew: false };
   try {
     const ingest = await executeChild(ingestDropWorkflow, {
-      workflowId: ingestWorkflowId(fetched.dropId),
-      args: [{ dropId: fetched.dropId, source: input.source }],
+      workflowId: ingestWorkflowId(fetched.dropId, input.idPrefix),
+      args: [{ dropId: fetched.dropId, source: input.source, idPrefix: input.idPrefix }],
     });
     return { dropId: fetched.dropId, isNew: true, ingest };
   } catch (err) {

@@ -12,6 +12,8 @@ export interface ReconcileWorkflowInput {
   dropId?: string;
   /** Or these indicators. */
   indicators?: string[];
+  /** Prefix of the alert workflow ids. @default '' */
+  idPrefix?: string;
 }
 
 export interface ReconcileWorkflowResult {
@@ -26,12 +28,12 @@ export interface ReconcileWorkflowResult {
  * discrepancy to its own alert workflow, whose id is the discrepancy event's: never alerted twice.
  */
 export async function reconcileWorkflow(input: ReconcileWorkflowInput): Promise<ReconcileWorkflowResult> {
-  const { offsets, ...result } = await reconcileIndicators(input);
+  const { offsets, ...result } = await reconcileIndicators({ dropId: input.dropId, indicators: input.indicators });
   await awaitProjected({ offsets });
   for (const eventId of result.detected) {
     try {
       await startChild(deliverAlertWorkflow, {
-        workflowId: `alert-${eventId}`,
+        workflowId: `${input.idPrefix ?? ''}alert-${eventId}`,
         args: [{ eventId }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
