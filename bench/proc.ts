@@ -1,0 +1,70 @@
+/** Resident memory of child processes from /proc: VmHWM is the peak, and writing 5 to clear_refs resets it. */
+import { readFileSync, writeFileSync } from 'node:fs';
+
+export interface Memory {
+  rssMb: number;
+  hwmMb: number;
+}
+
+export function readMemory(pid: number): Memory | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resets the peak to the current RSS (Linux ≥ 4.0), so start-up (bundling workflows) is not counted. */
+export function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Samples a process every `everyMs`; the peak is the larger of VmHWM and the highest RSS seen. */
+export class PeakSampler {
+  private maxRss = 0;
+  private last: Memory | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly pid: number,
+    everyMs = 250,
+  ) {
+    this.timer = setInterval(() => this.sample(), everyMs);
+    this.timer.unref();
+  }
+
+  sample(): void {
+    const m = readMemory(this.pid);
+    if (!m) return;
+    this.last = m;
+    this.maxRss = Math.max(this.maxRss, m.rssMb);
+  }
+
+  /** The latest RSS seen. */
+  current(): number {
+    return this.last?.rssMb ?? 0;
+  }
+
+  stop(): number {
+    this.sample();
+    clearInterval(this.timer);
+    return Math.max(this.maxRss, this.last?.hwmMb ?? 0);
+  }
+}
+
+export function machine(): { nproc: number; memTotalMb: number; cpu: string } {
+  const mem = readFileSync('/proc/meminfo', 'utf8');
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    nproc: (cpuinfo.match(/^processor\s*:/gm) ?? []).length,
+    memTotalMb: Math.round(Number(/^MemTotal:\s+(\d+)/m.exec(mem)?.[1] ?? 0) / 1024),
+    cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? 'unknown',
+  };
+}

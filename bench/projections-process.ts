@@ -1,0 +1,27 @@
+/**
+ * The projections alone, in a process of their own so that the benchmark can read their peak RSS.
+ * Configured like `tally worker` (TALLY_STACK=external, engine URLs, TALLY_TOPIC_PREFIX,
+ * TALLY_PROJECTIONS_GROUP, CLICKHOUSE_DATABASE); prints "ready" once consuming; SIGTERM stops it.
+ */
+import { configFromEnv } from '../infra/config.js';
+import { settingsFromEnv } from '../infra/stack/index.js';
+import { startProjections } from '../projections/runner.js';
+
+const config = configFromEnv(settingsFromEnv());
+const projections = await startProjections({ settings: config.stack, topicPrefix: config.topicPrefix, groupId: config.projectionsGroup });
+console.log('ready');
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  projections.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,135 @@
+/** The benchmark's result: medians over repetitions, ratios against the targets, a text table. */
+import type { GeneratedDrop } from './generate.js';
+import type { TallyResult, TallyStages } from './tally.js';
+
+export interface RepetitionResult {
+  drop: GeneratedDrop;
+  limitSeconds: number;
+  naiveSeconds: number;
+  parseSeconds: number;
+  tally: TallyResult;
+}
+
+/** What the issue asks of tally. */
+export const TARGETS = { ratioVsNaive: 1.0, ratioVsLimit: 0.25, peakRssMb: 300 } as const;
+
+export interface BenchSummary {
+  rows: number;
+  repetitions: number;
+  machine: { nproc: number; memTotalMb: number; cpu: string };
+  drop: { bytes: number; rounds: number; bad: GeneratedDrop['bad'] };
+  /** Median seconds per loader. */
+  seconds: { limit: number; naive: number; tally: number };
+  rowsPerSec: { limit: number; naive: number; tally: number };
+  /** tally rows/s ÷ naive rows/s. */
+  ratioVsNaive: number;
+  /** tally rows/s ÷ limit rows/s. */
+  ratioVsLimit: number;
+  /** Highest peak over the repetitions, start-up excluded when `peakExcludesStartup`. */
+  peakRssMb: { worker: number; projections: number };
+  startupRssMb: { worker: number; projections: number };
+  readyRssMb: { worker: number; projections: number };
+  peakExcludesStartup: boolean;
+  /** Median seconds per stage of the tally run. */
+  stages: TallyStages;
+  counts: { accepted: number; rejected: number; duplicates: number; observations: number; figures: number };
+  targets: typeof TARGETS;
+  meets: { ratioVsNaive: boolean; ratioVsLimit: boolean; peakRss: boolean };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const round = (n: number, digits = 3) => Number(n.toFixed(digits));
+
+export function summarise(rows: number, machine: BenchSummary['machine'], results: RepetitionResult[]): BenchSummary {
+  const seconds = {
+    limit: median(results.map((r) => r.limitSeconds)),
+    naive: median(results.map((r) => r.naiveSeconds)),
+    tally: median(results.map((r) => r.tally.seconds)),
+  };
+  const rowsPerSec = { limit: Math.round(rows / seconds.limit), naive: Math.round(rows / seconds.naive), tally: Math.round(rows / seconds.tally) };
+  const stageKeys = Object.keys(results[0]!.tally.stages) as (keyof TallyStages)[];
+  const stages = Object.fromEntries(stageKeys.map((k) => [k, round(median(results.map((r) => r.tally.stages[k])))])) as unknown as TallyStages;
+  const peak = {
+    worker: round(Math.max(...results.map((r) => r.tally.peakRssMb.worker)), 1),
+    projections: round(Math.max(...results.map((r) => r.tally.peakRssMb.projections)), 1),
+  };
+  const last = results[results.length - 1]!;
+  const ratioVsNaive = round(rowsPerSec.tally / rowsPerSec.naive);
+  const ratioVsLimit = round(rowsPerSec.tally / rowsPerSec.limit);
+  return {
+    rows,
+    repetitions: results.length,
+    machine,
+    drop: { bytes: last.drop.bytes, rounds: last.drop.rounds, bad: last.drop.bad },
+    seconds: { limit: round(seconds.limit), naive: round(seconds.naive), tally: round(seconds.tally) },
+    rowsPerSec,
+    ratioVsNaive,
+    ratioVsLimit,
+    peakRssMb: peak,
+    startupRssMb: {
+      worker: round(Math.max(...results.map((r) => r.tally.startupRssMb.worker)), 1),
+      projections: round(Math.max(...results.map((r) => r.tally.startupRssMb.projections)), 1),
+    },
+    readyRssMb: {
+      worker: round(Math.max(...results.map((r) => r.tally.readyRssMb.worker)), 1),
+      projections: round(Math.max(...results.map((r) => r.tally.readyRssMb.projections)), 1),
+    },
+    peakExcludesStartup: results.every((r) => r.tally.peakReset),
+    stages,
+    counts: {
+      accepted: last.tally.summary.accepted,
+      rejected: last.tally.summary.rejected,
+      duplicates: last.tally.summary.duplicates,
+      observations: last.tally.observations,
+      figures: last.tally.figures,
+    },
+    targets: TARGETS,
+    meets: {
+      ratioVsNaive: ratioVsNaive >= TARGETS.ratioVsNaive,
+      ratioVsLimit: ratioVsLimit >= TARGETS.ratioVsLimit,
+      peakRss: Math.max(peak.worker, peak.projections) <= TARGETS.peakRssMb,
+    },
+  };
+}
+
+const STAGE_LABELS: Array<[keyof TallyStages, string]> = [
+  ['land', 'land (hash + copy into the landing store)'],
+  ['ingestDrop', 'ingestDrop activity (parse + normalise + publish)'],
+  ['parse', '  parse + normalise (measured alone)'],
+  ['publish', '  publish (ingestDrop − parse)'],
+  ['consume', 'consume/insert (projection catch-up)'],
+  ['reconcile', 'reconcile (child workflow)'],
+  ['reconcileIndicators', '  reconcileIndicators'],
+  ['reconcileProjected', '  figures projected'],
+  ['other', 'other (scheduling, queries, gaps)'],
+  ['total', 'total'],
+];
+
+export function formatReport(s: BenchSummary): string {
+  const ok = (b: boolean) => (b ? 'meets' : 'MISSES');
+  const fmt = (n: number) => n.toLocaleString('en');
+  const lines = [
+    `tally bench: ${fmt(s.rows)} rows (${(s.drop.bytes / 1e6).toFixed(1)} MB, ${s.drop.rounds} rounds), ${s.repetitions} run(s), median; ${s.machine.nproc} cores, ${fmt(s.machine.memTotalMb)} MB`,
+    '',
+    'loader   seconds     rows/s',
+    ...(['limit', 'naive', 'tally'] as const).map((k) => `${k.padEnd(7)} ${s.seconds[k].toFixed(2).padStart(8)} ${fmt(s.rowsPerSec[k]).padStart(10)}`),
+    '',
+    `tally/naive ${s.ratioVsNaive.toFixed(3)}  (target ≥ ${s.targets.ratioVsNaive}: ${ok(s.meets.ratioVsNaive)})`,
+    `tally/limit ${s.ratioVsLimit.toFixed(3)}  (target ≥ ${s.targets.ratioVsLimit}: ${ok(s.meets.ratioVsLimit)})`,
+    '',
+    'tally stage                                           seconds',
+    ...STAGE_LABELS.map(([k, label]) => `${label.padEnd(52)} ${s.stages[k].toFixed(2).padStart(8)}`),
+    '',
+    `peak RSS${s.peakExcludesStartup ? ' (start-up excluded)' : ''}: worker ${s.peakRssMb.worker} MB, projections ${s.peakRssMb.projections} MB ` +
+      `(target ≤ ${s.targets.peakRssMb} MB: ${ok(s.meets.peakRss)}); start-up peak: worker ${s.startupRssMb.worker} MB, projections ${s.startupRssMb.projections} MB; ` +
+      `resident when ready: worker ${s.readyRssMb.worker} MB, projections ${s.readyRssMb.projections} MB`,
+    `rows: ${fmt(s.counts.accepted)} accepted, ${fmt(s.counts.rejected)} rejected, ${fmt(s.counts.duplicates)} duplicates; ` +
+      `${fmt(s.counts.observations)} observations, ${fmt(s.counts.figures)} figures in ClickHouse`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,116 @@
+/**
+ * `npm run bench [-- --rows N] [--json] [--seed S] [--repeat K] [--keep]`: one generated DTM drop,
+ * loaded three ways side by side (ClickHouse's own CSV ingestion, csv-parse → JSONEachRow, and the
+ * whole tally pipeline), with tally's stage times and the peak RSS of its worker and projections.
+ * Progress goes to stderr; the table (or, with --json, one object) to stdout.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { settingsFromEnv, startStack, type RunningStack } from '../infra/stack/index.js';
+import { openClickHouse } from '../projections/clickhouse.js';
+import { quoteIdentifier } from '../projections/sql.js';
+import { countRows, createRawTable, loadLimit, loadNaive } from './baselines.js';
+import { generateDrop } from './generate.js';
+import { machine } from './proc.js';
+import { cleanTally, parseOnly, runTally, tallyIds, type TallyResult } from './tally.js';
+import { formatReport, summarise, type RepetitionResult } from './report.js';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '100000' },
+    json: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '1' },
+    repeat: { type: 'string', default: '1' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+
+function positiveInt(name: string, text: string): number {
+  const n = Number(text.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`--${name} must be a positive integer, found "${text}"`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const rows = positiveInt('rows', values.rows);
+const seed = positiveInt('seed', values.seed);
+const repeat = positiveInt('repeat', values.repeat);
+const t0 = performance.now();
+const log = (line: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+
+const workDir = mkdtempSync(join(tmpdir(), 'tally-bench-'));
+let stack: RunningStack | undefined;
+try {
+  if (process.env.TALLY_STACK === 'external') {
+    stack = { settings: settingsFromEnv(), stop: async () => undefined };
+    log('using external engines (TALLY_STACK=external)');
+  } else {
+    log('starting the engines in .tally/bench-stack…');
+    stack = await startStack({ dir: '.tally/bench-stack', log: (l) => log(`  ${l}`) });
+  }
+  const settings = stack.settings;
+  const results: RepetitionResult[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const runSeed = seed + i;
+    const runId = `${Date.now().toString(36)}_${runSeed}`;
+    log(`run ${i + 1}/${repeat}: generating ${rows.toLocaleString('en')} rows (seed ${runSeed})…`);
+    const drop = await generateDrop(join(workDir, `dtm-bench-${runSeed}.csv`), { rows, seed: runSeed });
+    log(`  ${drop.path}: ${(drop.bytes / 1e6).toFixed(1)} MB, ${drop.rounds} rounds, bad rows ${JSON.stringify(drop.bad)}`);
+
+    const rawDb = `bench_${runId}_raw`;
+    const raw = await openClickHouse(settings.clickhouse, { database: rawDb });
+    let limitSeconds: number;
+    let naiveSeconds: number;
+    try {
+      await createRawTable(raw, rawDb, 'limit_csv');
+      await createRawTable(raw, rawDb, 'naive_json');
+      log('  limit: INSERT … FORMAT CSVWithNames over HTTP…');
+      limitSeconds = await loadLimit(settings.clickhouse, rawDb, 'limit_csv', drop.path);
+      const limitRows = await countRows(raw, rawDb, 'limit_csv');
+      log(`  limit: ${limitRows} rows in ${limitSeconds.toFixed(2)} s`);
+      log('  naive: csv-parse → JSONEachRow batches of 10,000…');
+      naiveSeconds = await loadNaive(raw, rawDb, 'naive_json', drop.path);
+      const naiveRows = await countRows(raw, rawDb, 'naive_json');
+      log(`  naive: ${naiveRows} rows in ${naiveSeconds.toFixed(2)} s`);
+      if (limitRows !== drop.rows || naiveRows !== drop.rows) throw new Error(`baseline row counts differ from the drop's ${drop.rows}: limit ${limitRows}, naive ${naiveRows}`);
+      if (!values.keep) await raw.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(rawDb)}` });
+    } finally {
+      await raw.close();
+    }
+
+    log('  tally: parse + normalise alone (no publishing), to split the ingest stage…');
+    const parsed = await parseOnly(drop.path);
+    log(`  tally: parse + normalise ${parsed.seconds.toFixed(2)} s: ${parsed.counts.accepted} accepted, ${parsed.counts.rejected} rejected, ${parsed.counts.duplicates} duplicates, ${parsed.counts.observations} observations`);
+
+    const ids = tallyIds(settings, runId, workDir);
+    let tally: TallyResult;
+    try {
+      tally = await runTally({ ids, file: drop.path, parseSeconds: parsed.seconds, log });
+    } finally {
+      if (!values.keep) await cleanTally(ids).catch((err: unknown) => log(`  cleanup failed: ${(err as Error).message}`));
+    }
+    const s = tally.summary;
+    log(
+      `  tally: ${s.rows} rows → ${s.accepted} accepted, ${s.rejected} rejected, ${s.duplicates} duplicates; ` +
+        `${tally.observations} observations and ${tally.figures} figures queryable, in ${tally.seconds.toFixed(2)} s`,
+    );
+    if (s.accepted + s.rejected + s.duplicates !== s.rows || s.rows !== drop.rows) {
+      throw new Error(`accounting broken: ${s.accepted} + ${s.rejected} + ${s.duplicates} ≠ ${s.rows} (drop has ${drop.rows} rows)`);
+    }
+    results.push({ drop, limitSeconds, naiveSeconds, parseSeconds: parsed.seconds, tally });
+  }
+
+  const summary = summarise(rows, machine(), results);
+  console.log(values.json ? JSON.stringify(summary, null, 2) : formatReport(summary));
+} finally {
+  if (stack) {
+    log('stopping the engines…');
+    await stack.stop();
+  }
+  rmSync(workDir, { recursive: true, force: true });
+}
+
