@@ -2,6 +2,7 @@
 import { CompressionTypes, Kafka, logLevel, type Producer, type SASLOptions } from 'kafkajs';
 import { TOPIC_OF, type TallyEvent, type Topics } from '../domain/events.js';
 import type { StackSettings } from '../infra/stack/settings.js';
+import { ensureTopics } from '../projections/kafka.js';
 
 export function createKafka(settings: StackSettings['kafka'], clientId = 'migration-tally'): Kafka {
   return new Kafka({
@@ -45,7 +46,7 @@ export interface EventPublisher {
 export async function createPublisher(kafka: Kafka, topics: Topics): Promise<EventPublisher> {
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: true });
   await producer.connect();
-  await ensureTopics(kafka, topics);
+  await ensureTopics(kafka, Object.values(topics));
   return {
     async publish(events) {
       if (events.length === 0) return;
@@ -80,21 +81,6 @@ export async function createPublisher(kafka: Kafka, topics: Topics): Promise<Eve
       await producer.disconnect();
     },
   };
-}
-
-/** Creates the four topics when missing (partitions keyed by series let consumers scale out). */
-export async function ensureTopics(kafka: Kafka, topics: Topics, numPartitions = 3): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const missing = Object.values(topics).filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions })), waitForLeaders: true });
-    }
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /** True when the consumer group has committed at least up to `offsets` on every partition. */

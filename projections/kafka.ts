@@ -19,7 +19,12 @@ export async function ensureTopics(kafka: Kafka, topics: readonly string[]): Pro
     if (missing.length === 0) return;
     // kafkajs' own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker
     // answers for a moment after creating a topic: wait here instead, bounded.
-    await admin.createTopics({ topics: missing.map((topic) => ({ topic })), waitForLeaders: false });
+    try {
+      await admin.createTopics({ topics: missing.map((topic) => ({ topic })), waitForLeaders: false });
+    } catch (err) {
+      // Another process (a worker, the projections) may have created them a moment ago.
+      if (!/already exists/i.test(String((err as Error).message) + JSON.stringify((err as { errors?: unknown }).errors ?? ''))) throw err;
+    }
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
