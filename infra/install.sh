@@ -46,8 +46,10 @@ install_npm() {
   need node "Node.js 20.19 or later"
   need npm "the npm client"
   if [[ ! -d "$ROOT/node_modules" || "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]]; then
-    say "npm packages: installing (npm ci)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    # npm install, not npm ci: the lockfile lists optional platform builds (e.g. @swc/core for
+    # other systems) that the registry here does not serve, which npm ci refuses outright.
+    say "npm packages: installing from package-lock.json (first time: a few minutes)"
+    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
   else
     say "npm packages: up to date"
   fi
