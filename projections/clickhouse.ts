@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { StackSettings } from '../infra/stack/settings.js';
 import { quoteIdentifier, quoteTable } from './sql.js';
 
@@ -23,7 +23,8 @@ export interface OpenClickHouseOptions {
 export async function openClickHouse(settings: ClickHouseSettings, options: OpenClickHouseOptions = {}): Promise<ClickHouseClient> {
   const database = options.database ?? settings.database;
   quoteIdentifier(database);
-  const base = { url: settings.url, username: settings.username, password: settings.password };
+  // Errors reach callers as exceptions with the server's message; the client's own error log would repeat them.
+  const base = { url: settings.url, username: settings.username, password: settings.password, log: { level: ClickHouseLogLevel.OFF } };
   if (options.createDatabase ?? true) {
     const admin = createClient(base);
     try {
