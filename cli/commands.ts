@@ -166,6 +166,7 @@ async function waitWithProgress(client: Client, workflowId: string, label: strin
   const bar = tty ? new SingleBar({ format: `${label} {stage} | {rows} rows read`, hideCursor: true }, Presets.shades_classic) : undefined;
   bar?.start(1, 0, { stage: 'reading', rows: 0 });
   let last = '';
+  let stopped = false;
   const timer = setInterval(() => {
     void (async () => {
       const d = await handle.describe().catch(() => undefined);
@@ -173,6 +174,8 @@ async function waitWithProgress(client: Client, workflowId: string, label: strin
       const payload = pending?.heartbeatDetails?.payloads?.[0]?.data;
       const details = payload ? (JSON.parse(Buffer.from(payload).toString()) as { rows?: number }) : {};
       const stage = await handle.query<string>('stage').catch(() => 'reading');
+      // A tick still in flight when the workflow ends must not print after the result.
+      if (stopped) return;
       if (bar) bar.update(0, { stage, rows: details.rows ?? 0 });
       else {
         const line = `${label}: ${stage}${details.rows ? `, ${details.rows} rows read` : ''}`;
@@ -185,6 +188,7 @@ async function waitWithProgress(client: Client, workflowId: string, label: strin
     await handle.result();
   } finally {
     clearInterval(timer);
+    stopped = true;
     bar?.stop();
   }
 }
@@ -216,6 +220,8 @@ function printIngest(r: IngestSummary, json: boolean): void {
   if (json) {
     const { dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies } = r;
     console.log(JSON.stringify({ dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies, status: r.status, ...(r.reason ? { reason: r.reason } : {}) }));
+    // The contract's one line saying why goes to stderr whatever the format; stdout stays one JSON object.
+    if (r.status === 'refused') console.error(`tally: ${r.reason}`);
     return;
   }
   if (r.status === 'refused') {
@@ -358,8 +364,7 @@ export async function rebuildCommand(): Promise<void> {
 }
 
 export async function runCommand(dir: string, opts: { keep?: boolean; json?: boolean }): Promise<void> {
-  const { drops, report, stop } = await runMainJob(dir, { keep: opts.keep });
-  console.log(report);
+  const { drops, stop } = await runMainJob(dir, { keep: opts.keep, print: (report) => console.log(report) });
   if (opts.json) console.log(JSON.stringify(drops, null, 2));
   if (drops.some((d) => d.status === 'refused')) console.error('some drops were refused as unusable: see above');
   if (opts.keep) {

@@ -62,6 +62,8 @@ async function serveApi(dir: string, pages: string[]): Promise<{ url: string; se
 
 export interface RunOptions {
   keep?: boolean;
+  /** Receives the report before anything is stopped. */
+  print?: (report: string) => void;
   json?: boolean;
   log?: (line: string) => void;
 }
@@ -116,6 +118,7 @@ export async function runMainJob(dirArg: string, options: RunOptions = {}): Prom
       );
     }
     const report = await buildReport(services.deps.clickhouse, results);
+    options.print?.(report);
     const stopAll = async () => {
       await services.stop();
       await stack.stop();
