@@ -56,7 +56,7 @@ export function signBody(body: string, secret: string): string {
 }
 
 export function createAlertActivities(config: AlertSinkConfig, deps: { log?: (line: string) => void } = {}) {
-  const log = deps.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   return {
     async deliverWebhook(d: DiscrepancyDetected): Promise<void> {
       if (!config.webhook) return;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { SingleBar, Presets } from 'cli-progress';
+import { waitWithProgress } from './progress.js';
 import { startStack, readStackState, stopStackInDir } from '../infra/stack/index.js';
 import { configFromEnv, type TallyConfig } from '../infra/config.js';
 import { startServices } from '../infra/services.js';
@@ -158,40 +159,6 @@ export async function statusCommand(opts: { json?: boolean }): Promise<void> {
 }
 
 // ---- ingest ---------------------------------------------------------------------------------
-
-/** Shows the ingestion's progress from the activity's heartbeats: a bar on a terminal, lines otherwise. */
-async function waitWithProgress(client: Client, workflowId: string, label: string): Promise<void> {
-  const handle = client.workflow.getHandle(workflowId);
-  const tty = process.stderr.isTTY;
-  const bar = tty ? new SingleBar({ format: `${label} {stage} | {rows} rows read`, hideCursor: true }, Presets.shades_classic) : undefined;
-  bar?.start(1, 0, { stage: 'reading', rows: 0 });
-  let last = '';
-  let stopped = false;
-  const timer = setInterval(() => {
-    void (async () => {
-      const d = await handle.describe().catch(() => undefined);
-      const pending = d?.raw.pendingActivities?.[0];
-      const payload = pending?.heartbeatDetails?.payloads?.[0]?.data;
-      const details = payload ? (JSON.parse(Buffer.from(payload).toString()) as { rows?: number }) : {};
-      const stage = await handle.query<string>('stage').catch(() => 'reading');
-      // A tick still in flight when the workflow ends must not print after the result.
-      if (stopped) return;
-      if (bar) bar.update(0, { stage, rows: details.rows ?? 0 });
-      else {
-        const line = `${label}: ${stage}${details.rows ? `, ${details.rows} rows read` : ''}`;
-        if (line !== last) console.error(line);
-        last = line;
-      }
-    })();
-  }, 500);
-  try {
-    await handle.result();
-  } finally {
-    clearInterval(timer);
-    stopped = true;
-    bar?.stop();
-  }
-}
 
 export async function ingestCommand(files: string[], opts: { source: string; url?: string; wait?: boolean; json?: boolean }): Promise<void> {
   if (files.length === 0 && !opts.url) throw new CliError('expected FILE... or --url URL, found neither', EXIT.unusable);

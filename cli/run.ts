@@ -11,7 +11,8 @@ import { configFromEnv } from '../infra/config.js';
 import { startServices } from '../infra/services.js';
 import { loadProfiles } from '../connectors/profiles.js';
 import { buildReport } from './report.js';
-import { ingestOne, type IngestSummary } from './ingest.js';
+import { ingestOne, summarise, type IngestSummary } from './ingest.js';
+import { waitWithProgress } from './progress.js';
 import { CliError, STACK_DIR, temporalClient } from './context.js';
 
 const Manifest = z.object({
@@ -110,7 +111,9 @@ export async function runMainJob(dirArg: string, options: RunOptions = {}): Prom
         target = { file: join(dir, drop.file!) };
       }
       log(`[${i + 1}/${drops.length}] ingesting ${drop.file ?? `${drop.source} API (${drop.apiPages!.length} pages)`} as ${drop.source}…`);
-      const result = (await ingestOne(temporal.client, config, target, drop.source, true)) as IngestSummary;
+      const launched = await ingestOne(temporal.client, config, target, drop.source, false);
+      await waitWithProgress(temporal.client, launched.workflowId, `        ${launched.fileName}`);
+      const result = summarise(await temporal.client.workflow.getHandle(launched.workflowId).result(), launched.workflowId);
       results.push(result);
       log(
         `        ${result.rows} rows: ${result.accepted} accepted, ${result.rejected} rejected, ${result.duplicates} duplicates, ` +

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type logCreator, type SASLOptions } from 'kafkajs';
 import type { StackSettings } from '../infra/stack/settings.js';
 
 /** A kafkajs client from the stack settings (brokers, TLS, SASL). */
@@ -6,8 +6,18 @@ export function kafkaFrom(settings: StackSettings['kafka'], clientId: string): K
   const sasl = settings.sasl
     ? ({ mechanism: settings.sasl.mechanism, username: settings.sasl.username, password: settings.sasl.password } as SASLOptions)
     : undefined;
-  return new Kafka({ clientId, brokers: settings.brokers, ssl: settings.ssl, sasl, logLevel: logLevel.ERROR });
+  return new Kafka({ clientId, brokers: settings.brokers, ssl: settings.ssl, sasl, logLevel: logLevel.ERROR, logCreator: quietLogCreator });
 }
+
+/** Errors a fresh consumer group meets while the broker loads its coordinator: kafkajs retries them. */
+const TRANSIENT = /coordinator is (not available|loading)|Restarting the consumer/i;
+
+/** kafkajs' JSON log lines on stderr, without the transient start-up errors it recovers from itself. */
+export const quietLogCreator: logCreator = () => ({ namespace, level, label, log }) => {
+  const text = `${log.message ?? ''} ${String(log.error ?? '')}`;
+  if (TRANSIENT.test(text)) return;
+  process.stderr.write(`${JSON.stringify({ level: label, logger: 'kafkajs', namespace, ...log, levelNumber: level })}\n`);
+};
 
 /** Creates the topics that do not exist yet (broker defaults for partitions and replication). */
 export async function ensureTopics(kafka: Kafka, topics: readonly string[]): Promise<void> {
