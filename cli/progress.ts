@@ -29,8 +29,11 @@ export async function waitWithProgress(client: Client, workflowId: string, label
   const bar = tty ? new SingleBar({ format: `${label} | {stage} | {rows} rows read`, hideCursor: true, stream: process.stderr }, Presets.shades_classic) : undefined;
   bar?.start(1, 0, { stage: 'reading', rows: 0 });
   let last = '';
+  let stopped = false;
   const timer = setInterval(() => {
     void snapshot(client, workflowId).then(({ stage, rows }) => {
+      // A snapshot still in flight when the ingestion ends must not print after the result.
+      if (stopped) return;
       if (bar) return bar.update(0, { stage, rows });
       const line = `${label}: ${stage}${rows ? `, ${rows} rows read` : ''}`;
       if (line !== last) console.error(line);
@@ -41,6 +44,7 @@ export async function waitWithProgress(client: Client, workflowId: string, label
     await client.workflow.getHandle(workflowId).result();
   } finally {
     clearInterval(timer);
+    stopped = true;
     bar?.stop();
   }
 }
