@@ -8,7 +8,6 @@ import { SingleBar, Presets } from 'cli-progress';
 import { waitWithProgress } from './progress.js';
 import { startStack, readStackState, stopStackInDir } from '../infra/stack/index.js';
 import { configFromEnv, type TallyConfig } from '../infra/config.js';
-import { startServices } from '../infra/services.js';
 import { openClickHouse } from '../projections/clickhouse.js';
 import { listDiscrepancies, listDrops, listRejections, queryFigures, type FigureRow } from '../projections/queries.js';
 import { consumerLag } from '../projections/watermark.js';
@@ -22,8 +21,10 @@ import { pollSourceWorkflow } from '../workflows/index.js';
 import { CliError, EXIT, STACK_DIR, resolveConfig, temporalClient } from './context.js';
 import { landFile, landUrl, startIngest, summarise, type IngestSummary } from './ingest.js';
 import { placeLabel, table } from './report.js';
-import { runMainJob } from './run.js';
 import { toCsv, toSdmxCsv } from './formats.js';
+
+/** The worker (Temporal's native runtime) loads in about a second: only the commands that run it pay for it. */
+const services_ = () => import('../infra/services.js');
 
 const BIN = fileURLToPath(new URL('../bin/tally.mjs', import.meta.url));
 const SERVE_PID = join(STACK_DIR, 'serve.pid');
@@ -75,7 +76,7 @@ export async function upCommand(opts: { detach?: boolean; port: string }): Promi
     return;
   }
   const config = configFromEnv(stack.settings);
-  const services = await startServices(config);
+  const services = await (await services_()).startServices(config);
   const explorer = await startExplorer({ settings: config.stack.clickhouse, port: Number(opts.port) });
   console.log(`explorer: ${explorer.url}`);
   if (stack.settings.temporal.uiUrl) console.log(`Temporal UI: ${stack.settings.temporal.uiUrl}`);
@@ -88,7 +89,7 @@ export async function upCommand(opts: { detach?: boolean; port: string }): Promi
 
 export async function serveCommand(opts: { port: string }): Promise<void> {
   const config = resolveConfig();
-  const services = await startServices(config);
+  const services = await (await services_()).startServices(config);
   const explorer = await startExplorer({ settings: config.stack.clickhouse, port: Number(opts.port) });
   console.log(`serving: worker on ${config.taskQueue}, projections (${config.projectionsGroup}), explorer ${explorer.url}`);
   await untilInterrupted();
@@ -98,7 +99,7 @@ export async function serveCommand(opts: { port: string }): Promise<void> {
 
 export async function workerCommand(opts: { projections: boolean }): Promise<void> {
   const config = resolveConfig();
-  const services = await startServices(config, { projections: opts.projections });
+  const services = await (await services_()).startServices(config, { projections: opts.projections });
   console.error(`worker running on task queue ${config.taskQueue}${opts.projections ? ' with projections' : ''}; Ctrl-C stops it gracefully`);
   await untilInterrupted();
   console.error('shutting down: finishing in-flight activities…');
@@ -331,6 +332,7 @@ export async function rebuildCommand(): Promise<void> {
 }
 
 export async function runCommand(dir: string, opts: { keep?: boolean; json?: boolean }): Promise<void> {
+  const { runMainJob } = await import('./run.js');
   const { drops, stop } = await runMainJob(dir, { keep: opts.keep, print: (report) => console.log(report) });
   if (opts.json) console.log(JSON.stringify(drops, null, 2));
   if (drops.some((d) => d.status === 'refused')) console.error('some drops were refused as unusable: see above');

@@ -6,7 +6,6 @@
  * - `containers`: testcontainers, when a container runtime answers;
  * - `local`: the engines installed by infra/install.sh, as child processes (the default here).
  */
-import { ContainerStack, containerRuntimeAnswers } from './containers.js';
 import { LocalStack, type LocalStackOptions } from './local.js';
 import { settingsFromEnv, type StackSettings } from './settings.js';
 
@@ -27,6 +26,8 @@ export async function chooseProvider(env: NodeJS.ProcessEnv = process.env): Prom
   const wanted = env.TALLY_STACK;
   if (wanted === 'local' || wanted === 'containers' || wanted === 'external') return wanted;
   if (wanted) throw new Error(`TALLY_STACK must be one of local, containers, external; found "${wanted}"`);
+  // testcontainers is loaded only when it may be used: it is slow to import.
+  const { containerRuntimeAnswers } = await import('./containers.js');
   return (await containerRuntimeAnswers()) ? 'containers' : 'local';
 }
 
@@ -35,8 +36,10 @@ export async function startStack(options: LocalStackOptions & { provider?: Stack
   switch (provider) {
     case 'external':
       return { settings: settingsFromEnv(), stop: async () => undefined };
-    case 'containers':
+    case 'containers': {
+      const { ContainerStack } = await import('./containers.js');
       return ContainerStack.start();
+    }
     case 'local':
       return LocalStack.start(options);
     default: {
