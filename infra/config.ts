@@ -55,3 +55,41 @@ export function configFromEnv(stack: StackSettings, env: NodeJS.ProcessEnv = pro
     ...overrides,
   };
 }
+
+/**
+ * The environment that gives another process (a `tally worker`, a `tally` command) exactly this
+ * configuration against the same engines: the inverse of configFromEnv with TALLY_STACK=external.
+ */
+export function configToEnv(config: TallyConfig): Record<string, string> {
+  const { kafka, temporal, clickhouse } = config.stack;
+  const env: Record<string, string> = {
+    TALLY_STACK: 'external',
+    KAFKA_BROKERS: kafka.brokers.join(','),
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    CLICKHOUSE_URL: clickhouse.url,
+    CLICKHOUSE_USER: clickhouse.username,
+    CLICKHOUSE_PASSWORD: clickhouse.password,
+    CLICKHOUSE_DATABASE: clickhouse.database,
+    TALLY_TOPIC_PREFIX: config.topicPrefix,
+    TALLY_PROJECTIONS_GROUP: config.projectionsGroup,
+    TALLY_TASK_QUEUE: config.taskQueue,
+    TALLY_WORKFLOW_ID_PREFIX: config.workflowIdPrefix,
+    TALLY_LANDING_DIR: config.landingDir,
+    TALLY_ALERT_LOG: config.alerts.log ? '1' : '0',
+  };
+  if (kafka.ssl) env.KAFKA_SSL = '1';
+  if (kafka.sasl) {
+    env.KAFKA_SASL_MECHANISM = kafka.sasl.mechanism;
+    env.KAFKA_SASL_USERNAME = kafka.sasl.username;
+    env.KAFKA_SASL_PASSWORD = kafka.sasl.password;
+  }
+  if (temporal.tls) env.TEMPORAL_TLS = '1';
+  if (config.alerts.webhook) {
+    env.TALLY_ALERT_WEBHOOK_URL = config.alerts.webhook.url;
+    if (config.alerts.webhook.secret) env.TALLY_ALERT_WEBHOOK_SECRET = config.alerts.webhook.secret;
+  }
+  const tolerance = Object.entries(config.tolerance).map(([k, v]) => `${k}=${v}`).join(',');
+  if (tolerance) env.TALLY_TOLERANCE = tolerance;
+  return env;
+}

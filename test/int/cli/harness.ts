@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TallyConfig } from '../../../infra/config.js';
+import { configToEnv, type TallyConfig } from '../../../infra/config.js';
 import { startPipeline, type TestPipeline } from '../../support/pipeline.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -24,23 +24,7 @@ export interface TallyRun {
 
 /** The environment that points `tally` at exactly this test's slice of the engines. */
 export function tallyEnv(config: TallyConfig): Record<string, string> {
-  const { kafka, temporal, clickhouse } = config.stack;
-  return {
-    TALLY_STACK: 'external',
-    KAFKA_BROKERS: kafka.brokers.join(','),
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_NAMESPACE: temporal.namespace,
-    CLICKHOUSE_URL: clickhouse.url,
-    CLICKHOUSE_USER: clickhouse.username,
-    CLICKHOUSE_PASSWORD: clickhouse.password,
-    CLICKHOUSE_DATABASE: clickhouse.database,
-    TALLY_TOPIC_PREFIX: config.topicPrefix,
-    TALLY_PROJECTIONS_GROUP: config.projectionsGroup,
-    TALLY_TASK_QUEUE: config.taskQueue,
-    TALLY_WORKFLOW_ID_PREFIX: config.workflowIdPrefix,
-    TALLY_LANDING_DIR: config.landingDir,
-    TALLY_ALERT_LOG: '0',
-  };
+  return configToEnv(config);
 }
 
 /** `node bin/tally.mjs ARGS…` from the repository root; never rejects, so tests assert on the exit. */

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ingestOne, type IngestSummary } from '../../../cli/ingest.js';
 import { temporalClient } from '../../../cli/context.js';
-import type { TallyConfig } from '../../../infra/config.js';
+import { configToEnv, type TallyConfig } from '../../../infra/config.js';
 import { startServices, type RunningServices } from '../../../infra/services.js';
 import { openClickHouse, selectRows, toNumber, type ClickHouseClient } from '../../../projections/clickhouse.js';
 import { startProjections, type RunningProjections } from '../../../projections/runner.js';
@@ -46,24 +46,7 @@ async function snapshot(clickhouse: ClickHouseClient, database: string): Promise
 }
 
 function childEnv(config: TallyConfig): NodeJS.ProcessEnv {
-  const s = config.stack;
-  return {
-    ...process.env,
-    TALLY_STACK: 'external',
-    KAFKA_BROKERS: s.kafka.brokers.join(','),
-    TEMPORAL_ADDRESS: s.temporal.address,
-    TEMPORAL_NAMESPACE: s.temporal.namespace,
-    CLICKHOUSE_URL: s.clickhouse.url,
-    CLICKHOUSE_USER: s.clickhouse.username,
-    CLICKHOUSE_PASSWORD: s.clickhouse.password,
-    CLICKHOUSE_DATABASE: s.clickhouse.database,
-    TALLY_TOPIC_PREFIX: config.topicPrefix,
-    TALLY_PROJECTIONS_GROUP: config.projectionsGroup,
-    TALLY_TASK_QUEUE: config.taskQueue,
-    TALLY_WORKFLOW_ID_PREFIX: config.workflowIdPrefix,
-    TALLY_LANDING_DIR: config.landingDir,
-    TALLY_ALERT_LOG: '0',
-  };
+  return { ...process.env, ...configToEnv(config) };
 }
 
 interface WorkerChild {
