@@ -11,7 +11,7 @@ import { processDrop, type DropCounts } from '../connectors/process-drop.js';
 import { getProfile } from '../connectors/profiles.js';
 import { shortHash } from '../domain/series.js';
 import { priorKnowledge } from './clickhouse.js';
-import { groupCaughtUp } from './kafka.js';
+import { groupCaughtUp, type EventPublisher } from './kafka.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface IngestDropInput {
@@ -31,12 +31,62 @@ export interface IngestDropOutput extends DropCounts {
   offsets: Offsets;
 }
 
-const BATCH = 2000;
+/** Events per publish call; the publisher splits them into requests of about 1 MB. */
+const BATCH = 4000;
+/** Publish calls in flight (encoded, queued or on the wire) while reading goes on. */
+const IN_FLIGHT = 3;
+
+/**
+ * Batches events and keeps up to IN_FLIGHT batches in flight. `published` counts the events of
+ * the batches acknowledged so far, all earlier batches included (they are awaited in order), so a
+ * heartbeat of it is a safe point to resume from.
+ */
+export function pipelinedSender(publisher: EventPublisher, already: number, onPublished: (published: number) => void) {
+  let published = already;
+  let failed = false;
+  let buffer: TallyEvent[] = [];
+  const pending: Array<Promise<void>> = [];
+  const flush = async () => {
+    if (buffer.length > 0) {
+      const count = buffer.length;
+      const sent = publisher.publish(buffer);
+      // The publisher sends calls in order, so acknowledgements come in order: count them as they
+      // come (not when awaited), and never past a failed batch.
+      sent.then(
+        () => {
+          if (failed) return;
+          published += count;
+          onPublished(published);
+        },
+        () => {
+          failed = true;
+        },
+      );
+      pending.push(sent);
+      buffer = [];
+    }
+    while (pending.length > IN_FLIGHT) await pending.shift();
+  };
+  return {
+    published: () => published,
+    async push(event: TallyEvent) {
+      buffer.push(event);
+      if (buffer.length >= BATCH) await flush();
+    },
+    async drain() {
+      await flush();
+      while (pending.length > 0) await pending.shift();
+    },
+  };
+}
 
 /** Second precision: ClickHouse DateTime keeps seconds, so events and their projection agree. */
 function seconds(iso: string): string {
   return new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** Heartbeats while reading without publishing, at most this often (the timeout is 20 s). */
+const PROGRESS_BEAT_MS = 5000;
 
 function heartbeat(details: { published: number; rows?: number }): void {
   try {
@@ -82,19 +132,15 @@ export function createIngestActivities(deps: ActivityDeps) {
 
       const skip = resumeFrom();
       let index = 0;
-      let published = skip;
-      let buffer: TallyEvent[] = [];
-      const flush = async () => {
-        if (buffer.length === 0) return;
-        await deps.publisher.publish(buffer);
-        published += buffer.length;
-        buffer = [];
-        heartbeat({ published });
+      let lastBeat = Date.now();
+      const beat = (details: { published: number; rows?: number }) => {
+        lastBeat = Date.now();
+        heartbeat(details);
       };
+      const sender = pipelinedSender(deps.publisher, skip, (published) => beat({ published }));
       const emit = async (event: TallyEvent) => {
         if (index++ < skip) return;
-        buffer.push(event);
-        if (buffer.length >= BATCH) await flush();
+        await sender.push(event);
       };
 
       await emit(received);
@@ -104,7 +150,12 @@ export function createIngestActivities(deps: ActivityDeps) {
         const table = await openDrop(landed.path, { fileName: landed.fileName });
         counts = await processDrop(table, profile, ctx, emit, {
           prior: priorKnowledge(deps.clickhouse),
-          onProgress: (rows) => heartbeat({ published, rows }),
+          // While reading, a heartbeat every few seconds keeps the attempt alive; the SDK throttles
+          // heartbeats, so one per 10,000 rows would hold back the first one that says what was published.
+          onProgress: (rows) => {
+            if (Date.now() - lastBeat < PROGRESS_BEAT_MS) return;
+            beat({ published: sender.published(), rows });
+          },
         });
       } catch (err) {
         if (!(err instanceof DropUnusableError)) throw err;
@@ -123,7 +174,7 @@ export function createIngestActivities(deps: ActivityDeps) {
         receivedAt: ctx.receivedAt,
       };
       await emit(processed);
-      await flush();
+      await sender.drain();
       return {
         dropId: input.dropId,
         source: input.source,

@@ -36,34 +36,103 @@ export function eventKey(event: TallyEvent): string {
 }
 
 export interface EventPublisher {
+  /**
+   * Sends the events; resolves once the broker acknowledged all of them. Calls may overlap: the
+   * requests leave in call order, one at a time, so the order per key is the order of the calls
+   * (a caller can encode its next batch while the previous one is on the wire).
+   */
   publish(events: readonly TallyEvent[]): Promise<void>;
   /** Current end offsets of every topic: a consumer that committed up to them has seen everything published so far. */
   endOffsets(): Promise<Record<string, Record<number, string>>>;
   close(): Promise<void>;
 }
 
-/** Sends events in one request per call, grouped by topic, compressed, acknowledged by all replicas. */
+/**
+ * Most bytes of one Kafka message: consecutive events of one topic, key and type are carried as a
+ * JSON array in one message (a single event stays a plain JSON object). Consumers accept both.
+ */
+export const MESSAGE_BYTES = 128 * 1024;
+/** Most bytes of one produce request: below the broker's default message.max.bytes (1 MB) per partition. */
+export const REQUEST_BYTES = 900 * 1024;
+
+interface Outgoing {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** Requests of at most REQUEST_BYTES, each message an event or an array of events of one topic, key and type. */
+export function encodeEvents(events: readonly TallyEvent[], topics: Topics): Array<Array<{ topic: string; messages: Outgoing[] }>> {
+  // Open messages per topic+key+type, in order of first appearance, so that order per key holds.
+  const open = new Map<string, { topic: string; key: string; type: string; parts: string[]; bytes: number }>();
+  const done: Array<{ topic: string; message: Outgoing; bytes: number }> = [];
+  const close = (id: string) => {
+    const m = open.get(id);
+    if (!m) return;
+    open.delete(id);
+    const value = m.parts.length === 1 ? m.parts[0]! : `[${m.parts.join(',')}]`;
+    done.push({ topic: m.topic, bytes: m.bytes, message: { key: m.key, value, headers: { type: m.type, events: String(m.parts.length) } } });
+  };
+  for (const event of events) {
+    const topic = topics[TOPIC_OF[event.type]];
+    const key = eventKey(event);
+    const id = `${topic}\u0000${key}\u0000${event.type}`;
+    const json = JSON.stringify(event);
+    const bytes = Buffer.byteLength(json);
+    const current = open.get(id);
+    if (current && current.bytes + bytes + 1 > MESSAGE_BYTES) close(id);
+    const m = open.get(id);
+    if (m) {
+      m.parts.push(json);
+      m.bytes += bytes + 1;
+    } else {
+      open.set(id, { topic, key, type: event.type, parts: [json], bytes: bytes + 2 });
+    }
+  }
+  for (const id of [...open.keys()]) close(id);
+  const requests: Array<Array<{ topic: string; messages: Outgoing[] }>> = [];
+  let request = new Map<string, Outgoing[]>();
+  let size = 0;
+  const push = () => {
+    if (request.size > 0) requests.push([...request].map(([topic, messages]) => ({ topic, messages })));
+    request = new Map();
+    size = 0;
+  };
+  for (const { topic, message, bytes } of done) {
+    if (size > 0 && size + bytes > REQUEST_BYTES) push();
+    const list = request.get(topic);
+    if (list) list.push(message);
+    else request.set(topic, [message]);
+    size += bytes;
+  }
+  push();
+  return requests;
+}
+
+/**
+ * Sends events acknowledged by all replicas, uncompressed (gzip in the JS thread cost more than
+ * the bytes it saved on the wire), several events of one key per message.
+ */
 export async function createPublisher(kafka: Kafka, topics: Topics): Promise<EventPublisher> {
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: true });
   await producer.connect();
   await ensureTopics(kafka, Object.values(topics));
+  // The requests of every publish call, one after the other; a failed call does not stop the next.
+  let tail: Promise<void> = Promise.resolve();
   return {
-    async publish(events) {
-      if (events.length === 0) return;
-      const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
-      for (const event of events) {
-        const topic = topics[TOPIC_OF[event.type]];
-        const list = byTopic.get(topic) ?? [];
-        list.push({ key: eventKey(event), value: JSON.stringify(event), headers: { type: event.type } });
-        byTopic.set(topic, list);
-      }
-      await producer.sendBatch({
-        acks: -1,
-        compression: CompressionTypes.GZIP,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    publish(events) {
+      if (events.length === 0) return Promise.resolve();
+      const requests = encodeEvents(events, topics);
+      const sent = tail.then(async () => {
+        for (const topicMessages of requests) {
+          await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages });
+        }
       });
+      tail = sent.catch(() => undefined);
+      return sent;
     },
     async endOffsets() {
+      await tail;
       const admin = kafka.admin();
       await admin.connect();
       try {
@@ -78,6 +147,7 @@ export async function createPublisher(kafka: Kafka, topics: Topics): Promise<Eve
       }
     },
     async close() {
+      await tail;
       await producer.disconnect();
     },
   };

@@ -15,50 +15,63 @@ export interface ProjectedBatch {
 }
 
 /**
- * Turns messages into rows, per table. A message that is not a valid TallyEvent, or whose
- * event cannot be stored (a date outside ClickHouse's range), is logged and passed over: one bad
- * message must never stop the consumer.
+ * The events a message carries: one event as a JSON object, or several events of one key as a
+ * JSON array (the publisher batches them). Throws when the value is not JSON.
+ */
+export function eventsOfMessage(value: Buffer | string | null | undefined): unknown[] {
+  const json: unknown = JSON.parse(typeof value === 'string' ? value : (value?.toString('utf8') ?? ''));
+  return Array.isArray(json) ? json : [json];
+}
+
+/**
+ * Turns messages into rows, per table. A message that is not JSON, an event that is not a valid
+ * TallyEvent, or an event that cannot be stored (a date outside ClickHouse's range), is logged and
+ * passed over: one bad message must never stop the consumer.
  */
 export function projectMessages(topic: string, partition: number, messages: readonly KafkaMessage[], log: Logger): ProjectedBatch {
   const rows = new Map<TableName, Row[]>();
   let skipped = 0;
   for (const message of messages) {
     const where = { topic, partition, offset: message.offset };
-    let json: unknown;
+    let events: unknown[];
     try {
-      json = JSON.parse(message.value?.toString('utf8') ?? '');
+      events = eventsOfMessage(message.value);
     } catch {
       log.error(where, 'skipped a message that is not JSON');
       skipped++;
       continue;
     }
-    const parsed = TallyEvent.safeParse(json);
-    if (!parsed.success) {
-      log.error({ ...where, issues: parsed.error.issues.slice(0, 5) }, 'skipped a message that is not a TallyEvent');
-      skipped++;
-      continue;
-    }
     const meta: EventMeta = { topic, partition, offset: message.offset, timestamp: new Date(Number(message.timestamp)).toISOString() };
-    const projection = projectionOf(parsed.data.type);
-    try {
-      const row = projection.toRow(parsed.data, meta);
-      const list = rows.get(projection.table) ?? [];
-      list.push(row);
-      rows.set(projection.table, list);
-    } catch (err) {
-      log.error({ ...where, type: parsed.data.type, err }, 'skipped an event that cannot be stored');
-      skipped++;
+    for (const json of events) {
+      const parsed = TallyEvent.safeParse(json);
+      if (!parsed.success) {
+        log.error({ ...where, issues: parsed.error.issues.slice(0, 5) }, 'skipped a message that is not a TallyEvent');
+        skipped++;
+        continue;
+      }
+      const projection = projectionOf(parsed.data.type);
+      try {
+        const row = projection.toRow(parsed.data, meta);
+        const list = rows.get(projection.table);
+        if (list) list.push(row);
+        else rows.set(projection.table, [row]);
+      } catch (err) {
+        log.error({ ...where, type: parsed.data.type, err }, 'skipped an event that cannot be stored');
+        skipped++;
+      }
     }
   }
   return { rows, skipped };
 }
 
-/** Inserts every table's rows; `suffix` targets the rebuild copies (`observations_rebuild`). */
+/** Inserts every table's rows, the tables concurrently; `suffix` targets the rebuild copies (`observations_rebuild`). */
 export async function insertProjected(client: ClickHouseClient, batch: ProjectedBatch, suffix = ''): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const [table, rows] of batch.rows) {
-    await insertRows(client, `${table}${suffix}`, rows);
-    counts[table] = rows.length;
-  }
+  await Promise.all(
+    [...batch.rows].map(async ([table, rows]) => {
+      await insertRows(client, `${table}${suffix}`, rows);
+      counts[table] = rows.length;
+    }),
+  );
   return counts;
 }

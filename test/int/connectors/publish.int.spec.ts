@@ -9,6 +9,7 @@ import type { Kafka } from 'kafkajs';
 import { TallyEvent, topicsFor, type ObservationRecorded, type RowDuplicated, type RowRejected, type Topics } from '../../../domain/events.js';
 import { ingestOne, type IngestSummary } from '../../../cli/ingest.js';
 import { kafkaFrom } from '../../../projections/kafka.js';
+import { eventsOfMessage } from '../../../projections/apply.js';
 import { startPipeline, type TestPipeline } from '../../support/pipeline.js';
 
 const DTM = fileURLToPath(new URL('../../../examples/mali/dtm-mali-r47-2019-07-31.csv', import.meta.url));
@@ -23,6 +24,7 @@ interface Read {
 /** Every message of `topics`, from the beginning, through a fresh consumer group. */
 async function readAll(kafka: Kafka, topics: Topics, groupId: string, timeoutMs = 60_000): Promise<Read[]> {
   const names = Object.values(topics);
+  // `expected` counts messages; a message may carry several events.
   const admin = kafka.admin();
   await admin.connect();
   let expected = 0;
@@ -36,19 +38,25 @@ async function readAll(kafka: Kafka, topics: Topics, groupId: string, timeoutMs 
   const consumer = kafka.consumer({ groupId });
   const read: Read[] = [];
   const failures: string[] = [];
+  let messages = 0;
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: names, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${read.length} of ${expected} messages in ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`read ${messages} of ${expected} messages in ${timeoutMs / 1000} s`)), timeoutMs);
       if (expected === 0) resolve();
       consumer
         .run({
           eachMessage: async ({ topic, partition, message }) => {
-            const parsed = TallyEvent.safeParse(JSON.parse(message.value?.toString('utf8') ?? 'null'));
-            if (!parsed.success) failures.push(`${topic}/${partition}@${message.offset}: ${parsed.error.message}`);
-            else read.push({ topic, key: message.key?.toString('utf8') ?? '', typeHeader: message.headers?.type?.toString() ?? '', event: parsed.data });
-            if (read.length + failures.length >= expected) {
+            // A message carries one event, or an array of events of one key and type.
+            const events = eventsOfMessage(message.value);
+            if (message.headers?.events?.toString() !== String(events.length)) failures.push(`${topic}/${partition}@${message.offset}: header events ≠ ${events.length}`);
+            for (const json of events) {
+              const parsed = TallyEvent.safeParse(json);
+              if (!parsed.success) failures.push(`${topic}/${partition}@${message.offset}: ${parsed.error.message}`);
+              else read.push({ topic, key: message.key?.toString('utf8') ?? '', typeHeader: message.headers?.type?.toString() ?? '', event: parsed.data });
+            }
+            if (++messages >= expected) {
               clearTimeout(timer);
               resolve();
             }
