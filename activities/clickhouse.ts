@@ -16,14 +16,31 @@ export function parseDisaggregation(key: string): Record<string, string> {
   return Object.fromEntries(key.split(',').map((pair) => pair.split('=') as [string, string]));
 }
 
+/**
+ * `indicator IN (…) AND area IN (…)` for series keys (`indicator|area|…`): the prefix of the
+ * observations' sort key, so a look-up reads the granules of those places, not the whole table.
+ */
+export function sortKeyPrefix(seriesKeys: readonly string[]): string {
+  const indicators = new Set<string>();
+  const areas = new Set<string>();
+  for (const key of seriesKeys) {
+    const [indicator, area] = key.split('|', 2);
+    if (indicator === undefined || area === undefined) return '1';
+    indicators.add(indicator);
+    areas.add(area);
+  }
+  return `indicator IN ${quoteStringList([...indicators])} AND area IN ${quoteStringList([...areas])}`;
+}
+
 export function priorKnowledge(client: ClickHouseClient): PriorKnowledge {
   return {
-    async recordedElsewhere(ids, dropId) {
+    async recordedElsewhere(ids, dropId, series) {
       if (ids.length === 0) return new Map();
+      const narrow = series && series.length > 0 ? `${sortKeyPrefix(series)} AND series_key IN ${quoteStringList([...new Set(series)])} AND ` : '';
       const rows = await selectRows<{ observation_id: string; first_drop: string }>(
         client,
         `SELECT observation_id, min(drop_id) AS first_drop FROM observations
-         WHERE observation_id IN ${quoteStringList(ids)} AND drop_id != ${quoteString(dropId)}
+         WHERE ${narrow}observation_id IN ${quoteStringList(ids)} AND drop_id != ${quoteString(dropId)}
          GROUP BY observation_id`,
       );
       return new Map(rows.map((r) => [r.observation_id, r.first_drop]));
@@ -33,7 +50,7 @@ export function priorKnowledge(client: ClickHouseClient): PriorKnowledge {
       const rows = await selectRows<{ series_key: string }>(
         client,
         `SELECT DISTINCT series_key FROM observations
-         WHERE source = ${quoteString(source)} AND drop_id != ${quoteString(dropId)} AND series_key IN ${quoteStringList(keys)}`,
+         WHERE ${sortKeyPrefix(keys)} AND series_key IN ${quoteStringList(keys)} AND source = ${quoteString(source)} AND drop_id != ${quoteString(dropId)}`,
       );
       return new Set(rows.map((r) => r.series_key));
     },
@@ -89,36 +106,77 @@ export async function indicatorsOfDrop(client: ClickHouseClient, dropId: string)
   return rows.map((r) => r.indicator);
 }
 
-/** Every observation of these indicators (all sources, drops and revisions). */
-export async function observationsOf(client: ClickHouseClient, indicators: string[]): Promise<ObservationRecorded[]> {
+/** A series group as reconciliation pages it: its size and whether a drop touched it. */
+export interface GroupInfo {
+  indicator: string;
+  area: string;
+  areaLevel: number;
+  disaggregation: string;
+  groupKey: string;
+  observations: number;
+  touched: boolean;
+}
+
+/** Every group of these indicators, with its number of observation rows; `touched` when `dropId` recorded one of them. */
+export async function groupsOf(client: ClickHouseClient, indicators: string[], dropId?: string): Promise<GroupInfo[]> {
   if (indicators.length === 0) return [];
+  const touched = dropId === undefined ? '1' : `max(drop_id = ${quoteString(dropId)})`;
+  const rows = await selectRows<{ indicator: string; area: string; level: number; disaggregation: string; group_key: string; n: number; touched: number }>(
+    client,
+    `SELECT indicator, any(area) AS area, toUInt8(min(area_level)) AS level, disaggregation, group_key,
+            toUInt32(count()) AS n, toUInt8(${touched}) AS touched
+     FROM observations WHERE indicator IN ${quoteStringList(indicators)}
+     GROUP BY indicator, disaggregation, group_key ORDER BY indicator, disaggregation, group_key`,
+  );
+  return rows.map((r) => ({
+    indicator: r.indicator,
+    area: r.area,
+    areaLevel: Number(r.level),
+    disaggregation: r.disaggregation,
+    groupKey: r.group_key,
+    observations: Number(r.n),
+    touched: Number(r.touched) === 1,
+  }));
+}
+
+/** The groups of one page: one indicator, their areas (the table's sort key) and group keys. */
+export interface GroupPage {
+  indicator: string;
+  areas: string[];
+  groupKeys: string[];
+}
+
+function pageFilter(page: GroupPage): string {
+  return `indicator = ${quoteString(page.indicator)} AND area IN ${quoteStringList(page.areas)} AND group_key IN ${quoteStringList(page.groupKeys)}`;
+}
+
+/** Every observation of the page's groups (all sources, drops and revisions). */
+export async function observationsOfPage(client: ClickHouseClient, page: GroupPage): Promise<ObservationRecorded[]> {
   const rows = await selectRows<ObservationRow>(
     client,
     `SELECT event_id, observation_id, series_key, group_key, drop_id, source, rows, indicator, area,
             area_level, period_kind, toString(ref_date) AS ref_date, toString(period_start) AS period_start,
             toString(period_end) AS period_end, value, unit, disaggregation, toString(recorded_at) AS recorded_at
-     FROM observations FINAL WHERE indicator IN ${quoteStringList(indicators)}
-     ORDER BY event_id`,
+     FROM observations FINAL WHERE ${pageFilter(page)}`,
   );
   return rows.map(toObservation);
 }
 
-/** The latest figure per series and the open discrepancies, for these indicators. */
-export async function previousState(client: ClickHouseClient, indicators: string[]): Promise<PreviousState> {
+/** The latest figure per series and the open discrepancies of the page's groups. */
+export async function previousStateOfPage(client: ClickHouseClient, page: GroupPage): Promise<PreviousState> {
   const state: PreviousState = { figures: new Map(), openDiscrepancies: new Map() };
-  if (indicators.length === 0) return state;
-  const list = quoteStringList(indicators);
   // Aliases differ from column names: 18.16 resolves an alias inside the aggregate that defines it.
   const figures = await selectRows<{ series_key: string; last_event: string }>(
     client,
     `SELECT series_key, argMax(event_id, recorded_at) AS last_event FROM figures FINAL
-     WHERE indicator IN ${list} GROUP BY series_key`,
+     WHERE ${pageFilter(page)} GROUP BY series_key`,
   );
   for (const f of figures) state.figures.set(f.series_key, { eventId: f.last_event });
   const open = await selectRows<{ discrepancy_id: string; last_event: string; last_status: string }>(
     client,
     `SELECT discrepancy_id, argMax(event_id, (recorded_at, status)) AS last_event, argMax(toString(status), (recorded_at, status)) AS last_status
-     FROM discrepancies FINAL WHERE indicator IN ${list} GROUP BY discrepancy_id`,
+     FROM discrepancies FINAL WHERE indicator = ${quoteString(page.indicator)} AND group_key IN ${quoteStringList(page.groupKeys)}
+     GROUP BY discrepancy_id`,
   );
   for (const d of open) if (d.last_status === 'open') state.openDiscrepancies.set(d.discrepancy_id, { eventId: d.last_event });
   return state;

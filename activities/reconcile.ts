@@ -1,10 +1,14 @@
-/** Reconciliation activities: read the touched indicators back from ClickHouse, reconcile, publish what changed. */
+/**
+ * Reconciliation activities: read the touched series groups back from ClickHouse, page by page,
+ * reconcile each page, and publish what changed while the next page is read.
+ */
 import { INDICATOR_CODES } from '../domain/indicators.js';
 import { planEvents, reconcile, type ReconcilePolicy } from '../domain/reconcile/index.js';
 import { priorityTable } from '../connectors/profiles.js';
-import { indicatorsOfDrop, observationsOf, previousState } from './clickhouse.js';
+import { groupsOf, indicatorsOfDrop, observationsOfPage, previousStateOfPage, type GroupInfo, type GroupPage } from './clickhouse.js';
 import type { ActivityDeps } from './deps.js';
 import type { Offsets } from './ingest.js';
+import { pipelinedSender } from './ingest.js';
 
 export interface ReconcileOutput {
   indicators: string[];
@@ -15,23 +19,95 @@ export interface ReconcileOutput {
   offsets: Offsets;
 }
 
+/** Observations per page: memory holds about one page (and the next, being read). */
+export const PAGE_OBSERVATIONS = 20_000;
+/** Groups per page: their keys travel in the query text (ClickHouse's max_query_size is 256 KiB). */
+export const PAGE_GROUPS = 500;
+
 export function policyFor(deps: ActivityDeps): ReconcilePolicy {
   return { priority: priorityTable(deps.profiles, INDICATOR_CODES), tolerance: deps.config.tolerance };
+}
+
+/**
+ * The unit reconciliation cannot split: a cercle's group stands alone (figures and pair
+ * discrepancies are per series and per group), but the national figure is compared with the sum
+ * of the regions of the same indicator and disaggregation, so those groups go together.
+ */
+export function partitionOf(g: Pick<GroupInfo, 'indicator' | 'areaLevel' | 'disaggregation' | 'groupKey'>): string {
+  return g.areaLevel >= 2 ? `${g.indicator}\u001f${g.groupKey}` : `${g.indicator}\u001f*\u001f${g.disaggregation}`;
+}
+
+/**
+ * Pages of whole partitions, one indicator each, of about PAGE_OBSERVATIONS observations. With
+ * `onlyTouched`, only partitions that hold a touched group: the others' figures cannot change.
+ */
+export function pagesOf(groups: readonly GroupInfo[], onlyTouched: boolean): GroupPage[] {
+  const partitions = new Map<string, GroupInfo[]>();
+  for (const g of groups) {
+    const key = partitionOf(g);
+    const list = partitions.get(key);
+    if (list) list.push(g);
+    else partitions.set(key, [g]);
+  }
+  const pages: GroupPage[] = [];
+  let current: { indicator: string; areas: Set<string>; groupKeys: string[]; size: number } | undefined;
+  const close = () => {
+    if (current) pages.push({ indicator: current.indicator, areas: [...current.areas], groupKeys: current.groupKeys });
+    current = undefined;
+  };
+  for (const members of partitions.values()) {
+    if (onlyTouched && !members.some((g) => g.touched)) continue;
+    const size = members.reduce((n, g) => n + g.observations, 0);
+    const indicator = members[0]!.indicator;
+    if (current && (current.indicator !== indicator || current.size + size > PAGE_OBSERVATIONS || current.groupKeys.length + members.length > PAGE_GROUPS)) close();
+    current ??= { indicator, areas: new Set(), groupKeys: [], size: 0 };
+    for (const g of members) {
+      current.areas.add(g.area);
+      current.groupKeys.push(g.groupKey);
+    }
+    current.size += size;
+  }
+  close();
+  return pages;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function createReconcileActivities(deps: ActivityDeps) {
   return {
     async reconcileIndicators(input: { dropId?: string; indicators?: string[] }): Promise<ReconcileOutput> {
       const indicators = input.indicators ?? (input.dropId ? await indicatorsOfDrop(deps.clickhouse, input.dropId) : []);
-      const observations = await observationsOf(deps.clickhouse, indicators);
-      const previous = await previousState(deps.clickhouse, indicators);
-      const events = planEvents(previous, reconcile(observations, policyFor(deps)));
-      for (let i = 0; i < events.length; i += 2000) await deps.publisher.publish(events.slice(i, i + 2000));
+      const onlyTouched = input.indicators === undefined && input.dropId !== undefined;
+      const pages = pagesOf(await groupsOf(deps.clickhouse, indicators, onlyTouched ? input.dropId : undefined), onlyTouched);
+      const policy = policyFor(deps);
+      const read = (page: GroupPage) => Promise.all([observationsOfPage(deps.clickhouse, page), previousStateOfPage(deps.clickhouse, page)]);
+      const sender = pipelinedSender(deps.publisher, 0, () => undefined);
+      let figures = 0;
+      let resolved = 0;
+      const detected: Array<{ groupKey: string; discrepancyId: string; eventId: string }> = [];
+      let next = pages.length > 0 ? read(pages[0]!) : undefined;
+      next?.catch(() => undefined);
+      for (let i = 0; i < pages.length; i++) {
+        const [observations, previous] = await next!;
+        // The next page is read while this one is reconciled and published.
+        next = i + 1 < pages.length ? read(pages[i + 1]!) : undefined;
+        next?.catch(() => undefined);
+        for (const event of planEvents(previous, reconcile(observations, policy))) {
+          if (event.type === 'FigureReconciled') figures++;
+          else if (event.type === 'DiscrepancyResolved') resolved++;
+          else detected.push({ groupKey: event.groupKey, discrepancyId: event.discrepancyId, eventId: event.eventId });
+          await sender.push(event);
+        }
+      }
+      await sender.drain();
+      detected.sort((a, b) => compareText(a.groupKey, b.groupKey) || compareText(a.discrepancyId, b.discrepancyId));
       return {
         indicators,
-        figures: events.filter((e) => e.type === 'FigureReconciled').length,
-        detected: events.filter((e) => e.type === 'DiscrepancyDetected').map((e) => e.eventId),
-        resolved: events.filter((e) => e.type === 'DiscrepancyResolved').length,
+        figures,
+        detected: detected.map((d) => d.eventId),
+        resolved,
         offsets: await deps.publisher.endOffsets(),
       };
     },
