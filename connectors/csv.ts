@@ -49,9 +49,10 @@ function unusable(error: unknown, fileName: string): Error {
 
 /** Every non-empty record with the 1-based line it starts on. */
 async function* records(source: CsvSource): AsyncGenerator<RawRow> {
-  const decoder = iconv.decodeStream(source.encoding === 'windows-1252' ? 'win1252' : 'utf-8');
   const parser = parserFor(source);
-  pipeline(createReadStream(source.path), decoder, parser, () => undefined);
+  // csv-parse reads UTF-8 bytes itself; only Windows-1252 goes through a decoder.
+  if (source.encoding === 'windows-1252') pipeline(createReadStream(source.path), iconv.decodeStream('win1252'), parser, () => undefined);
+  else pipeline(createReadStream(source.path, { highWaterMark: 256 * 1024 }), parser, () => undefined);
   let previous = { lines: 0, empty: 0 };
   try {
     for await (const { info, record } of parser as AsyncIterable<ParsedRecord>) {

@@ -32,8 +32,12 @@ export interface DropCounts {
 
 /** What the event log already holds for this source, asked in batches. */
 export interface PriorKnowledge {
-  /** For each observation id already recorded by another drop, that drop's id. */
-  recordedElsewhere(ids: string[], dropId: string): Promise<Map<string, string>>;
+  /**
+   * For each observation id already recorded by another drop, that drop's id. `series` are the
+   * series keys the ids belong to (an observation id implies its series), so a store can narrow
+   * the search by them.
+   */
+  recordedElsewhere(ids: string[], dropId: string, series?: string[]): Promise<Map<string, string>>;
   /** Series keys this source already reported (with any value): a new value there is a revision. */
   knownSeries(keys: string[], source: string, dropId: string): Promise<Set<string>>;
 }
@@ -59,9 +63,10 @@ interface Aggregate {
   rows: number[];
   /** Hashes of (sum-over, value) already added: the same pair again is a repeated row. */
   parts: number[];
-  repeated: Array<{ row: number; of: number }>;
+  /** Created on the first repeat or conflict only: most aggregates have none. */
+  repeated?: Array<{ row: number; of: number }>;
   /** Rows that give this place and date another value where nothing says they should be summed. */
-  conflicts: Array<{ row: number; value: number }>;
+  conflicts?: Array<{ row: number; value: number }>;
   outcome?: { kind: 'publish'; observationId: string } | { kind: 'duplicate'; reason: RowDuplicated['reason']; detail: string; observationId: string } | { kind: 'reject'; expected: string; found: string; hint: string };
 }
 
@@ -74,18 +79,29 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
+/** One byte per row: its status in the low two bits, and whether it was counted yet. */
 class StatusBook {
   private bytes = new Uint8Array(1024);
+  private static readonly COUNTED = 4;
   set(row: number, status: RowStatus): void {
     if (row >= this.bytes.length) {
       const grown = new Uint8Array(Math.max(row + 1, this.bytes.length * 2));
       grown.set(this.bytes);
       this.bytes = grown;
     }
-    if (status > this.bytes[row]!) this.bytes[row] = status;
+    const held = this.bytes[row]!;
+    if (status > (held & 3)) this.bytes[row] = (held & ~3) | status;
   }
   get(row: number): RowStatus {
-    return (this.bytes[row] ?? 0) as RowStatus;
+    return ((this.bytes[row] ?? 0) & 3) as RowStatus;
+  }
+  /** True the first time a row is counted, false after. */
+  count(row: number): boolean {
+    const held = this.bytes[row] ?? 0;
+    if (held & StatusBook.COUNTED) return false;
+    this.set(row, held & 3);
+    this.bytes[row] = this.bytes[row]! | StatusBook.COUNTED;
+    return true;
   }
 }
 
@@ -131,18 +147,18 @@ export async function processDrop(
       const key = `${series}|${outcome.context.round}|${outcome.context.assessment}|${figure.unit}`;
       let agg = aggregates.get(key);
       if (!agg) {
-        agg = { figure, series, round: outcome.context.round, assessment: outcome.context.assessment, value: 0, rows: [], parts: [], repeated: [], conflicts: [] };
+        agg = { figure, series, round: outcome.context.round, assessment: outcome.context.assessment, value: 0, rows: [], parts: [] };
         aggregates.set(key, agg);
       }
       const part = fnv1a(`${outcome.context.sumOver}\u001f${figure.value}`);
       const seenAt = agg.parts.indexOf(part);
       if (seenAt >= 0) {
-        agg.repeated.push({ row: row.rowNumber, of: agg.rows[seenAt]! });
+        (agg.repeated ??= []).push({ row: row.rowNumber, of: agg.rows[seenAt]! });
         status.set(row.rowNumber, RowStatus.Duplicate);
         continue;
       }
       if (!summing && agg.rows.length > 0) {
-        agg.conflicts.push({ row: row.rowNumber, value: figure.value });
+        (agg.conflicts ??= []).push({ row: row.rowNumber, value: figure.value });
         status.set(row.rowNumber, RowStatus.Rejected);
         continue;
       }
@@ -156,7 +172,7 @@ export async function processDrop(
   const kept = settleCopies(aggregates, ctx.source);
   await settleAgainstLog(kept, ctx, prior);
   const revisions = await countRevisions(kept, ctx, prior);
-  return emitOutcomes([...aggregates.values()], ctx, status, emit, { rows, rejectedEarly: rejected, revisions });
+  return emitOutcomes(aggregates, ctx, status, emit, { rows, rejectedEarly: rejected, revisions });
 }
 
 /** BA/SA copies of one round and older rounds for the same date: keep one aggregate per series. */
@@ -213,7 +229,7 @@ async function settleAgainstLog(kept: Aggregate[], ctx: DropContext, prior: Prio
   for (let i = 0; i < kept.length; i += 1000) {
     const batch = kept.slice(i, i + 1000);
     const ids = batch.map((agg) => observationId(ctx.source, agg.series, agg.value, agg.figure.unit));
-    const elsewhere = await prior.recordedElsewhere(ids, ctx.dropId);
+    const elsewhere = await prior.recordedElsewhere(ids, ctx.dropId, batch.map((agg) => agg.series));
     batch.forEach((agg, j) => {
       const id = ids[j]!;
       const earlier = elsewhere.get(id);
@@ -236,14 +252,14 @@ async function countRevisions(kept: Aggregate[], ctx: DropContext, prior: PriorK
 }
 
 async function emitOutcomes(
-  aggregates: Aggregate[],
+  aggregates: Map<string, Aggregate>,
   ctx: DropContext,
   status: StatusBook,
   emit: (event: TallyEvent) => Promise<void> | void,
   totals: { rows: number; rejectedEarly: number; revisions: number },
 ): Promise<DropCounts> {
   let observations = 0;
-  for (const agg of aggregates) {
+  for (const agg of aggregates.values()) {
     if (agg.outcome?.kind === 'publish') {
       for (const row of agg.rows) status.set(row, RowStatus.Accepted);
       observations++;
@@ -254,49 +270,57 @@ async function emitOutcomes(
       for (const row of agg.rows) status.set(row, RowStatus.Rejected);
     }
   }
-  const counted = new Set<number>();
-  let accepted = 0;
-  let duplicates = 0;
-  let rejectedLate = 0;
-  for (const agg of aggregates) {
+  const tally = { accepted: 0, duplicates: 0, rejectedLate: 0 };
+  for (const agg of aggregates.values()) {
     const obsId = agg.outcome && agg.outcome.kind !== 'reject' ? agg.outcome.observationId : observationId(ctx.source, agg.series, agg.value, agg.figure.unit);
-    const repeatedOf = new Map(agg.repeated.map((r) => [r.row, r.of]));
-    const conflicting = new Map(agg.conflicts.map((c) => [c.row, c.value]));
-    for (const row of [...agg.rows, ...agg.repeated.map((r) => r.row), ...agg.conflicts.map((c) => c.row)]) {
-      if (counted.has(row)) continue;
-      counted.add(row);
+    const repeatedOf = agg.repeated ? new Map(agg.repeated.map((r) => [r.row, r.of])) : undefined;
+    const conflicting = agg.conflicts ? new Map(agg.conflicts.map((c) => [c.row, c.value])) : undefined;
+    const account = (row: number): TallyEvent | undefined => {
+      // A row is counted once, by its status byte.
+      if (!status.count(row)) return undefined;
       const s = status.get(row);
-      if (s === RowStatus.Accepted) accepted++;
+      if (s === RowStatus.Accepted) tally.accepted++;
       else if (s === RowStatus.Duplicate) {
-        duplicates++;
-        const of = repeatedOf.get(row);
+        tally.duplicates++;
+        const of = repeatedOf?.get(row);
         const event =
           of !== undefined
             ? rowDuplicated(ctx, row, obsId, 'repeated_row', `repeats row ${of}`)
             : agg.outcome?.kind === 'duplicate'
               ? rowDuplicated(ctx, row, obsId, agg.outcome.reason, agg.outcome.detail)
               : rowDuplicated(ctx, row, obsId, 'repeated_row', 'repeats an earlier row');
-        await emit(event);
-      } else if (s === RowStatus.Rejected && conflicting.has(row)) {
-        rejectedLate++;
-        await emit(
-          rowRejected(ctx, row, {
-            expected: `one value for ${agg.series}`,
-            found: String(conflicting.get(row)),
-            hint: `row ${agg.rows[0]} already gives ${agg.figure.value} for the same place and date, and no column says the rows should be summed`,
-          }),
-        );
+        return event;
+      } else if (s === RowStatus.Rejected && conflicting?.has(row)) {
+        tally.rejectedLate++;
+        return rowRejected(ctx, row, {
+          expected: `one value for ${agg.series}`,
+          found: String(conflicting.get(row)),
+          hint: `row ${agg.rows[0]} already gives ${agg.figure.value} for the same place and date, and no column says the rows should be summed`,
+        });
       } else if (s === RowStatus.Rejected && agg.outcome?.kind === 'reject') {
-        rejectedLate++;
-        await emit(rowRejected(ctx, row, { column: undefined, ...agg.outcome }));
+        tally.rejectedLate++;
+        return rowRejected(ctx, row, { column: undefined, ...agg.outcome });
       }
+      return undefined;
+    };
+    for (const row of agg.rows) {
+      const event = account(row);
+      if (event) await emit(event);
+    }
+    for (const r of agg.repeated ?? []) {
+      const event = account(r.row);
+      if (event) await emit(event);
+    }
+    for (const c of agg.conflicts ?? []) {
+      const event = account(c.row);
+      if (event) await emit(event);
     }
   }
   return {
     rows: totals.rows,
-    accepted,
-    rejected: totals.rejectedEarly + rejectedLate,
-    duplicates,
+    accepted: tally.accepted,
+    rejected: totals.rejectedEarly + tally.rejectedLate,
+    duplicates: tally.duplicates,
     observations,
     revisions: totals.revisions,
   };

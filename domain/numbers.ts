@@ -11,6 +11,8 @@ const NOT_AVAILABLE = new Set([
   'not available', 'non disponible',
 ]);
 
+const PLAIN_DIGITS = /^\d{1,15}$/;
+
 /** Spaces that French typography and spreadsheets put between thousands. */
 const THOUSANDS_SPACES = /[\u00a0\u202f\u2009]/g;
 
@@ -29,6 +31,8 @@ export function isNotAvailable(raw: unknown): boolean {
  * it (`1234,5`, `1234.5`) the separator is a decimal one.
  */
 export function parseCount(raw: string | number | null | undefined): Parsed<number | null> {
+  // Fast path: plain digits (most cells) mean what they say.
+  if (typeof raw === 'string' && PLAIN_DIGITS.test(raw)) return ok(Number(raw));
   if (raw === null || raw === undefined || isNotAvailable(raw)) return ok(null);
   if (typeof raw === 'number') return countFromNumber(raw);
   return countFromText(raw);

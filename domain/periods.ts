@@ -64,7 +64,22 @@ export function toFlow(range: PeriodRange): Period {
   return { kind: 'flow', start: range.start, end: range.end };
 }
 
+/** Answers per distinct cell text and kind: a drop repeats a few thousand dates over millions of rows. */
+const PERIODS = new Map<string, Parsed<Period>>();
+const PERIODS_MAX = 10_000;
+
+/** A period from a cell. Results are shared: do not mutate them. */
 export function parsePeriod(raw: string, kind: Period['kind']): Parsed<Period> {
+  const key = `${kind}\u001f${raw}`;
+  const known = PERIODS.get(key);
+  if (known) return known;
+  const result = parsePeriodUncached(raw, kind);
+  if (PERIODS.size >= PERIODS_MAX) PERIODS.clear();
+  PERIODS.set(key, result);
+  return result;
+}
+
+function parsePeriodUncached(raw: string, kind: Period['kind']): Parsed<Period> {
   const range = parsePeriodText(raw);
   if (!range.ok) return range;
   return ok(kind === 'stock' ? toStock(range.value) : toFlow(range.value));

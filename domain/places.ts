@@ -94,8 +94,22 @@ export function normalisePlaceName(s: string): string {
   return words.replace(/ /g, '');
 }
 
-/** A place at the level the column holds, from a name or a P-code. */
+/** Answers per distinct cell text: a drop repeats a few dozen place names over millions of rows. */
+const MATCHED = new Map<string, Parsed<Place>>();
+const MATCHED_MAX = 10_000;
+
+/** A place at the level the column holds, from a name or a P-code. Results are shared: do not mutate them. */
 export function matchPlace(raw: string, level: PlaceLevel, opts: MatchPlaceOptions = {}): Parsed<Place> {
+  const key = `${level}\u001f${opts.parent ?? ''}\u001f${raw}`;
+  const known = MATCHED.get(key);
+  if (known) return known;
+  const result = matchPlaceUncached(raw, level, opts);
+  if (MATCHED.size >= MATCHED_MAX) MATCHED.clear();
+  MATCHED.set(key, result);
+  return result;
+}
+
+function matchPlaceUncached(raw: string, level: PlaceLevel, opts: MatchPlaceOptions): Parsed<Place> {
   if (raw.trim() === '') return fail(EXPECTED[level], raw, 'the place cell is empty');
   const matched = byCode(raw.trim(), level, raw) ?? byName(level, raw);
   if (!matched.ok || opts.parent === undefined || matched.value.parent === opts.parent) return matched;

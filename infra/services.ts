@@ -50,6 +50,8 @@ export async function startServices(config: TallyConfig, options: ServiceOptions
     taskQueue: config.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS }),
     activities: createActivities(deps),
+    // A drop is a handful of workflows; the default cache scales with the heap and holds far more.
+    maxCachedWorkflows: 100,
   });
   const running = worker.run();
   let stopped = false;
