@@ -63,7 +63,8 @@ interface Outgoing {
 
 /** Requests of at most REQUEST_BYTES, each message an event or an array of events of one topic, key and type. */
 export function encodeEvents(events: readonly TallyEvent[], topics: Topics): Array<Array<{ topic: string; messages: Outgoing[] }>> {
-  // Open messages per topic+key+type, in order of first appearance, so that order per key holds.
+  // One open message per topic and key; an event of another type closes it, so the order of
+  // events per topic and key is the order of the messages.
   const open = new Map<string, { topic: string; key: string; type: string; parts: string[]; bytes: number }>();
   const done: Array<{ topic: string; message: Outgoing; bytes: number }> = [];
   const close = (id: string) => {
@@ -76,11 +77,11 @@ export function encodeEvents(events: readonly TallyEvent[], topics: Topics): Arr
   for (const event of events) {
     const topic = topics[TOPIC_OF[event.type]];
     const key = eventKey(event);
-    const id = `${topic}\u0000${key}\u0000${event.type}`;
+    const id = `${topic}\u0000${key}`;
     const json = JSON.stringify(event);
     const bytes = Buffer.byteLength(json);
     const current = open.get(id);
-    if (current && current.bytes + bytes + 1 > MESSAGE_BYTES) close(id);
+    if (current && (current.type !== event.type || current.bytes + bytes + 1 > MESSAGE_BYTES)) close(id);
     const m = open.get(id);
     if (m) {
       m.parts.push(json);

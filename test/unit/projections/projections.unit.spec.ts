@@ -3,7 +3,9 @@ import type { KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import type { TallyEventType } from '../../../domain/events.js';
 import { PROJECTIONS, projectionOf } from '../../../projections/all.js';
-import { projectMessages } from '../../../projections/apply.js';
+import { eventsOfMessage, projectMessages } from '../../../projections/apply.js';
+import { encodeEvents, eventKey, MESSAGE_BYTES } from '../../../activities/kafka.js';
+import { TOPIC_OF, topicsFor } from '../../../domain/events.js';
 import { createTableSql, TABLES } from '../../../projections/schema.js';
 import { scenario } from '../../int/projections/scenario.js';
 import { observation } from '../../int/projections/fixtures.js';
@@ -55,6 +57,37 @@ describe('projections', () => {
     expect(total).toBe(s.events.length);
     const drops = batch.rows.get('drops')!;
     expect(drops.find((d) => d.stage === 2)).toMatchObject({ processed_at: '2020-03-01 10:00:00' });
+  });
+
+  it('carry several events of one topic, key and type in one message, and project every one of them', () => {
+    const s = scenario();
+    const requests = encodeEvents(s.events, topicsFor('p.'));
+    const messages = requests.flatMap((r) => r.flatMap((t) => t.messages.map((m) => ({ topic: t.topic, ...m }))));
+    // Every event once, in its own topic, under its own key and type header, in the order given per key.
+    const carried = messages.flatMap((m) => eventsOfMessage(m.value).map((e) => ({ m, e: e as (typeof s.events)[number] })));
+    expect(carried.map(({ e }) => e.eventId).sort()).toEqual(s.events.map((e) => e.eventId).sort());
+    for (const { m, e } of carried) {
+      expect(m.key).toBe(eventKey(e));
+      expect(m.headers.type).toBe(e.type);
+      expect(m.headers.events).toBe(String(eventsOfMessage(m.value).length));
+    }
+    const topics = topicsFor('p.');
+    const where = (e: (typeof s.events)[number]) => `${topics[TOPIC_OF[e.type]]}|${eventKey(e)}`;
+    for (const key of new Set(s.events.map(where))) {
+      expect(carried.filter(({ e }) => where(e) === key).map(({ e }) => e.eventId)).toEqual(s.events.filter((e) => where(e) === key).map((e) => e.eventId));
+    }
+    expect(messages.length).toBeLessThan(s.events.length);
+    const batch = projectMessages('t', 0, messages.map((m, i) => message(m.value, i)), silent);
+    expect(batch.skipped).toBe(0);
+    expect([...batch.rows.values()].reduce((n, rows) => n + rows.length, 0)).toBe(s.events.length);
+  });
+
+  it('cap a batched message by bytes', () => {
+    const many = Array.from({ length: 2000 }, (_, i) => observation({ source: 'dtm', area: 'ML05', value: i, recordedAt: '2019-08-10T00:00:00Z' }));
+    const messages = encodeEvents(many, topicsFor('')).flatMap((r) => r.flatMap((t) => t.messages));
+    expect(messages.length).toBeGreaterThan(1);
+    for (const m of messages) expect(Buffer.byteLength(m.value)).toBeLessThanOrEqual(MESSAGE_BYTES);
+    expect(messages.flatMap((m) => eventsOfMessage(m.value))).toHaveLength(2000);
   });
 
   it('share one DDL between live and rebuild tables', () => {
