@@ -210,7 +210,7 @@ async function startKafka(manifest: EngineManifest, root: string, ports: PortPla
   const jvm = ['-Xms256m', '-Xmx1g', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`, '-cp', classpath];
   if (!existsSync(join(dataDir, 'meta.properties'))) {
     log('Kafka: formatting KRaft storage');
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = kafkaClusterId();
     const res = spawnSync(manifest.kafka.java, [...jvm, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', props], { encoding: 'utf8' });
     if (res.status !== 0) {
       throw new Error(`Kafka storage format failed (exit ${res.status}): ${(res.stderr || res.stdout).trim().split('\n').slice(-3).join(' ')}`);
@@ -218,6 +218,14 @@ async function startKafka(manifest: EngineManifest, root: string, ports: PortPla
   }
   log(`Kafka: starting broker on 127.0.0.1:${ports.kafka}`);
   return spawnEngine('kafka', manifest.kafka.java, [...jvm, 'kafka.Kafka', props], dir);
+}
+
+/** A random Kafka cluster id (16 bytes, base64url) that does not start with '-', which the storage tool would read as an option. */
+export function kafkaClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function startTemporal(manifest: EngineManifest, root: string, ports: PortPlan, ui: boolean, log: (l: string) => void): EngineProcess {
