@@ -42,11 +42,21 @@ async function* sheetsOf(path: string): AsyncGenerator<[SheetReader, number]> {
   }
 }
 
+/**
+ * exceljs parks a sheet that comes before the shared strings in a temporary file and reads it back
+ * later; leaving the workbook before the end makes that read fail outside any promise (ENOENT).
+ * So every sheet and the workbook are always read to the end, even when their rows are not needed.
+ */
+async function drain(sheet: SheetReader): Promise<void> {
+  for await (const _row of sheet) {
+    // read to the end
+  }
+}
+
 async function headRows(sheet: SheetReader): Promise<RawRow[]> {
   const rows: RawRow[] = [];
   for await (const row of sheet) {
-    if (row.number > HEADER_SEARCH_ROWS) break;
-    rows.push(rowOf(row));
+    if (row.number <= HEADER_SEARCH_ROWS) rows.push(rowOf(row));
   }
   return rows;
 }
@@ -59,15 +69,22 @@ interface SheetChoice {
 
 async function chooseSheet(path: string, fileName: string, wanted?: string): Promise<SheetChoice> {
   const seen: string[] = [];
+  let chosen: SheetChoice | undefined;
+  let wantedWithoutHeader = false;
   for await (const [sheet, position] of sheetsOf(path)) {
     seen.push(sheet.name);
     const eligible = wanted === undefined ? sheet.state !== 'hidden' && sheet.state !== 'veryHidden' : sheet.name === wanted;
-    if (!eligible) continue;
-    const header = locateHeader(await headRows(sheet));
-    if (header) return { name: sheet.name, position, header };
-    if (wanted !== undefined) {
-      throw new DropUnusableError(`${fileName} sheet "${wanted}" has no header row in its first ${HEADER_SEARCH_ROWS} rows`, fileName);
+    if (chosen || wantedWithoutHeader || !eligible) {
+      await drain(sheet);
+      continue;
     }
+    const header = locateHeader(await headRows(sheet));
+    if (header) chosen = { name: sheet.name, position, header };
+    else if (wanted !== undefined) wantedWithoutHeader = true;
+  }
+  if (chosen) return chosen;
+  if (wantedWithoutHeader) {
+    throw new DropUnusableError(`${fileName} sheet "${wanted}" has no header row in its first ${HEADER_SEARCH_ROWS} rows`, fileName);
   }
   const sheets = seen.map((s) => `"${s}"`).join(', ') || 'none';
   const why = wanted === undefined ? `no sheet with a header row in its first ${HEADER_SEARCH_ROWS} rows` : `no sheet named "${wanted}"`;
@@ -76,13 +93,15 @@ async function chooseSheet(path: string, fileName: string, wanted?: string): Pro
 
 async function* dataRows(path: string, choice: SheetChoice): AsyncGenerator<RawRow> {
   for await (const [sheet, position] of sheetsOf(path)) {
-    if (position !== choice.position) continue;
+    if (position !== choice.position) {
+      await drain(sheet);
+      continue;
+    }
     for await (const row of sheet) {
       if (row.number <= choice.header.lastHeaderRowNumber) continue;
       const raw = rowOf(row);
       if (!isEmptyRow(raw.cells)) yield raw;
     }
-    return;
   }
 }
 
