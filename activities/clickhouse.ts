@@ -54,6 +54,13 @@ export function priorKnowledge(client: ClickHouseClient): PriorKnowledge {
       );
       return new Set(rows.map((r) => r.series_key));
     },
+    async sourceHasOtherDrops(source, dropId) {
+      const rows = await selectRows<{ n: number }>(
+        client,
+        `SELECT toUInt8(count() > 0) AS n FROM observations WHERE source = ${quoteString(source)} AND drop_id != ${quoteString(dropId)}`,
+      );
+      return Number(rows[0]?.n ?? 1) === 1;
+    },
   };
 }
 

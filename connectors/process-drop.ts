@@ -40,6 +40,11 @@ export interface PriorKnowledge {
   recordedElsewhere(ids: string[], dropId: string, series?: string[]): Promise<Map<string, string>>;
   /** Series keys this source already reported (with any value): a new value there is a revision. */
   knownSeries(keys: string[], source: string, dropId: string): Promise<Set<string>>;
+  /**
+   * Whether any other drop of this source recorded an observation. When none did, no figure can
+   * be a duplicate of an earlier drop or a revision, and the batched look-ups are skipped.
+   */
+  sourceHasOtherDrops?(source: string, dropId: string): Promise<boolean>;
 }
 
 export const NO_PRIOR_KNOWLEDGE: PriorKnowledge = {
@@ -170,8 +175,11 @@ export async function processDrop(
   options.onProgress?.(rows);
 
   const kept = settleCopies(aggregates, ctx.source);
-  await settleAgainstLog(kept, ctx, prior);
-  const revisions = await countRevisions(kept, ctx, prior);
+  const history = (await prior.sourceHasOtherDrops?.(ctx.source, ctx.dropId)) ?? true;
+  // The look-ups below send no event: keep reporting progress so a long drop's attempt stays alive.
+  const alive = () => options.onProgress?.(rows);
+  await settleAgainstLog(kept, ctx, history ? prior : NO_PRIOR_KNOWLEDGE, alive);
+  const revisions = history ? await countRevisions(kept, ctx, prior, alive) : 0;
   return emitOutcomes(aggregates, ctx, status, emit, { rows, rejectedEarly: rejected, revisions });
 }
 
@@ -225,8 +233,9 @@ function compareCopies(a: Aggregate, b: Aggregate): number {
   return rank(a.assessment) - rank(b.assessment) || a.assessment.localeCompare(b.assessment) || (a.rows[0] ?? 0) - (b.rows[0] ?? 0);
 }
 
-async function settleAgainstLog(kept: Aggregate[], ctx: DropContext, prior: PriorKnowledge): Promise<void> {
+async function settleAgainstLog(kept: Aggregate[], ctx: DropContext, prior: PriorKnowledge, alive: () => void): Promise<void> {
   for (let i = 0; i < kept.length; i += 1000) {
+    alive();
     const batch = kept.slice(i, i + 1000);
     const ids = batch.map((agg) => observationId(ctx.source, agg.series, agg.value, agg.figure.unit));
     const elsewhere = await prior.recordedElsewhere(ids, ctx.dropId, batch.map((agg) => agg.series));
@@ -240,10 +249,11 @@ async function settleAgainstLog(kept: Aggregate[], ctx: DropContext, prior: Prio
   }
 }
 
-async function countRevisions(kept: Aggregate[], ctx: DropContext, prior: PriorKnowledge): Promise<number> {
+async function countRevisions(kept: Aggregate[], ctx: DropContext, prior: PriorKnowledge, alive: () => void): Promise<number> {
   const published = kept.filter((a) => a.outcome?.kind === 'publish');
   let revisions = 0;
   for (let i = 0; i < published.length; i += 1000) {
+    alive();
     const batch = published.slice(i, i + 1000);
     const known = await prior.knownSeries(batch.map((a) => a.series), ctx.source, ctx.dropId);
     revisions += batch.filter((a) => known.has(a.series)).length;
