@@ -16,7 +16,10 @@ TEMPORAL_CLI_VERSION="v1.5.1"
 TALLY_HOME="${TALLY_HOME:-$HOME/.cache/migration-tally}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-say() { printf '[install] %s\n' "$*" >&2; }
+STEP=0
+STEPS=5
+say() { printf '[install %s/%s] %s\n' "$STEP" "$STEPS" "$*" >&2; }
+step() { STEP=$((STEP + 1)); }
 fail() { printf '[install] error: %s\n' "$*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || fail "$1 is required ($2) but was not found on PATH"; }
 
@@ -43,6 +46,7 @@ with_heartbeat() {
 }
 
 install_npm() {
+  step
   need node "Node.js 20.19 or later"
   need npm "the npm client"
   if [[ ! -d "$ROOT/node_modules" || "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]]; then
@@ -56,6 +60,7 @@ install_npm() {
 }
 
 install_kafka() {
+  step
   local dir="$TALLY_HOME/kafka-$KAFKA_VERSION"
   if [[ -f "$dir/.complete" ]]; then
     say "Kafka $KAFKA_VERSION: reusing $dir"
@@ -79,6 +84,7 @@ find_temporal() {
 }
 
 install_temporal() {
+  step
   local bin
   if bin="$(find_temporal)"; then
     say "Temporal CLI: reusing $bin"
@@ -101,6 +107,7 @@ find_clickhouse() {
 }
 
 install_clickhouse() {
+  step
   local bin
   if bin="$(find_clickhouse)"; then
     say "ClickHouse: reusing $bin"
@@ -115,6 +122,7 @@ install_clickhouse() {
 }
 
 install_chromium() {
+  step
   if command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]]; then
     say "Chromium (explorer browser test): reusing $(command -v chromium || echo /usr/bin/chromium)"
     return
