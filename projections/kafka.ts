@@ -9,8 +9,8 @@ export function kafkaFrom(settings: StackSettings['kafka'], clientId: string): K
   return new Kafka({ clientId, brokers: settings.brokers, ssl: settings.ssl, sasl, logLevel: logLevel.ERROR, logCreator: quietLogCreator });
 }
 
-/** Errors a fresh consumer group meets while the broker loads its coordinator: kafkajs retries them. */
-const TRANSIENT = /coordinator is (not available|loading)|Restarting the consumer/i;
+/** Errors a fresh consumer group meets while the broker loads its coordinator, and a socket closed under a request at shutdown: kafkajs recovers from both. */
+const TRANSIENT = /coordinator is (not available|loading)|Restarting the consumer|write after end/i;
 
 /** kafkajs' JSON log lines on stderr, without the transient start-up errors it recovers from itself. */
 export const quietLogCreator: logCreator = () => ({ namespace, level, label, log }) => {
