@@ -1,5 +1,6 @@
 import { defineQuery, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { DropCounts } from '../connectors/process-drop.js';
 import { INGEST, WATERMARK } from './options.js';
 import { reconcileWorkflow } from './reconcile.js';
 
@@ -13,18 +14,13 @@ export interface IngestDropWorkflowInput {
   idPrefix?: string;
 }
 
-export interface IngestDropResult {
+/** The drop's row accounting (from the ingest activity) and what reconciling it produced. */
+export interface IngestDropResult extends DropCounts {
   dropId: string;
   source: string;
   fileName: string;
   status: 'processed' | 'refused';
   reason?: string;
-  rows: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  observations: number;
-  revisions: number;
   figures: number;
   discrepancies: number;
   resolved: number;
