@@ -8,6 +8,7 @@ import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from 
 import { createActivities, createActivityDeps, type ActivityDeps } from '../activities/index.js';
 import { startProjections } from '../projections/runner.js';
 import type { TallyConfig } from './config.js';
+import { workflowBundlePath } from './workflow-bundle.js';
 
 const WORKFLOWS = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -32,7 +33,7 @@ export interface RunningServices {
 export interface ServiceOptions {
   /** Run the projections consumer in this process. @default true */
   projections?: boolean;
-  /** A pre-built workflow bundle (tests build it once). */
+  /** A workflow bundle; by default the cached one for the current workflow code (see workflow-bundle.ts). */
   workflowBundle?: { code: string } | { codePath: string };
 }
 
@@ -48,7 +49,7 @@ export async function startServices(config: TallyConfig, options: ServiceOptions
     connection,
     namespace: config.stack.temporal.namespace,
     taskQueue: config.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS }),
+    workflowBundle: options.workflowBundle ?? { codePath: await workflowBundlePath() },
     activities: createActivities(deps),
     // A drop is a handful of workflows; the default cache scales with the heap and holds far more.
     maxCachedWorkflows: 100,
