@@ -1,18 +1,12 @@
 /** Kafka access for activities: one client and producer per worker, events as JSON keyed by series. */
-import { CompressionTypes, Kafka, logLevel, type Producer, type SASLOptions } from 'kafkajs';
+import { CompressionTypes, Kafka, type Producer } from 'kafkajs';
 import { TOPIC_OF, type TallyEvent, type Topics } from '../domain/events.js';
 import type { StackSettings } from '../infra/stack/settings.js';
-import { ensureTopics } from '../projections/kafka.js';
+import { ensureTopics, kafkaFrom } from '../projections/kafka.js';
 
+/** The worker's client: the shared factory, with more patient retries for publishing. */
 export function createKafka(settings: StackSettings['kafka'], clientId = 'migration-tally'): Kafka {
-  return new Kafka({
-    clientId,
-    brokers: settings.brokers,
-    ssl: settings.ssl || undefined,
-    sasl: settings.sasl as SASLOptions | undefined,
-    logLevel: logLevel.ERROR,
-    retry: { retries: 8, initialRetryTime: 200 },
-  });
+  return kafkaFrom(settings, clientId, { retry: { retries: 8, initialRetryTime: 200 } });
 }
 
 /** The message key: a series group for figures and observations (order holds per series), else the drop. */

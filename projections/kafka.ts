@@ -1,12 +1,12 @@
-import { Kafka, logLevel, type logCreator, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type logCreator, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { StackSettings } from '../infra/stack/settings.js';
 
-/** A kafkajs client from the stack settings (brokers, TLS, SASL). */
-export function kafkaFrom(settings: StackSettings['kafka'], clientId: string): Kafka {
+/** A kafkajs client from the stack settings (brokers, TLS, SASL): the one factory every Kafka user calls. */
+export function kafkaFrom(settings: StackSettings['kafka'], clientId: string, options: { retry?: RetryOptions } = {}): Kafka {
   const sasl = settings.sasl
     ? ({ mechanism: settings.sasl.mechanism, username: settings.sasl.username, password: settings.sasl.password } as SASLOptions)
     : undefined;
-  return new Kafka({ clientId, brokers: settings.brokers, ssl: settings.ssl, sasl, logLevel: logLevel.ERROR, logCreator: quietLogCreator });
+  return new Kafka({ clientId, brokers: settings.brokers, ssl: settings.ssl, sasl, logLevel: logLevel.ERROR, logCreator: quietLogCreator, retry: options.retry });
 }
 
 /** Errors a fresh consumer group meets while the broker loads its coordinator, and a socket closed under a request at shutdown: kafkajs recovers from both. */
