@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['fs', 'path', 'crypto', 'http', 'https', 'net', 'child_process', 'os', 'stream', 'zlib', 'url', 'util', 'events', 'timers'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'web/static/vendor/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', 'web/static/vendor/', 'coverage/', '.tally/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
