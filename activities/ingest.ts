@@ -3,8 +3,12 @@
  * publish the resulting events to Kafka in batches, heartbeating progress so that a retried
  * attempt (a worker killed mid-drop) resumes after what was already published.
  */
+import { mkdtemp } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
+import { partitionsFor, removeSpill } from '../connectors/drop-partitions.js';
 import { DropUnusableError } from '../connectors/errors.js';
 import { openDrop } from '../connectors/open.js';
 import { processDrop, type DropCounts } from '../connectors/process-drop.js';
@@ -29,6 +33,14 @@ export interface IngestDropOutput extends DropCounts {
   reason?: string;
   /** End offsets of the topics after publishing: the projections have caught up when they reach them. */
   offsets: Offsets;
+  /** Where this attempt's time went: reading (parse, validate, map), settling, and the last publishes. */
+  timings: IngestTimings;
+}
+
+export interface IngestTimings {
+  readSeconds: number;
+  settleSeconds: number;
+  drainSeconds: number;
 }
 
 /** Events per publish call; the publisher splits them into requests of about 1 MB. */
@@ -85,6 +97,10 @@ function seconds(iso: string): string {
   return new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
+}
+
 /** Heartbeats while reading without publishing, at most this often (the timeout is 20 s). */
 const PROGRESS_BEAT_MS = 5000;
 
@@ -94,6 +110,13 @@ function heartbeat(details: { published: number; rows?: number }): void {
   } catch {
     // outside an activity (unit use): nothing to report to
   }
+}
+
+/** Parse threads for a large plain CSV: TALLY_PARSE_THREADS, else the cores (at most 4). */
+export function parseThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const configured = Number(env.TALLY_PARSE_THREADS);
+  if (Number.isInteger(configured) && configured >= 1) return configured;
+  return Math.min(4, Math.max(1, availableParallelism()));
 }
 
 function resumeFrom(): number {
@@ -146,9 +169,19 @@ export function createIngestActivities(deps: ActivityDeps) {
       await emit(received);
       let counts: DropCounts;
       let refusal: string | undefined;
+      // Partitions and parse threads' output go to a scratch directory of this attempt only.
+      const spillDir = await mkdtemp(join(tmpdir(), 'tally-drop-'));
+      const started = performance.now();
+      let mappedAt = started;
       try {
         const table = await openDrop(landed.path, { fileName: landed.fileName });
         counts = await processDrop(table, profile, ctx, emit, {
+          partitions: partitionsFor(landed.bytes, received.format),
+          spillDir,
+          threads: parseThreads(),
+          onMapped: () => {
+            mappedAt = performance.now();
+          },
           prior: priorKnowledge(deps.clickhouse),
           // While reading, a heartbeat every few seconds keeps the attempt alive; the SDK throttles
           // heartbeats, so one per 10,000 rows would hold back the first one that says what was published.
@@ -161,6 +194,8 @@ export function createIngestActivities(deps: ActivityDeps) {
         if (!(err instanceof DropUnusableError)) throw err;
         refusal = err.message;
         counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0, observations: 0, revisions: 0 };
+      } finally {
+        removeSpill(spillDir);
       }
       const processed: DropProcessed = {
         type: 'DropProcessed',
@@ -174,7 +209,14 @@ export function createIngestActivities(deps: ActivityDeps) {
         receivedAt: ctx.receivedAt,
       };
       await emit(processed);
+      const settledAt = performance.now();
       await sender.drain();
+      const drainedAt = performance.now();
+      const timings = {
+        readSeconds: round((mappedAt - started) / 1000),
+        settleSeconds: round((settledAt - mappedAt) / 1000),
+        drainSeconds: round((drainedAt - settledAt) / 1000),
+      };
       return {
         dropId: input.dropId,
         source: input.source,
@@ -183,6 +225,7 @@ export function createIngestActivities(deps: ActivityDeps) {
         reason: refusal,
         ...counts,
         offsets: await deps.publisher.endOffsets(),
+        timings,
       };
     },
 

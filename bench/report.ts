@@ -6,7 +6,6 @@ export interface RepetitionResult {
   drop: GeneratedDrop;
   limitSeconds: number;
   naiveSeconds: number;
-  parseSeconds: number;
   tally: TallyResult;
 }
 

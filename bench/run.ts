@@ -14,7 +14,7 @@ import { quoteIdentifier } from '../projections/sql.js';
 import { countRows, createRawTable, loadLimit, loadNaive } from './baselines.js';
 import { generateDrop } from './generate.js';
 import { machine } from './proc.js';
-import { cleanTally, parseOnly, runTally, tallyIds, type TallyResult } from './tally.js';
+import { cleanTally, runTally, tallyIds, type TallyResult } from './tally.js';
 import { formatReport, summarise, type RepetitionResult } from './report.js';
 
 const { values } = parseArgs({
@@ -82,14 +82,10 @@ try {
       await raw.close();
     }
 
-    log('  tally: parse + normalise alone (no publishing), to split the ingest stage…');
-    const parsed = await parseOnly(drop.path);
-    log(`  tally: parse + normalise ${parsed.seconds.toFixed(2)} s: ${parsed.counts.accepted} accepted, ${parsed.counts.rejected} rejected, ${parsed.counts.duplicates} duplicates, ${parsed.counts.observations} observations`);
-
     const ids = tallyIds(settings, runId, workDir);
     let tally: TallyResult;
     try {
-      tally = await runTally({ ids, file: drop.path, parseSeconds: parsed.seconds, log });
+      tally = await runTally({ ids, file: drop.path, log });
     } finally {
       if (!values.keep) await cleanTally(ids).catch((err: unknown) => log(`  cleanup failed: ${(err as Error).message}`));
     }
@@ -101,7 +97,7 @@ try {
     if (s.accepted + s.rejected + s.duplicates !== s.rows || s.rows !== drop.rows) {
       throw new Error(`accounting broken: ${s.accepted} + ${s.rejected} + ${s.duplicates} ≠ ${s.rows} (drop has ${drop.rows} rows)`);
     }
-    results.push({ drop, limitSeconds, naiveSeconds, parseSeconds: parsed.seconds, tally });
+    results.push({ drop, limitSeconds, naiveSeconds, tally });
   }
 
   const summary = summarise(rows, machine(), results);

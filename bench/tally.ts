@@ -13,9 +13,6 @@ import type { StackSettings } from '../infra/stack/settings.js';
 import { landFile, startIngest, summarise, type IngestSummary } from '../cli/ingest.js';
 import { temporalClient } from '../cli/context.js';
 import { ingestWorkflowId } from '../workflows/index.js';
-import { openDrop } from '../connectors/open.js';
-import { processDrop, type DropCounts } from '../connectors/process-drop.js';
-import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import { openClickHouse } from '../projections/clickhouse.js';
 import { topicsFor } from '../domain/events.js';
 import { quoteIdentifier } from '../projections/sql.js';
@@ -32,9 +29,9 @@ export interface TallyStages {
   other: number;
   /** The ingestDrop activity: parse, validate, normalise and publish, interleaved. */
   ingestDrop: number;
-  /** Parse + normalise alone (the same code with a no-op emit, timed in the bench process). */
+  /** Reading the drop in the activity: parse, validate, normalise, map into partitions (rejections published as they come). */
   parse: number;
-  /** ingestDrop minus parse: serialising, compressing and sending the events to Kafka. */
+  /** ingestDrop minus parse: settling the partitions into observations and publishing them to Kafka. */
   publish: number;
   /** First awaitProjected: the projections catching up after the last publish (consume + insert). */
   consume: number;
@@ -142,16 +139,6 @@ async function stopChild(child: Child, graceMs = 30_000): Promise<void> {
 }
 
 /** Parse + normalise alone: the ingest activity's reading code with events counted, not published. */
-export async function parseOnly(file: string): Promise<{ seconds: number; counts: DropCounts; events: number }> {
-  const started = performance.now();
-  const table = await openDrop(file);
-  let events = 0;
-  const counts = await processDrop(table, getProfile(SOURCE, loadProfiles()), { dropId: 'bench', source: SOURCE, fileName: 'bench.csv', receivedAt: new Date(0).toISOString() }, () => {
-    events++;
-  });
-  return { seconds: (performance.now() - started) / 1000, counts, events };
-}
-
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 type HistoryEvent = NonNullable<History['events']>[number];
 
@@ -209,7 +196,6 @@ export interface RunTallyOptions {
   ids: TallyRunIds;
   file: string;
   /** Seconds of parse + normalise measured alone, to split ingestDrop into parse and publish. */
-  parseSeconds: number;
   log: (line: string) => void;
 }
 
@@ -251,8 +237,11 @@ export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
       );
     }, 10_000);
     let summary: IngestSummary;
+    let readSeconds: number | undefined;
     try {
-      summary = summarise(await handle.result(), workflowId);
+      const result = await handle.result();
+      readSeconds = result.timings?.readSeconds;
+      summary = summarise(result, workflowId);
     } finally {
       clearInterval(progress);
     }
@@ -272,8 +261,8 @@ export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
       land,
       other: Math.max(0, seconds - land - ingestDrop - consume - reconcile),
       ingestDrop,
-      parse: Math.min(opts.parseSeconds, ingestDrop),
-      publish: Math.max(0, ingestDrop - opts.parseSeconds),
+      parse: Math.min(readSeconds ?? 0, ingestDrop),
+      publish: Math.max(0, ingestDrop - (readSeconds ?? 0)),
       consume,
       reconcile,
       reconcileIndicators: spanSeconds(child.spans, 'reconcileIndicators'),

@@ -4,6 +4,7 @@
  * of `rows` reads the file again from the start.
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream';
 import { CsvError, parse, type InfoRecord } from 'csv-parse';
@@ -107,5 +108,6 @@ export async function readCsv(path: string, opts: { fileName?: string } = {}): P
     ...(found.hxl ? { hxl: found.hxl } : {}),
     meta: { encoding: source.encoding, delimiter: source.delimiter },
     rows: { [Symbol.asyncIterator]: () => dataRows(source, found.lastHeaderRowNumber) },
+    csv: { path, bytes: (await stat(path)).size, encoding: source.encoding, delimiter: source.delimiter, dataStartLine: found.lastHeaderRowNumber + 1 },
   };
 }

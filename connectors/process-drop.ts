@@ -5,21 +5,32 @@
  * Rows of one place and round that differ only by the sum-over column (DTM's displacement reason)
  * are summed into one observation. Copies of a round from different assessments (BA/SA) are never
  * summed. A figure already recorded by an earlier drop is a duplicate, not a new observation.
- * Memory grows with the number of observations, not rows (one byte of status per row).
+ *
+ * Map, then reduce. Mapping turns each row into a rejection or figure entries in the partition of
+ * its place (drop-map.ts); a plain CSV is mapped by several threads, one byte range each. Reducing
+ * settles one partition at a time, so memory holds one partition's aggregates (plus one byte of
+ * status per row), however large the drop. The order of the events depends on the drop and its
+ * partition count only, never on the number of threads, so a retried attempt can skip exactly
+ * what an earlier one published.
  */
-import type { ObservationRecorded, RowDuplicated, RowRejected, TallyEvent } from '../domain/events.js';
+import { createReadStream } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
+import type { RowDuplicated, TallyEvent } from '../domain/events.js';
 import type { SourceProfile } from '../domain/profile.js';
-import { groupKey, observationId, seriesKey, shortHash } from '../domain/series.js';
-import { planColumns } from './mapping.js';
-import { normaliseRow, rejectionReason, type RowFigure } from './normalise.js';
+import { observationId } from '../domain/series.js';
+import { splitCsv } from './csv-split.js';
+import { observationRecorded, rowDuplicated, rowRejected, type DropContext } from './drop-events.js';
+import { RowMapper } from './drop-map.js';
+import { decodeEntry, fileStore, memoryStore, readSpilled, type PartitionStore } from './drop-partitions.js';
+import { planColumns, type ColumnPlan } from './mapping.js';
+import type { MapThreadInput, MapThreadMessage } from './map-thread.js';
+import type { RowFigure } from './normalise.js';
 import type { RawTable } from './table.js';
 
-export interface DropContext {
-  dropId: string;
-  source: string;
-  fileName: string;
-  receivedAt: string;
-}
+export type { DropContext } from './drop-events.js';
 
 export interface DropCounts {
   rows: number;
@@ -75,15 +86,6 @@ interface Aggregate {
   outcome?: { kind: 'publish'; observationId: string } | { kind: 'duplicate'; reason: RowDuplicated['reason']; detail: string; observationId: string } | { kind: 'reject'; expected: string; found: string; hint: string };
 }
 
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /** One byte per row: its status in the low two bits, and whether it was counted yet. */
 class StatusBook {
   private bytes = new Uint8Array(1024);
@@ -112,14 +114,30 @@ class StatusBook {
 
 export interface ProcessOptions {
   prior?: PriorKnowledge;
-  /** Called every `progressEvery` rows. */
+  /** Called every `progressEvery` rows read, and during the look-ups after reading. */
   onProgress?: (rowsRead: number) => void;
   progressEvery?: number;
+  /** Partitions by place (drop-partitions.ts `partitionsFor`). @default 1 */
+  partitions?: number;
+  /** Where partitions and rejections are spilled; without it they stay in memory. */
+  spillDir?: string;
+  /** Parse threads for a plain CSV of at least `parallelMinBytes`; 1 reads in this thread. @default 1 */
+  threads?: number;
+  /** @default 8 MiB */
+  parallelMinBytes?: number;
+  /** Called once every row is read (and its rejection emitted), before partitions are settled. */
+  onMapped?: () => void;
+}
+
+interface Mapped {
+  rows: number;
+  rejected: number;
+  lines(partition: number): string[];
 }
 
 /**
- * Streams the table, writes every event through `emit` (rejections as they come, observations and
- * duplicates at the end) and returns the counts.
+ * Streams the table, writes every event through `emit` (rejections first, in row order, then each
+ * partition's observations and row outcomes) and returns the counts.
  */
 export async function processDrop(
   table: RawTable,
@@ -130,57 +148,171 @@ export async function processDrop(
 ): Promise<DropCounts> {
   const plan = planColumns(table, profile);
   const prior = options.prior ?? NO_PRIOR_KNOWLEDGE;
-  const progressEvery = options.progressEvery ?? 10_000;
-  const status = new StatusBook();
-  const summing = plan.roles.sumOver !== undefined;
-  const aggregates = new Map<string, Aggregate>();
-  let rows = 0;
-  let rejected = 0;
-
-  for await (const row of table.rows) {
-    rows++;
-    if (options.onProgress && rows % progressEvery === 0) options.onProgress(rows);
-    const outcome = normaliseRow(row, plan, profile);
-    if (outcome.kind === 'rejected') {
-      status.set(row.rowNumber, RowStatus.Rejected);
-      rejected++;
-      await emit(rowRejected(ctx, row.rowNumber, outcome));
-      continue;
-    }
-    for (const figure of outcome.figures) {
-      const series = seriesKey(figure.indicator, figure.area.pcode, figure.period, figure.disaggregation);
-      const key = `${series}|${outcome.context.round}|${outcome.context.assessment}|${figure.unit}`;
-      let agg = aggregates.get(key);
-      if (!agg) {
-        agg = { figure, series, round: outcome.context.round, assessment: outcome.context.assessment, value: 0, rows: [], parts: [] };
-        aggregates.set(key, agg);
-      }
-      const part = fnv1a(`${outcome.context.sumOver}\u001f${figure.value}`);
-      const seenAt = agg.parts.indexOf(part);
-      if (seenAt >= 0) {
-        (agg.repeated ??= []).push({ row: row.rowNumber, of: agg.rows[seenAt]! });
-        status.set(row.rowNumber, RowStatus.Duplicate);
-        continue;
-      }
-      if (!summing && agg.rows.length > 0) {
-        (agg.conflicts ??= []).push({ row: row.rowNumber, value: figure.value });
-        status.set(row.rowNumber, RowStatus.Rejected);
-        continue;
-      }
-      agg.parts.push(part);
-      agg.rows.push(row.rowNumber);
-      agg.value += figure.value;
-    }
-  }
+  const partitions = Math.max(1, options.partitions ?? 1);
+  const mapped = (await mapInThreads(table, plan, profile, ctx, emit, options, partitions)) ?? (await mapHere(table, plan, profile, ctx, emit, options, partitions));
+  const rows = mapped.rows;
   options.onProgress?.(rows);
+  options.onMapped?.();
 
-  const kept = settleCopies(aggregates, ctx.source);
+  const summing = plan.roles.sumOver !== undefined;
+  const status = new StatusBook();
   const history = (await prior.sourceHasOtherDrops?.(ctx.source, ctx.dropId)) ?? true;
   // The look-ups below send no event: keep reporting progress so a long drop's attempt stays alive.
   const alive = () => options.onProgress?.(rows);
-  await settleAgainstLog(kept, ctx, history ? prior : NO_PRIOR_KNOWLEDGE, alive);
-  const revisions = history ? await countRevisions(kept, ctx, prior, alive) : 0;
-  return emitOutcomes(aggregates, ctx, status, emit, { rows, rejectedEarly: rejected, revisions });
+  const totals = { accepted: 0, rejected: mapped.rejected, duplicates: 0, observations: 0, revisions: 0 };
+  for (let p = 0; p < partitions; p++) {
+    const aggregates = aggregate(mapped.lines(p), status, summing);
+    const kept = settleCopies(aggregates, ctx.source);
+    await settleAgainstLog(kept, ctx, history ? prior : NO_PRIOR_KNOWLEDGE, alive);
+    if (history) totals.revisions += await countRevisions(kept, ctx, prior, alive);
+    const counts = await emitOutcomes(aggregates, ctx, status, emit);
+    totals.accepted += counts.accepted;
+    totals.rejected += counts.rejected;
+    totals.duplicates += counts.duplicates;
+    totals.observations += counts.observations;
+    alive();
+  }
+  return { rows, ...totals };
+}
+
+function storeFor(options: ProcessOptions, partitions: number): PartitionStore {
+  return options.spillDir && partitions > 1 ? fileStore(options.spillDir, partitions) : memoryStore(partitions);
+}
+
+/** Maps in this thread: any format. Rejections are emitted as they come. */
+async function mapHere(
+  table: RawTable,
+  plan: ColumnPlan,
+  profile: SourceProfile,
+  ctx: DropContext,
+  emit: (event: TallyEvent) => Promise<void> | void,
+  options: ProcessOptions,
+  partitions: number,
+): Promise<Mapped> {
+  const progressEvery = options.progressEvery ?? 10_000;
+  const store = storeFor(options, partitions);
+  const mapper = new RowMapper(plan, profile, store);
+  let rows = 0;
+  let rejected = 0;
+  for await (const row of table.rows) {
+    rows++;
+    if (rows % progressEvery === 0) {
+      options.onProgress?.(rows);
+      mapper.resetCarried();
+    }
+    const rejection = mapper.map(row);
+    if (rejection) {
+      rejected++;
+      await emit(rowRejected(ctx, row.rowNumber, rejection));
+    }
+  }
+  store.close();
+  return { rows, rejected, lines: (p) => store.lines(p) };
+}
+
+/**
+ * Maps a plain CSV (see csv-split.ts) in parse threads, one byte range each. Returns undefined when
+ * the drop does not qualify, and it is then mapped in this thread.
+ */
+async function mapInThreads(
+  table: RawTable,
+  plan: ColumnPlan,
+  profile: SourceProfile,
+  ctx: DropContext,
+  emit: (event: TallyEvent) => Promise<void> | void,
+  options: ProcessOptions,
+  partitions: number,
+): Promise<Mapped | undefined> {
+  const threads = options.threads ?? 1;
+  const csv = table.csv;
+  if (threads < 2 || !csv || !options.spillDir || csv.encoding === 'windows-1252') return undefined;
+  if (csv.bytes < (options.parallelMinBytes ?? 8 * 1024 * 1024)) return undefined;
+  const split = await splitCsv(csv.path, csv.dataStartLine, threads);
+  if (!split.ok || split.ranges.length < 2) return undefined;
+  const spillDir = options.spillDir;
+  mkdirSync(spillDir, { recursive: true });
+  const progress = new Array<number>(split.ranges.length).fill(0);
+  const report = () => options.onProgress?.(progress.reduce((a, b) => a + b, 0));
+  const workers: Worker[] = [];
+  const results = split.ranges.map((range, mapper) => {
+    const input: MapThreadInput = {
+      path: csv.path,
+      range,
+      delimiter: csv.delimiter,
+      plan,
+      profile,
+      ctx,
+      partitions,
+      spillDir,
+      mapper,
+      rejectedPath: join(spillDir, `m${mapper}.rejected`),
+    };
+    // A thread holds one block of rows at a time: a small heap keeps the worker's memory flat.
+    const worker = new Worker(new URL('./map-thread.mjs', import.meta.url), { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } });
+    workers.push(worker);
+    return new Promise<{ rows: number; rejected: number }>((resolve, reject) => {
+      let done: { rows: number; rejected: number } | undefined;
+      worker.on('message', (m: MapThreadMessage) => {
+        progress[mapper] = m.rows;
+        report();
+        if (m.kind === 'done') done = { rows: m.rows, rejected: m.rejected };
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => {
+        if (done) resolve(done);
+        else reject(new Error(`parse thread ${mapper} (bytes ${range.start}-${range.end} of ${table.fileName}) exited with code ${code} before finishing`));
+      });
+    });
+  });
+  let counts: Array<{ rows: number; rejected: number }>;
+  try {
+    counts = await Promise.all(results);
+  } catch (error) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw error;
+  }
+  // Rejections in row order: ranges are in order, and each thread wrote its own in order.
+  let rejected = 0;
+  for (let mapper = 0; mapper < counts.length; mapper++) {
+    const lines = createInterface({ input: createReadStream(join(spillDir, `m${mapper}.rejected`)), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line === '') continue;
+      rejected++;
+      await emit(JSON.parse(line) as TallyEvent);
+    }
+  }
+  const mappers = counts.map((_, m) => m);
+  return { rows: counts.reduce((a, c) => a + c.rows, 0), rejected, lines: (p) => readSpilled(spillDir, mappers, p) };
+}
+
+/** Replays a partition's entries in row order: sums, repeats and conflicts as the rows come. */
+function aggregate(lines: string[], status: StatusBook, summing: boolean): Map<string, Aggregate> {
+  const aggregates = new Map<string, Aggregate>();
+  for (const line of lines) {
+    const e = decodeEntry(line);
+    const key = `${e.series}|${e.round}|${e.assessment}|${e.unit}`;
+    let agg = aggregates.get(key);
+    if (!agg) {
+      if (!e.figure) throw new Error(`partition entry for row ${e.row} (${key}) carries no figure; expected the first entry of an observation to carry one`);
+      agg = { figure: e.figure, series: e.series, round: e.round, assessment: e.assessment, value: 0, rows: [], parts: [] };
+      aggregates.set(key, agg);
+    }
+    const seenAt = agg.parts.indexOf(e.part);
+    if (seenAt >= 0) {
+      (agg.repeated ??= []).push({ row: e.row, of: agg.rows[seenAt]! });
+      status.set(e.row, RowStatus.Duplicate);
+      continue;
+    }
+    if (!summing && agg.rows.length > 0) {
+      (agg.conflicts ??= []).push({ row: e.row, value: e.value });
+      status.set(e.row, RowStatus.Rejected);
+      continue;
+    }
+    agg.parts.push(e.part);
+    agg.rows.push(e.row);
+    agg.value += e.value;
+  }
+  return aggregates;
 }
 
 /** BA/SA copies of one round and older rounds for the same date: keep one aggregate per series. */
@@ -266,14 +398,13 @@ async function emitOutcomes(
   ctx: DropContext,
   status: StatusBook,
   emit: (event: TallyEvent) => Promise<void> | void,
-  totals: { rows: number; rejectedEarly: number; revisions: number },
-): Promise<DropCounts> {
+): Promise<{ accepted: number; rejected: number; duplicates: number; observations: number }> {
   let observations = 0;
   for (const agg of aggregates.values()) {
     if (agg.outcome?.kind === 'publish') {
       for (const row of agg.rows) status.set(row, RowStatus.Accepted);
       observations++;
-      await emit(observationRecorded(ctx, agg, agg.outcome.observationId));
+      await emit(observationRecorded(ctx, agg.figure, agg.series, agg.value, agg.rows, agg.outcome.observationId));
     } else if (agg.outcome?.kind === 'duplicate') {
       for (const row of agg.rows) status.set(row, RowStatus.Duplicate);
     } else {
@@ -326,64 +457,6 @@ async function emitOutcomes(
       if (event) await emit(event);
     }
   }
-  return {
-    rows: totals.rows,
-    accepted: tally.accepted,
-    rejected: totals.rejectedEarly + tally.rejectedLate,
-    duplicates: tally.duplicates,
-    observations,
-    revisions: totals.revisions,
-  };
+  return { accepted: tally.accepted, rejected: tally.rejectedLate, duplicates: tally.duplicates, observations };
 }
 
-function observationRecorded(ctx: DropContext, agg: Aggregate, id: string): ObservationRecorded {
-  const f = agg.figure;
-  return {
-    type: 'ObservationRecorded',
-    eventId: `${id}@${ctx.dropId}`,
-    observationId: id,
-    seriesKey: agg.series,
-    groupKey: groupKey(f.indicator, f.area.pcode, f.disaggregation),
-    dropId: ctx.dropId,
-    source: ctx.source,
-    rows: [...agg.rows].sort((a, b) => a - b),
-    indicator: f.indicator,
-    area: f.area.pcode,
-    areaLevel: f.area.level,
-    period: f.period,
-    value: agg.value,
-    unit: f.unit,
-    disaggregation: f.disaggregation,
-    recordedAt: ctx.receivedAt,
-  };
-}
-
-function rowRejected(ctx: DropContext, row: number, r: { column?: string; expected: string; found: string; hint?: string }): RowRejected {
-  return {
-    type: 'RowRejected',
-    eventId: shortHash('rejected', ctx.dropId, row),
-    dropId: ctx.dropId,
-    source: ctx.source,
-    fileName: ctx.fileName,
-    row,
-    column: r.column,
-    expected: r.expected,
-    found: r.found,
-    reason: rejectionReason(ctx.fileName, row, r),
-    recordedAt: ctx.receivedAt,
-  };
-}
-
-function rowDuplicated(ctx: DropContext, row: number, obsId: string, reason: RowDuplicated['reason'], detail: string): RowDuplicated {
-  return {
-    type: 'RowDuplicated',
-    eventId: shortHash('duplicate', ctx.dropId, row),
-    dropId: ctx.dropId,
-    source: ctx.source,
-    row,
-    observationId: obsId,
-    reason,
-    detail,
-    recordedAt: ctx.receivedAt,
-  };
-}

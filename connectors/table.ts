@@ -21,6 +21,8 @@ export interface RawTable {
   meta: { encoding?: string; delimiter?: string; sheet?: string };
   /** Data rows after the header and hashtag rows; completely empty rows are skipped. */
   rows: AsyncIterable<RawRow>;
+  /** CSV drops: where the data rows are, so they can also be read by byte ranges (csv-split.ts). */
+  csv?: { path: string; bytes: number; encoding: string; delimiter: string; dataStartLine: number };
 }
 
 export function isEmptyRow(cells: readonly string[]): boolean {

@@ -1,5 +1,6 @@
 import { defineQuery, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { IngestTimings } from '../activities/ingest.js';
 import type { DropCounts } from '../connectors/process-drop.js';
 import { INGEST, WATERMARK } from './options.js';
 import { reconcileWorkflow } from './reconcile.js';
@@ -24,6 +25,8 @@ export interface IngestDropResult extends DropCounts {
   figures: number;
   discrepancies: number;
   resolved: number;
+  /** Where the ingest activity's time went (absent from runs recorded before it was measured). */
+  timings?: IngestTimings;
 }
 
 export type IngestStage = 'reading' | 'projecting' | 'reconciling' | 'done';

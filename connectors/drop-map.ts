@@ -1,0 +1,55 @@
+/**
+ * The map side of a drop: each row becomes a rejection (with its reason) or figure entries in the
+ * partition of its place. The same function runs in the activity's thread and in parse threads.
+ */
+import type { SourceProfile } from '../domain/profile.js';
+import { seriesKey } from '../domain/series.js';
+import { encodeEntry, fnv1a, partitionOf, type PartitionStore } from './drop-partitions.js';
+import type { ColumnPlan } from './mapping.js';
+import { normaliseRow, type RowOutcome } from './normalise.js';
+import type { RawRow } from './table.js';
+
+export type RowRejection = Extract<RowOutcome, { kind: 'rejected' }>;
+
+/**
+ * Maps rows into a store. `figureCarried` remembers which observation keys already carried their
+ * figure; `resetCarried()` bounds it (the reduce side needs the figure once per observation and
+ * takes the first one it meets, so carrying it again after a reset only costs bytes).
+ */
+export class RowMapper {
+  private carried = new Set<string>();
+  constructor(
+    private readonly plan: ColumnPlan,
+    private readonly profile: SourceProfile,
+    private readonly store: PartitionStore,
+  ) {}
+
+  /** Returns the rejection for a rejected row, undefined when its figures went to the store. */
+  map(row: RawRow): RowRejection | undefined {
+    const outcome = normaliseRow(row, this.plan, this.profile);
+    if (outcome.kind === 'rejected') return outcome;
+    const { round, assessment, sumOver } = outcome.context;
+    for (const figure of outcome.figures) {
+      const series = seriesKey(figure.indicator, figure.area.pcode, figure.period, figure.disaggregation);
+      const key = `${series}|${round}|${assessment}|${figure.unit}`;
+      const first = !this.carried.has(key);
+      if (first) this.carried.add(key);
+      const line = encodeEntry({
+        series,
+        round,
+        assessment,
+        unit: figure.unit,
+        row: row.rowNumber,
+        part: fnv1a(`${sumOver}\u001f${figure.value}`),
+        value: figure.value,
+        figure: first ? figure : undefined,
+      });
+      this.store.add(partitionOf(figure.area.pcode, this.store.partitions), line);
+    }
+    return undefined;
+  }
+
+  resetCarried(): void {
+    if (this.carried.size > 50_000) this.carried = new Set();
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The figures a drop's rows yield, written as one line each into partitions by place, so a drop is
+ * settled one partition at a time: memory holds one partition's aggregates, not the drop's.
+ *
+ * Every figure of a row has the row's place, and every copy of a series has the series' place, so
+ * partitioning by place keeps a row's figures together (a row is accounted once, in one partition)
+ * and keeps every copy of a series together (BA/SA copies and rounds are settled against each other).
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RowFigure } from './normalise.js';
+
+/** Bytes of drop per partition: at about 66 bytes a row, some 120,000 rows and 30,000 observations. */
+export const BYTES_PER_PARTITION = 4 * 1024 * 1024;
+
+/** How many partitions a drop of this size gets; depends on the drop only, never on the machine. */
+export function partitionsFor(bytes: number, format: 'csv' | 'xlsx' | 'json' = 'csv'): number {
+  // An XLSX is zipped: about a sixth of the CSV's size for the same rows.
+  const weight = format === 'xlsx' ? 6 : 1;
+  return Math.max(1, Math.ceil((bytes * weight) / BYTES_PER_PARTITION));
+}
+
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function partitionOf(pcode: string, partitions: number): number {
+  return partitions === 1 ? 0 : fnv1a(pcode) % partitions;
+}
+
+/** One figure of one row, as the reduce side needs it. */
+export interface FigureEntry {
+  series: string;
+  round: string;
+  assessment: string;
+  unit: string;
+  row: number;
+  /** Hash of (sum-over cell, value): the same pair twice in one observation is a repeated row. */
+  part: number;
+  value: number;
+  /** The row's figure, carried by (at least) the first entry of each observation in a partition. */
+  figure?: RowFigure;
+}
+
+const SEP = '\u001f';
+// eslint-disable-next-line no-control-regex -- the separator is a control character on purpose
+const NEEDS_ESCAPE = /[\n\u001f\\]/;
+
+function escapeField(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
+  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replaceAll(SEP, '\\u');
+}
+
+function unescapeField(s: string): string {
+  if (!s.includes('\\')) return s;
+  return s.replace(/\\(\\|n|u)/g, (_, c: string) => (c === 'n' ? '\n' : c === 'u' ? SEP : '\\'));
+}
+
+export function encodeEntry(e: FigureEntry): string {
+  return [
+    escapeField(e.series),
+    escapeField(e.round),
+    escapeField(e.assessment),
+    e.unit,
+    e.row,
+    e.part,
+    e.value,
+    e.figure ? JSON.stringify(e.figure) : '',
+  ].join(SEP);
+}
+
+export function decodeEntry(line: string): FigureEntry {
+  const f = line.split(SEP);
+  if (f.length !== 8) throw new Error(`partition entry: expected 8 fields, found ${f.length} in "${line.slice(0, 120)}"`);
+  const entry: FigureEntry = {
+    series: unescapeField(f[0]!),
+    round: unescapeField(f[1]!),
+    assessment: unescapeField(f[2]!),
+    unit: f[3]!,
+    row: Number(f[4]),
+    part: Number(f[5]),
+    value: Number(f[6]),
+  };
+  if (f[7]) entry.figure = JSON.parse(f[7]) as RowFigure;
+  return entry;
+}
+
+/** Where one mapper writes its entries; `lines(p)` reads a partition back in write order. */
+export interface PartitionStore {
+  readonly partitions: number;
+  add(partition: number, line: string): void;
+  /** Writes out what is buffered; no `add` after it. */
+  close(): void;
+  lines(partition: number): string[];
+}
+
+/** Small drops: entries stay in memory. */
+export function memoryStore(partitions: number): PartitionStore {
+  const parts: string[][] = Array.from({ length: partitions }, () => []);
+  return {
+    partitions,
+    add: (p, line) => void parts[p]!.push(line),
+    close: () => undefined,
+    lines: (p) => parts[p]!,
+  };
+}
+
+const FLUSH_BYTES = 64 * 1024;
+
+export function spillPath(dir: string, mapper: number, partition: number): string {
+  return join(dir, `m${mapper}-p${partition}.entries`);
+}
+
+/** Large drops: one file per partition and mapper, appended in buffers of 64 KiB. */
+export function fileStore(dir: string, partitions: number, mapper = 0): PartitionStore {
+  mkdirSync(dir, { recursive: true });
+  const fds = Array.from({ length: partitions }, (_, p) => openSync(spillPath(dir, mapper, p), 'w'));
+  const buffers: string[][] = Array.from({ length: partitions }, () => []);
+  const sizes = new Array<number>(partitions).fill(0);
+  const flush = (p: number) => {
+    if (buffers[p]!.length === 0) return;
+    writeSync(fds[p]!, buffers[p]!.join('\n') + '\n');
+    buffers[p] = [];
+    sizes[p] = 0;
+  };
+  let closed = false;
+  return {
+    partitions,
+    add(p, line) {
+      buffers[p]!.push(line);
+      sizes[p]! += line.length + 1;
+      if (sizes[p]! >= FLUSH_BYTES) flush(p);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      for (let p = 0; p < partitions; p++) {
+        flush(p);
+        closeSync(fds[p]!);
+      }
+    },
+    lines: (p) => readSpilled(dir, [mapper], p),
+  };
+}
+
+/** A partition's lines from every mapper, mappers in order (their row ranges are in order). */
+export function readSpilled(dir: string, mappers: number[], partition: number): string[] {
+  const lines: string[] = [];
+  for (const m of mappers) {
+    const text = readFileSync(spillPath(dir, m, partition), 'utf8');
+    if (text === '') continue;
+    const parts = text.split('\n');
+    parts.pop();
+    for (const line of parts) lines.push(line);
+  }
+  return lines;
+}
+
+export function removeSpill(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
