@@ -20,6 +20,11 @@ import { kafkaFrom } from '../projections/kafka.js';
 import { PeakSampler, readMemory, resetPeak } from './proc.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * How the services run in production (docs/performance.md): a capped old generation makes V8
+ * collect instead of growing the heap, so the resident size follows the live set.
+ */
+export const SERVICE_NODE_FLAGS = ['--max-old-space-size=192'];
 const SOURCE = 'dtm';
 
 export interface TallyStages {
@@ -207,8 +212,8 @@ export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
   try {
     opts.log('  tally: starting the projections and the worker (separate processes)…');
     const [projections, worker] = await Promise.all([
-      startChild('projections', ['bin/run-ts.mjs', 'bench/projections-process.ts'], env, /^ready$/m),
-      startChild('worker', ['bin/tally.mjs', 'worker', '--no-projections'], env, /worker running on task queue/),
+      startChild('projections', [...SERVICE_NODE_FLAGS, 'bin/run-ts.mjs', 'bench/projections-process.ts'], env, /^ready$/m),
+      startChild('worker', [...SERVICE_NODE_FLAGS, 'bin/tally.mjs', 'worker', '--no-projections'], env, /worker running on task queue/),
     ]);
     children.push(projections, worker);
     const [w, p] = [readMemory(worker.process.pid!), readMemory(projections.process.pid!)];

@@ -27,6 +27,7 @@ import { RowMapper } from './drop-map.js';
 import { decodeEntry, fileStore, memoryStore, readSpilled, type PartitionStore } from './drop-partitions.js';
 import { planColumns, type ColumnPlan } from './mapping.js';
 import type { MapThreadInput, MapThreadMessage } from './map-thread.js';
+import { mapThreadEntry } from './map-thread-entry.js';
 import type { RowFigure } from './normalise.js';
 import type { RawTable } from './table.js';
 
@@ -233,6 +234,7 @@ async function mapInThreads(
   mkdirSync(spillDir, { recursive: true });
   const progress = new Array<number>(split.ranges.length).fill(0);
   const report = () => options.onProgress?.(progress.reduce((a, b) => a + b, 0));
+  const script = await mapThreadEntry();
   const workers: Worker[] = [];
   const results = split.ranges.map((range, mapper) => {
     const input: MapThreadInput = {
@@ -248,7 +250,7 @@ async function mapInThreads(
       rejectedPath: join(spillDir, `m${mapper}.rejected`),
     };
     // A thread holds one block of rows at a time: a small heap keeps the worker's memory flat.
-    const worker = new Worker(new URL('./map-thread.mjs', import.meta.url), { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } });
+    const worker = new Worker(script, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } });
     workers.push(worker);
     return new Promise<{ rows: number; rejected: number }>((resolve, reject) => {
       let done: { rows: number; rejected: number } | undefined;
