@@ -20,7 +20,7 @@ export interface ReconcileOutput {
 }
 
 /** Observations per page: memory holds about one page (and the next, being read). */
-export const PAGE_OBSERVATIONS = 5_000;
+export const PAGE_OBSERVATIONS = 20_000;
 /** Groups per page: their keys travel in the query text (ClickHouse's max_query_size is 256 KiB). */
 export const PAGE_GROUPS = 500;
 

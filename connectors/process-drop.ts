@@ -250,7 +250,7 @@ async function mapInThreads(
       rejectedPath: join(spillDir, `m${mapper}.rejected`),
     };
     // A thread holds one block of rows at a time: a small heap keeps the worker's memory flat.
-    const worker = new Worker(script, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } });
+    const worker = new Worker(script, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } });
     workers.push(worker);
     return new Promise<{ rows: number; rejected: number }>((resolve, reject) => {
       let done: { rows: number; rejected: number } | undefined;
