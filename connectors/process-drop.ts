@@ -130,6 +130,17 @@ export interface ProcessOptions {
   onMapped?: () => void;
 }
 
+/** What both ways of mapping a drop are given. */
+interface MapJob {
+  table: RawTable;
+  plan: ColumnPlan;
+  profile: SourceProfile;
+  ctx: DropContext;
+  emit: (event: TallyEvent) => Promise<void> | void;
+  options: ProcessOptions;
+  partitions: number;
+}
+
 interface Mapped {
   rows: number;
   rejected: number;
@@ -150,7 +161,8 @@ export async function processDrop(
   const plan = planColumns(table, profile);
   const prior = options.prior ?? NO_PRIOR_KNOWLEDGE;
   const partitions = Math.max(1, options.partitions ?? 1);
-  const mapped = (await mapInThreads(table, plan, profile, ctx, emit, options, partitions)) ?? (await mapHere(table, plan, profile, ctx, emit, options, partitions));
+  const job: MapJob = { table, plan, profile, ctx, emit, options, partitions };
+  const mapped = (await mapInThreads(job)) ?? (await mapHere(job));
   const rows = mapped.rows;
   options.onProgress?.(rows);
   options.onMapped?.();
@@ -181,15 +193,7 @@ function storeFor(options: ProcessOptions, partitions: number): PartitionStore {
 }
 
 /** Maps in this thread: any format. Rejections are emitted as they come. */
-async function mapHere(
-  table: RawTable,
-  plan: ColumnPlan,
-  profile: SourceProfile,
-  ctx: DropContext,
-  emit: (event: TallyEvent) => Promise<void> | void,
-  options: ProcessOptions,
-  partitions: number,
-): Promise<Mapped> {
+async function mapHere({ table, plan, profile, ctx, emit, options, partitions }: MapJob): Promise<Mapped> {
   const progressEvery = options.progressEvery ?? 10_000;
   const store = storeFor(options, partitions);
   const mapper = new RowMapper(plan, profile, store);
@@ -215,15 +219,7 @@ async function mapHere(
  * Maps a plain CSV (see csv-split.ts) in parse threads, one byte range each. Returns undefined when
  * the drop does not qualify, and it is then mapped in this thread.
  */
-async function mapInThreads(
-  table: RawTable,
-  plan: ColumnPlan,
-  profile: SourceProfile,
-  ctx: DropContext,
-  emit: (event: TallyEvent) => Promise<void> | void,
-  options: ProcessOptions,
-  partitions: number,
-): Promise<Mapped | undefined> {
+async function mapInThreads({ table, plan, profile, ctx, emit, options, partitions }: MapJob): Promise<Mapped | undefined> {
   const threads = options.threads ?? 1;
   const csv = table.csv;
   if (threads < 2 || !csv || !options.spillDir || csv.encoding === 'windows-1252') return undefined;
