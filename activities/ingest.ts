@@ -4,7 +4,7 @@
  * attempt (a worker killed mid-drop) resumes after what was already published.
  */
 import { mkdtemp } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
@@ -112,13 +112,6 @@ function heartbeat(details: { published: number; rows?: number }): void {
   }
 }
 
-/** Parse threads for a large plain CSV: TALLY_PARSE_THREADS, else the cores (at most 4). */
-export function parseThreads(env: NodeJS.ProcessEnv = process.env): number {
-  const configured = Number(env.TALLY_PARSE_THREADS);
-  if (Number.isInteger(configured) && configured >= 1) return configured;
-  return Math.min(4, Math.max(1, availableParallelism()));
-}
-
 function resumeFrom(): number {
   try {
     const details = Context.current().info.heartbeatDetails as { published?: number } | undefined;
@@ -178,7 +171,7 @@ export function createIngestActivities(deps: ActivityDeps) {
         counts = await processDrop(table, profile, ctx, emit, {
           partitions: partitionsFor(landed.bytes, received.format),
           spillDir,
-          threads: parseThreads(),
+          threads: deps.config.parseThreads,
           onMapped: () => {
             mappedAt = performance.now();
           },

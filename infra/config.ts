@@ -3,6 +3,7 @@
  * topic, a consumer group or a task queue comes from here, so tests and parallel deployments can
  * run side by side with their own prefix.
  */
+import { availableParallelism } from 'node:os';
 import type { StackSettings } from './stack/settings.js';
 
 export interface TallyConfig {
@@ -23,6 +24,8 @@ export interface TallyConfig {
   };
   /** Relative tolerance per indicator, overriding the 5% default. */
   tolerance: Record<string, number>;
+  /** Threads that parse a large plain CSV. @default the cores, at most 4 */
+  parseThreads: number;
 }
 
 function parseTolerance(text: string | undefined): Record<string, number> {
@@ -39,6 +42,13 @@ function parseTolerance(text: string | undefined): Record<string, number> {
   return out;
 }
 
+function parseThreads(text: string | undefined): number {
+  if (text === undefined || text === '') return Math.min(4, Math.max(1, availableParallelism()));
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`TALLY_PARSE_THREADS: expected a whole number of threads, at least 1, found "${text}"`);
+  return n;
+}
+
 export function configFromEnv(stack: StackSettings, env: NodeJS.ProcessEnv = process.env, overrides: Partial<TallyConfig> = {}): TallyConfig {
   return {
     stack,
@@ -52,6 +62,7 @@ export function configFromEnv(stack: StackSettings, env: NodeJS.ProcessEnv = pro
       log: env.TALLY_ALERT_LOG !== '0',
     },
     tolerance: parseTolerance(env.TALLY_TOLERANCE),
+    parseThreads: parseThreads(env.TALLY_PARSE_THREADS),
     ...overrides,
   };
 }
@@ -77,6 +88,7 @@ export function configToEnv(config: TallyConfig): Record<string, string> {
     TALLY_WORKFLOW_ID_PREFIX: config.workflowIdPrefix,
     TALLY_LANDING_DIR: config.landingDir,
     TALLY_ALERT_LOG: config.alerts.log ? '1' : '0',
+    TALLY_PARSE_THREADS: String(config.parseThreads),
   };
   if (kafka.ssl) env.KAFKA_SSL = '1';
   if (kafka.sasl) {

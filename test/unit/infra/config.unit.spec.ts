@@ -19,10 +19,17 @@ describe('configToEnv', () => {
       landingDir: '/data/landing',
       alerts: { log: false, webhook: { url: 'http://hooks/alerts', secret: 's' } },
       tolerance: { idps: 0.08 },
+      parseThreads: 3,
     });
     const env = configToEnv(config);
     const again = configFromEnv(settingsFromEnv(env), env);
     expect(again).toEqual(config);
+  });
+
+  it('refuses a parse thread count that is not a whole number of at least 1', () => {
+    expect(() => configFromEnv(stack, { TALLY_PARSE_THREADS: '0' })).toThrow(/TALLY_PARSE_THREADS: expected a whole number of threads, at least 1, found "0"/);
+    expect(configFromEnv(stack, { TALLY_PARSE_THREADS: '2' }).parseThreads).toBe(2);
+    expect(configFromEnv(stack, {}).parseThreads).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses a malformed tolerance with what it expected and found', () => {
