@@ -4,7 +4,7 @@
  */
 import type { SourceProfile } from '../domain/profile.js';
 import { seriesKey } from '../domain/series.js';
-import { encodeEntry, fnv1a, partitionOf, type PartitionStore } from './drop-partitions.js';
+import { encodeEntry, fnv1a, observationKey, partitionOf, type PartitionStore } from './drop-partitions.js';
 import type { ColumnPlan } from './mapping.js';
 import { normaliseRow, type RowOutcome } from './normalise.js';
 import type { RawRow } from './table.js';
@@ -31,7 +31,7 @@ export class RowMapper {
     const { round, assessment, sumOver } = outcome.context;
     for (const figure of outcome.figures) {
       const series = seriesKey(figure.indicator, figure.area.pcode, figure.period, figure.disaggregation);
-      const key = `${series}|${round}|${assessment}|${figure.unit}`;
+      const key = observationKey({ series, round, assessment, unit: figure.unit });
       const first = !this.carried.has(key);
       if (first) this.carried.add(key);
       const line = encodeEntry({

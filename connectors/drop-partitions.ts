@@ -9,12 +9,13 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RowFigure } from './normalise.js';
+import type { DropFormat } from './table.js';
 
 /** Bytes of drop per partition: at about 66 bytes a row, some 120,000 rows and 30,000 observations. */
 export const BYTES_PER_PARTITION = 4 * 1024 * 1024;
 
 /** How many partitions a drop of this size gets; depends on the drop only, never on the machine. */
-export function partitionsFor(bytes: number, format: 'csv' | 'xlsx' | 'json' = 'csv'): number {
+export function partitionsFor(bytes: number, format: DropFormat = 'csv'): number {
   // An XLSX is zipped: about a sixth of the CSV's size for the same rows.
   const weight = format === 'xlsx' ? 6 : 1;
   return Math.max(1, Math.ceil((bytes * weight) / BYTES_PER_PARTITION));
@@ -45,6 +46,11 @@ export interface FigureEntry {
   value: number;
   /** The row's figure, carried by (at least) the first entry of each observation in a partition. */
   figure?: RowFigure;
+}
+
+/** The observation a figure belongs to: rows with the same key are summed (or are copies). */
+export function observationKey(e: Pick<FigureEntry, 'series' | 'round' | 'assessment' | 'unit'>): string {
+  return `${e.series}|${e.round}|${e.assessment}|${e.unit}`;
 }
 
 const SEP = '\u001f';

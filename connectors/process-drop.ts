@@ -14,7 +14,6 @@
  * what an earlier one published.
  */
 import { createReadStream } from 'node:fs';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
@@ -24,7 +23,7 @@ import { observationId } from '../domain/series.js';
 import { splitCsv } from './csv-split.js';
 import { observationRecorded, rowDuplicated, rowRejected, type DropContext } from './drop-events.js';
 import { RowMapper } from './drop-map.js';
-import { decodeEntry, fileStore, memoryStore, readSpilled, type PartitionStore } from './drop-partitions.js';
+import { decodeEntry, fileStore, memoryStore, observationKey, readSpilled, type PartitionStore } from './drop-partitions.js';
 import { planColumns, type ColumnPlan } from './mapping.js';
 import type { MapThreadInput, MapThreadMessage } from './map-thread.js';
 import { mapThreadEntry } from './map-thread-entry.js';
@@ -226,8 +225,8 @@ async function mapInThreads({ table, plan, profile, ctx, emit, options, partitio
   if (csv.bytes < (options.parallelMinBytes ?? 8 * 1024 * 1024)) return undefined;
   const split = await splitCsv(csv.path, csv.dataStartLine, threads);
   if (!split.ok || split.ranges.length < 2) return undefined;
+  // Each thread creates the directory (fileStore) before writing into it.
   const spillDir = options.spillDir;
-  mkdirSync(spillDir, { recursive: true });
   const progress = new Array<number>(split.ranges.length).fill(0);
   const report = () => options.onProgress?.(progress.reduce((a, b) => a + b, 0));
   const script = await mapThreadEntry();
@@ -270,17 +269,13 @@ async function mapInThreads({ table, plan, profile, ctx, emit, options, partitio
     throw error;
   }
   // Rejections in row order: ranges are in order, and each thread wrote its own in order.
-  let rejected = 0;
   for (let mapper = 0; mapper < counts.length; mapper++) {
     const lines = createInterface({ input: createReadStream(join(spillDir, `m${mapper}.rejected`)), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (line === '') continue;
-      rejected++;
-      await emit(JSON.parse(line) as TallyEvent);
-    }
+    for await (const line of lines) if (line !== '') await emit(JSON.parse(line) as TallyEvent);
   }
   const mappers = counts.map((_, m) => m);
-  return { rows: counts.reduce((a, c) => a + c.rows, 0), rejected, lines: (p) => readSpilled(spillDir, mappers, p) };
+  const sum = (pick: (c: { rows: number; rejected: number }) => number) => counts.reduce((a, c) => a + pick(c), 0);
+  return { rows: sum((c) => c.rows), rejected: sum((c) => c.rejected), lines: (p) => readSpilled(spillDir, mappers, p) };
 }
 
 /** Replays a partition's entries in row order: sums, repeats and conflicts as the rows come. */
@@ -288,7 +283,7 @@ function aggregate(lines: string[], status: StatusBook, summing: boolean): Map<s
   const aggregates = new Map<string, Aggregate>();
   for (const line of lines) {
     const e = decodeEntry(line);
-    const key = `${e.series}|${e.round}|${e.assessment}|${e.unit}`;
+    const key = observationKey(e);
     let agg = aggregates.get(key);
     if (!agg) {
       if (!e.figure) throw new Error(`partition entry for row ${e.row} (${key}) carries no figure; expected the first entry of an observation to carry one`);
