@@ -143,7 +143,6 @@ async function stopChild(child: Child, graceMs = 30_000): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Parse + normalise alone: the ingest activity's reading code with events counted, not published. */
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 type HistoryEvent = NonNullable<History['events']>[number];
 
@@ -200,7 +199,6 @@ async function countTable(config: TallyConfig, table: string): Promise<number> {
 export interface RunTallyOptions {
   ids: TallyRunIds;
   file: string;
-  /** Seconds of parse + normalise measured alone, to split ingestDrop into parse and publish. */
   log: (line: string) => void;
 }
 
