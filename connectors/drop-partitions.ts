@@ -122,6 +122,11 @@ export function spillPath(dir: string, mapper: number, partition: number): strin
   return join(dir, `m${mapper}-p${partition}.entries`);
 }
 
+/** A parse thread's rejections, as events, one JSON per line, in row order. */
+export function rejectedPath(dir: string, mapper: number): string {
+  return join(dir, `m${mapper}.rejected`);
+}
+
 /** Large drops: one file per partition and mapper, appended in buffers of 64 KiB. */
 export function fileStore(dir: string, partitions: number, mapper = 0): PartitionStore {
   mkdirSync(dir, { recursive: true });

@@ -14,7 +14,6 @@
  * what an earlier one published.
  */
 import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { RowDuplicated, TallyEvent } from '../domain/events.js';
@@ -23,7 +22,7 @@ import { observationId } from '../domain/series.js';
 import { splitCsv } from './csv-split.js';
 import { observationRecorded, rowDuplicated, rowRejected, type DropContext } from './drop-events.js';
 import { RowMapper } from './drop-map.js';
-import { decodeEntry, fileStore, memoryStore, observationKey, readSpilled, type PartitionStore } from './drop-partitions.js';
+import { decodeEntry, fileStore, memoryStore, observationKey, readSpilled, rejectedPath, type PartitionStore } from './drop-partitions.js';
 import { planColumns, type ColumnPlan } from './mapping.js';
 import type { MapThreadInput, MapThreadMessage } from './map-thread.js';
 import { mapThreadEntry } from './map-thread-entry.js';
@@ -242,7 +241,7 @@ async function mapInThreads({ table, plan, profile, ctx, emit, options, partitio
       partitions,
       spillDir,
       mapper,
-      rejectedPath: join(spillDir, `m${mapper}.rejected`),
+      rejectedPath: rejectedPath(spillDir, mapper),
     };
     // A thread holds one block of rows at a time: a small heap keeps the worker's memory flat.
     const worker = new Worker(script, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } });
@@ -270,7 +269,7 @@ async function mapInThreads({ table, plan, profile, ctx, emit, options, partitio
   }
   // Rejections in row order: ranges are in order, and each thread wrote its own in order.
   for (let mapper = 0; mapper < counts.length; mapper++) {
-    const lines = createInterface({ input: createReadStream(join(spillDir, `m${mapper}.rejected`)), crlfDelay: Infinity });
+    const lines = createInterface({ input: createReadStream(rejectedPath(spillDir, mapper)), crlfDelay: Infinity });
     for await (const line of lines) if (line !== '') await emit(JSON.parse(line) as TallyEvent);
   }
   const mappers = counts.map((_, m) => m);
