@@ -9,6 +9,7 @@ import { groupsOf, indicatorsOfDrop, observationsOfPage, previousStateOfPage, ty
 import type { ActivityDeps } from './deps.js';
 import type { Offsets } from './ingest.js';
 import { pipelinedSender } from './ingest.js';
+import { groupBy } from '../domain/collections.js';
 
 export interface ReconcileOutput {
   indicators: string[];
@@ -42,13 +43,7 @@ export function partitionOf(g: Pick<GroupInfo, 'indicator' | 'areaLevel' | 'disa
  * `onlyTouched`, only partitions that hold a touched group: the others' figures cannot change.
  */
 export function pagesOf(groups: readonly GroupInfo[], onlyTouched: boolean): GroupPage[] {
-  const partitions = new Map<string, GroupInfo[]>();
-  for (const g of groups) {
-    const key = partitionOf(g);
-    const list = partitions.get(key);
-    if (list) list.push(g);
-    else partitions.set(key, [g]);
-  }
+  const partitions = groupBy(groups, partitionOf);
   const pages: GroupPage[] = [];
   let current: { indicator: string; areas: Set<string>; groupKeys: string[]; size: number } | undefined;
   const close = () => {

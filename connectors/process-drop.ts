@@ -28,6 +28,7 @@ import type { MapThreadInput, MapThreadMessage } from './map-thread.js';
 import { mapThreadEntry } from './map-thread-entry.js';
 import type { RowFigure } from './normalise.js';
 import type { RawTable } from './table.js';
+import { groupBy } from '../domain/collections.js';
 
 export type { DropContext } from './drop-events.js';
 
@@ -309,13 +310,7 @@ function aggregate(lines: string[], status: StatusBook, summing: boolean): Map<s
 
 /** BA/SA copies of one round and older rounds for the same date: keep one aggregate per series. */
 function settleCopies(aggregates: Map<string, Aggregate>, source: string): Aggregate[] {
-  const bySeries = new Map<string, Aggregate[]>();
-  for (const agg of aggregates.values()) {
-    const key = `${agg.series}|${agg.figure.unit}`;
-    const list = bySeries.get(key);
-    if (list) list.push(agg);
-    else bySeries.set(key, [agg]);
-  }
+  const bySeries = groupBy(aggregates.values(), (agg) => `${agg.series}|${agg.figure.unit}`);
   const kept: Aggregate[] = [];
   for (const list of bySeries.values()) {
     list.sort(compareCopies);

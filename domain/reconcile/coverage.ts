@@ -6,6 +6,7 @@ import { describeValue, formatCount, formatPercent } from './format.js';
 import { toleranceFor, type ReconcilePolicy } from './policy.js';
 import { isRegion, MALI_REGIONS, NATIONAL_AREA } from './regions.js';
 import { compareText, latestInstant } from './time.js';
+import { groupBy } from '../collections.js';
 
 /**
  * Each source's national figure against the sum of the reconciled regional figures (any source) for
@@ -16,14 +17,10 @@ export function coverageDiscrepancies(
   figures: readonly FigureReconciled[],
   policy: ReconcilePolicy,
 ): DiscrepancyDetected[] {
-  const regional = new Map<string, FigureReconciled[]>();
-  for (const f of figures) {
-    if (!isRegion(f.area)) continue;
-    const key = pointKey(f.indicator, f.disaggregation, f.period);
-    const list = regional.get(key);
-    if (list) list.push(f);
-    else regional.set(key, [f]);
-  }
+  const regional = groupBy(
+    figures.filter((f) => isRegion(f.area)),
+    (f) => pointKey(f.indicator, f.disaggregation, f.period),
+  );
   const found: DiscrepancyDetected[] = [];
   for (const national of current) {
     if (national.area !== NATIONAL_AREA) continue;

@@ -3,15 +3,11 @@ import { shortHash } from '../series.js';
 import { toSourceValue } from './current.js';
 import { describeRule, sourceRank, type ReconcilePolicy } from './policy.js';
 import { compareInstants, compareText, latestInstant } from './time.js';
+import { groupBy } from '../collections.js';
 
 /** One reconciled figure per series key, from the sources' current values. */
 export function reconcileFigures(current: readonly ObservationRecorded[], policy: ReconcilePolicy): FigureReconciled[] {
-  const bySeries = new Map<string, ObservationRecorded[]>();
-  for (const o of current) {
-    const list = bySeries.get(o.seriesKey);
-    if (list) list.push(o);
-    else bySeries.set(o.seriesKey, [o]);
-  }
+  const bySeries = groupBy(current, (o) => o.seriesKey);
   return [...bySeries.keys()].sort(compareText).map((key) => figureFor(key, bySeries.get(key) ?? [], policy));
 }
 

@@ -5,6 +5,7 @@ import { toSourceValue } from './current.js';
 import { describePeriod, describeValue, formatCount, formatPercent } from './format.js';
 import { comparisonWindowDays, toleranceFor, type ReconcilePolicy } from './policy.js';
 import { compareText, daysBetween } from './time.js';
+import { groupBy } from '../collections.js';
 
 type Base = Pick<Comparison, 'groupKey' | 'indicator' | 'area' | 'pair' | 'tolerance'>;
 type Stock = ObservationRecorded & { period: { kind: 'stock' } };
@@ -157,12 +158,5 @@ function distanceToPeriod(date: string, flow: Flow): number {
 }
 
 export function sortedGroups<T>(items: readonly T[], keyOf: (item: T) => string): Array<[string, T[]]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const list = groups.get(key);
-    if (list) list.push(item);
-    else groups.set(key, [item]);
-  }
-  return [...groups.entries()].sort(([a], [b]) => compareText(a, b));
+  return [...groupBy(items, keyOf).entries()].sort(([a], [b]) => compareText(a, b));
 }

@@ -5,6 +5,7 @@ import { describeValue } from './format.js';
 import type { ReconcileResult } from './reconcile.js';
 import { NATIONAL_AREA } from './regions.js';
 import { compareText, latestInstant } from './time.js';
+import { groupBy } from '../collections.js';
 
 /** What was already published: the latest figure event per series key and the open discrepancies. */
 export interface PreviousState {
@@ -51,12 +52,7 @@ interface KnownComparison {
 
 /** Every discrepancy id that `next`'s groups could carry, so an open id can be traced back to its group and sources. */
 function knownComparisons(figures: readonly FigureReconciled[]): Map<string, KnownComparison> {
-  const groups = new Map<string, FigureReconciled[]>();
-  for (const f of figures) {
-    const list = groups.get(f.groupKey);
-    if (list) list.push(f);
-    else groups.set(f.groupKey, [f]);
-  }
+  const groups = groupBy(figures, (f) => f.groupKey);
   const known = new Map<string, KnownComparison>();
   for (const [groupKey, group] of groups) {
     const head = group[0];
