@@ -103,7 +103,7 @@ function childEnv(config: TallyConfig): NodeJS.ProcessEnv {
   };
 }
 
-interface Child {
+export interface Child {
   name: string;
   process: ChildProcess;
   output: string[];
@@ -132,6 +132,21 @@ async function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, 
     });
   });
   return { name, process: child, output };
+}
+
+/** Rejects, with the child's last output, if it exits before `stopChild`: a dead worker would leave the workflow waiting forever. */
+export function failOnExit(children: readonly Child[]): { failed: Promise<never>; stop(): void } {
+  let stopped = false;
+  const failed = new Promise<never>((_, reject) => {
+    for (const child of children) {
+      // 'close', not 'exit': by then the child's last output has been read.
+      child.process.once('close', (code, signal) => {
+        if (!stopped) reject(new Error(`the ${child.name} exited during the run (${signal ?? `code ${code}`}):\n${child.output.slice(-20).join('')}`));
+      });
+    }
+  });
+  failed.catch(() => undefined);
+  return { failed, stop: () => void (stopped = true) };
 }
 
 async function stopChild(child: Child, graceMs = 30_000): Promise<void> {
@@ -207,6 +222,7 @@ export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
   const env = childEnv(config);
   const children: Child[] = [];
   let temporal: { client: Client; close(): Promise<void> } | undefined;
+  let stopWatching = () => {};
   try {
     opts.log('  tally: starting the projections and the worker (separate processes)…');
     const [projections, worker] = await Promise.all([
@@ -214,6 +230,8 @@ export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
       startChild('worker', [...SERVICE_NODE_FLAGS, 'bin/tally.mjs', 'worker', '--no-projections'], env, /worker running on task queue/),
     ]);
     children.push(projections, worker);
+    const watch = failOnExit(children);
+    stopWatching = watch.stop;
     const [w, p] = [readMemory(worker.process.pid!), readMemory(projections.process.pid!)];
     const startup = { worker: w?.hwmMb ?? 0, projections: p?.hwmMb ?? 0 };
     const readyRssMb = { worker: w?.rssMb ?? 0, projections: p?.rssMb ?? 0 };
@@ -242,7 +260,7 @@ export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
     let summary: IngestSummary;
     let readSeconds: number | undefined;
     try {
-      const result = await handle.result();
+      const result = await Promise.race([handle.result(), watch.failed]);
       readSeconds = result.timings?.readSeconds;
       summary = summarise(result, workflowId);
     } finally {
@@ -275,6 +293,7 @@ export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
     const [figures, observations] = [await countTable(config, 'figures'), await countTable(config, 'observations')];
     return { summary, seconds, stages, peakRssMb, startupRssMb: startup, readyRssMb, peakReset, figures, observations };
   } finally {
+    stopWatching();
     await temporal?.close();
     await Promise.all(children.map((c) => stopChild(c)));
   }
