@@ -1,5 +1,4 @@
 import { Kafka, logLevel, type logCreator, type RetryOptions, type SASLOptions } from 'kafkajs';
-import './kafka-codec.js';
 import type { StackSettings } from '../infra/stack/settings.js';
 
 /** A kafkajs client from the stack settings (brokers, TLS, SASL): the one factory every Kafka user calls. */
