@@ -7,7 +7,7 @@ import { readEngineManifest, type EngineManifest } from './engines.js';
 import { clickhouseHealthy, kafkaHealthy, temporalHealthy } from './health.js';
 import { freePort, freePorts } from './ports.js';
 import type { StackSettings } from './settings.js';
-import { clickhouseConfig, clickhouseUsers, kafkaLog4j, kafkaServerProperties } from './configs.js';
+import { clickhouseConfig, clickhouseUsers, KAFKA_JVM_OPTIONS, kafkaLog4j, kafkaServerProperties } from './configs.js';
 
 export interface LocalStackOptions {
   /** Directory for the engines' data, configs and logs. */
@@ -207,7 +207,7 @@ async function startKafka(manifest: EngineManifest, root: string, ports: PortPla
   writeFileSync(props, kafkaServerProperties(dataDir, ports.kafka, ports.controller));
   writeFileSync(join(dir, 'log4j2.properties'), kafkaLog4j(join(dir, 'kafka.log')));
   const classpath = `${manifest.kafka.libs}/*`;
-  const jvm = ['-Xms256m', '-Xmx1g', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`, '-cp', classpath];
+  const jvm = [...KAFKA_JVM_OPTIONS, `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`, '-cp', classpath];
   if (!existsSync(join(dataDir, 'meta.properties'))) {
     log('Kafka: formatting KRaft storage');
     const clusterId = kafkaClusterId();
