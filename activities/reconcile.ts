@@ -20,8 +20,12 @@ export interface ReconcileOutput {
   offsets: Offsets;
 }
 
-/** Observations per page: memory holds about one page (and the next, being read). */
-export const PAGE_OBSERVATIONS = 20_000;
+/**
+ * Observations per page: memory holds about one page (and the next, being read). At 1M rows,
+ * pages of 8,000 kept the worker's heap at 124-135 MB where pages of 20,000 took it to 185-201 MB
+ * (near the 192 MB cap, so V8 collected all the time), and reconciled in 23.4 s instead of 28.2.
+ */
+export const PAGE_OBSERVATIONS = 8_000;
 /** Groups per page: their keys travel in the query text (ClickHouse's max_query_size is 256 KiB). */
 export const PAGE_GROUPS = 500;
 
