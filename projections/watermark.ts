@@ -28,14 +28,24 @@ export interface TopicLag {
   lag: number;
 }
 
-/** Per topic: end offset minus the group's committed offset, summed over partitions. */
+/**
+ * Per topic: end offset minus the group's committed offset, summed over partitions. A topic that
+ * does not exist yet (nothing published under this prefix) has nothing to catch up: 0, without
+ * asking the broker for offsets it does not have.
+ */
 export async function consumerLag(kafka: Kafka, groupId: string, topics: readonly string[]): Promise<TopicLag[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((t) => existing.has(t));
+    const committed = present.length > 0 ? await admin.fetchOffsets({ groupId, topics: present }) : [];
     const result: TopicLag[] = [];
     for (const topic of topics) {
+      if (!existing.has(topic)) {
+        result.push({ topic, end: 0, committed: 0, lag: 0 });
+        continue;
+      }
       const ends = await admin.fetchTopicOffsets(topic);
       const mine = committed.find((c) => c.topic === topic)?.partitions ?? [];
       let end = 0;

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MALI, json, lines, sha256Of, startCliPipeline, type CliPipeline, type TallyRun } from './harness.js';
+import { MALI, json, lines, runTally, sha256Of, startCliPipeline, type CliPipeline, type TallyRun } from './harness.js';
 
 const DTM = join(MALI, 'dtm-mali-r47-2019-07-31.csv');
 const CMP = join(MALI, 'cmp-pdi-2020-03-31.csv');
@@ -252,5 +252,14 @@ describe('tally query, discrepancies, rejections and status on the dtm and cmp e
     const ids = status.lastDrops.map((d) => d.dropId);
     expect(ids).toEqual(expect.arrayContaining([dropIds.dtm, dropIds.cmp, dropIds.revision]));
     expect(status.lastDrops.every((d) => d.status === 'processed')).toBe(true);
+  });
+
+  it('status under a topic prefix with nothing published reports no lag, and no broker error on stderr', async () => {
+    const run = await runTally(['status', '--json'], { ...p.env, TALLY_TOPIC_PREFIX: `${p.config.topicPrefix}empty-` });
+    expectOk(run);
+    const status = json<{ consumerLag: Array<{ topic: string; lag: number; end: number; committed: number }> }>(run);
+    expect(status.consumerLag.map((l) => [l.end, l.committed, l.lag])).toEqual([[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+    expect(status.consumerLag.every((l) => l.topic.startsWith(`${p.config.topicPrefix}empty-`))).toBe(true);
+    expect(run.stderr).not.toMatch(/does not host this topic-partition|"level":"ERROR"/);
   });
 });
