@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Disaggregation, Period, Unit } from './events.js';
 
 /** `2019-07-31` for a stock, `2019-01-01/2019-12-31` for a flow. */
@@ -27,8 +27,9 @@ export function seriesKey(indicator: string, area: string, period: Period, d: Di
   return `${groupKey(indicator, area, d)}|${periodKey(period)}`;
 }
 
+/** The first 128 bits of SHA-256 over the parts, in hex (the one-shot `hash`: no Hash object per id). */
 export function shortHash(...parts: Array<string | number>): string {
-  return createHash('sha256').update(parts.join('\u001f')).digest('hex').slice(0, 32);
+  return hash('sha256', parts.join('\u001f')).slice(0, 32);
 }
 
 /** The business identity of a reported figure: the same figure re-sent has the same id. */
