@@ -22,9 +22,10 @@ import { PeakSampler, readMemory, resetPeak } from './proc.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
  * How the services run in production (docs/performance.md): a capped old generation makes V8
- * collect instead of growing the heap, so the resident size follows the live set.
+ * collect instead of growing the heap, so the resident size follows the live set; semi-spaces of
+ * 8 MB (16 by default) keep the young generation small without slowing the drop.
  */
-export const SERVICE_NODE_FLAGS = ['--max-old-space-size=192'];
+export const SERVICE_NODE_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=8'];
 const SOURCE = 'dtm';
 
 export interface TallyStages {
