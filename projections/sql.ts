@@ -73,8 +73,24 @@ export function quoteDate(date: string): string {
 
 const DATETIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
+/**
+ * Recent conversions: the events of one drop or one reconcile page share a handful of record
+ * times, and the projections convert two or three per event. Bounded; refusals are not kept.
+ */
+const converted = new Map<string, string>();
+const CONVERTED_MAX = 1024;
+
 /** Seconds precision, in UTC: the form `DateTime('UTC')` columns hold. A date alone is its midnight UTC. */
 export function toClickHouseDateTime(iso: string): string {
+  const known = converted.get(iso);
+  if (known !== undefined) return known;
+  const text = convertDateTime(iso);
+  if (converted.size >= CONVERTED_MAX) converted.clear();
+  converted.set(iso, text);
+  return text;
+}
+
+function convertDateTime(iso: string): string {
   if (typeof iso !== 'string' || !DATETIME.test(iso) || !isCalendarDate(iso.slice(0, 10))) {
     refuse('an ISO date-time such as 2019-07-31T00:00:00Z', iso);
   }

@@ -8,6 +8,7 @@ import {
   quoteStringList,
   quoteTable,
   SqlValueError,
+  toClickHouseDateTime,
 } from '../../../projections/sql.js';
 
 /** Reads a quoted literal back the way ClickHouse's lexer does: it must end exactly at the last quote. */
@@ -84,6 +85,16 @@ describe('quoteDateTime', () => {
   });
   it.each(['2019-07-31 12:00:00', 'yesterday', '2019-13-01T00:00:00Z', "2019-07-31T00:00:00Z' OR 1=1", '1960-01-01T00:00:00Z'])('refuses %j', (s) => {
     expect(() => quoteDateTime(s)).toThrow(SqlValueError);
+    // Refusals are never remembered as answers.
+    expect(() => quoteDateTime(s)).toThrow(SqlValueError);
+  });
+  it('answers the same for a time seen before, and past the bound of remembered times', () => {
+    const times = Array.from({ length: 3000 }, (_, i) => new Date(Date.UTC(2019, 6, 31) + i * 1000).toISOString());
+    const first = times.map((t) => toClickHouseDateTime(t));
+    expect(first[0]).toBe('2019-07-31 00:00:00');
+    expect(first[2999]).toBe('2019-07-31 00:49:59');
+    expect(times.map((t) => toClickHouseDateTime(t))).toEqual(first);
+    expect(toClickHouseDateTime('2019-07-31T02:00:00+02:00')).toBe('2019-07-31 00:00:00');
   });
 });
 
