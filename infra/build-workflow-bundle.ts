@@ -1,12 +1,12 @@
 // Builds the workflow bundle into the file named by argv[2] (written aside, then renamed, so that
 // workers starting together never read half a file).
 import { renameSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from './workflow-bundle.js';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: build-workflow-bundle.ts OUT.js');
-const { code } = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) });
+const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
 const temp = `${out}.${process.pid}.tmp`;
 writeFileSync(temp, code);
 renameSync(temp, out);

@@ -3,14 +3,11 @@
  * and the ClickHouse projections (a Kafka consumer group). Several such processes can share one
  * task queue and one consumer group: nothing here keeps state another process would not see.
  */
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { createActivities, createActivityDeps, type ActivityDeps } from '../activities/index.js';
 import { startProjections } from '../projections/runner.js';
 import type { TallyConfig } from './config.js';
 import { workflowBundlePath } from './workflow-bundle.js';
-
-const WORKFLOWS = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
@@ -71,4 +68,5 @@ export async function startServices(config: TallyConfig, options: ServiceOptions
   };
 }
 
-export { WORKFLOWS as WORKFLOWS_PATH };
+/** The workflows' entry module, for replaying histories against the source (tests). */
+export { WORKFLOWS_PATH } from './workflow-bundle.js';
