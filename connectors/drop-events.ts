@@ -1,7 +1,6 @@
 /** The events a drop's rows turn into, built the same way wherever a row is read. */
 import type { ObservationRecorded, RowDuplicated, RowRejected } from '../domain/events.js';
-import { groupKey } from '../domain/series.js';
-import { shortHash } from '../domain/series.js';
+import { groupKey, shortHash } from '../domain/series.js';
 import { rejectionReason, type RowFigure } from './normalise.js';
 
 export interface DropContext {

@@ -386,7 +386,7 @@ async function emitOutcomes(
   ctx: DropContext,
   status: StatusBook,
   emit: (event: TallyEvent) => Promise<void> | void,
-): Promise<{ accepted: number; rejected: number; duplicates: number; observations: number }> {
+): Promise<Omit<DropCounts, 'rows' | 'revisions'>> {
   let observations = 0;
   for (const agg of aggregates.values()) {
     if (agg.outcome?.kind === 'publish') {
