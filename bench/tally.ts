@@ -26,6 +26,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * 8 MB (16 by default) keep the young generation small without slowing the drop.
  */
 export const SERVICE_NODE_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=8'];
+
+/** Extra flags for both services, e.g. `TALLY_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=prof"` (NODE_OPTIONS refuses --cpu-prof). */
+function serviceFlags(): string[] {
+  return [...SERVICE_NODE_FLAGS, ...(process.env.TALLY_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
+}
 const SOURCE = 'dtm';
 
 export interface TallyStages {
@@ -227,8 +232,8 @@ export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
   try {
     opts.log('  tally: starting the projections and the worker (separate processes)…');
     const [projections, worker] = await Promise.all([
-      startChild('projections', [...SERVICE_NODE_FLAGS, 'bin/run-ts.mjs', 'bench/projections-process.ts'], env, /^ready$/m),
-      startChild('worker', [...SERVICE_NODE_FLAGS, 'bin/tally.mjs', 'worker', '--no-projections'], env, /worker running on task queue/),
+      startChild('projections', [...serviceFlags(), 'bin/run-ts.mjs', 'bench/projections-process.ts'], env, /^ready$/m),
+      startChild('worker', [...serviceFlags(), 'bin/tally.mjs', 'worker', '--no-projections'], env, /worker running on task queue/),
     ]);
     children.push(projections, worker);
     const watch = failOnExit(children);

@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { DropUnusableError } from './errors.js';
 import { locateHeader, type HeaderFound } from './header.js';
 import { isEmptyRow, type RawRow, type RawTable } from './table.js';
@@ -24,10 +24,21 @@ function rowOf(row: ExcelJS.Row): RawRow {
   return { rowNumber: row.number, cells: Array.from({ length: values.length }, (_, i) => cellText(values[i])) };
 }
 
+/**
+ * exceljs, loaded on the first workbook: it adds about 30 MB to a process's resident memory, and
+ * most drops are CSV, so a worker that never sees a workbook never pays for it.
+ */
+let excel: Promise<typeof ExcelJS> | undefined;
+function loadExcel(): Promise<typeof ExcelJS> {
+  excel ??= import('exceljs').then((m) => m.default);
+  return excel;
+}
+
 /** Each sheet of the workbook in order, with its position; the file is closed when iteration stops. */
 async function* sheetsOf(path: string): AsyncGenerator<[SheetReader, number]> {
+  const { stream } = await loadExcel();
   const input = createReadStream(path);
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+  const reader = new stream.xlsx.WorkbookReader(input, {
     worksheets: 'emit',
     sharedStrings: 'cache',
     styles: 'cache',
