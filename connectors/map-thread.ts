@@ -1,111 +1,18 @@
 /**
- * A parse thread: reads one byte range of a plain CSV (see csv-split.ts) with csv-parse, block by
- * block, maps every row (drop-map.ts) into this thread's partition files and writes its
- * rejections, as events, one JSON per line. Posts the rows read after every block.
+ * A parse thread: maps one byte range of a plain CSV (map-range.ts) straight through, posting the
+ * rows read after every block, then its counts.
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { parse } from 'csv-parse/sync';
-import type { SourceProfile } from '../domain/profile.js';
-import type { CsvRange } from './csv-split.js';
-import type { DropContext } from './drop-events.js';
-import { rowRejected } from './drop-events.js';
-import { RowMapper } from './drop-map.js';
-import { fileStore } from './drop-partitions.js';
-import type { ColumnPlan } from './mapping.js';
-import { isEmptyRow } from './table.js';
-
-export interface MapThreadInput {
-  path: string;
-  range: CsvRange;
-  delimiter: string;
-  plan: ColumnPlan;
-  profile: SourceProfile;
-  ctx: DropContext;
-  partitions: number;
-  spillDir: string;
-  mapper: number;
-  rejectedPath: string;
-}
+import { mapRange, type MapRangeInput } from './map-range.js';
 
 export type MapThreadMessage = { kind: 'progress'; rows: number } | { kind: 'done'; rows: number; rejected: number };
 
-const BLOCK = 1024 * 1024;
-const LF = 0x0a;
-const CR = 0x0d;
-
-/** 1-based line numbers of the non-empty lines of a block whose first line is `firstLine`, and the line after it. */
-function nonEmptyLines(block: Buffer, firstLine: number): { lines: number[]; next: number } {
-  const lines: number[] = [];
-  let start = 0;
-  let line = firstLine;
-  while (start < block.length) {
-    let nl = block.indexOf(LF, start);
-    if (nl < 0) nl = block.length;
-    const end = nl > start && block[nl - 1] === CR ? nl - 1 : nl;
-    if (end > start) lines.push(line);
-    line++;
-    start = nl + 1;
+const steps = mapRange(workerData as MapRangeInput);
+for (;;) {
+  const step = steps.next();
+  if (step.done) {
+    parentPort!.postMessage({ kind: 'done', ...step.value } satisfies MapThreadMessage);
+    break;
   }
-  return { lines, next: line };
+  parentPort!.postMessage({ kind: 'progress', rows: step.value } satisfies MapThreadMessage);
 }
-
-function run(input: MapThreadInput): void {
-  const { range, plan, profile, ctx } = input;
-  const store = fileStore(input.spillDir, input.partitions, input.mapper);
-  const mapper = new RowMapper(plan, profile, store);
-  const rejectedFd = openSync(input.rejectedPath, 'w');
-  const fd = openSync(input.path, 'r');
-  const options = { delimiter: input.delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true };
-  let rows = 0;
-  let rejected = 0;
-  let position = range.start;
-  let line = range.firstLine;
-  let carry: Buffer = Buffer.alloc(0);
-  try {
-    while (position < range.end || carry.length > 0) {
-      const want = Math.min(BLOCK, range.end - position);
-      const fresh = Buffer.allocUnsafe(want);
-      const read = want > 0 ? readSync(fd, fresh, 0, want, position) : 0;
-      position += read;
-      const data = carry.length > 0 ? Buffer.concat([carry, fresh.subarray(0, read)]) : fresh.subarray(0, read);
-      const atEnd = position >= range.end;
-      const cut = atEnd ? data.length : data.lastIndexOf(LF) + 1;
-      if (cut <= 0 && !atEnd) {
-        carry = data;
-        continue;
-      }
-      const block = data.subarray(0, cut);
-      carry = Buffer.from(data.subarray(cut));
-      const records = parse(block, options) as string[][];
-      const { lines, next } = nonEmptyLines(block, line);
-      if (lines.length !== records.length) {
-        throw new Error(`parse thread: ${records.length} records for ${lines.length} non-empty lines from line ${line}; expected one record per line`);
-      }
-      const rejections: string[] = [];
-      for (let i = 0; i < records.length; i++) {
-        const cells = records[i]!;
-        if (isEmptyRow(cells)) continue;
-        rows++;
-        const rowNumber = lines[i]!;
-        const rejection = mapper.map({ rowNumber, cells });
-        if (rejection) {
-          rejected++;
-          rejections.push(JSON.stringify(rowRejected(ctx, rowNumber, rejection)));
-        }
-      }
-      if (rejections.length > 0) writeSync(rejectedFd, rejections.join('\n') + '\n');
-      line = next;
-      mapper.resetCarried();
-      parentPort!.postMessage({ kind: 'progress', rows } satisfies MapThreadMessage);
-      if (atEnd) break;
-    }
-    store.close();
-    parentPort!.postMessage({ kind: 'done', rows, rejected } satisfies MapThreadMessage);
-  } finally {
-    closeSync(fd);
-    closeSync(rejectedFd);
-  }
-}
-
-run(workerData as MapThreadInput);

@@ -24,7 +24,8 @@ import { observationRecorded, rowDuplicated, rowRejected, type DropContext } fro
 import { RowMapper } from './drop-map.js';
 import { decodeEntry, fileStore, memoryStore, observationKey, readSpilled, rejectedPath, type PartitionStore } from './drop-partitions.js';
 import { planColumns, type ColumnPlan } from './mapping.js';
-import type { MapThreadInput, MapThreadMessage } from './map-thread.js';
+import { mapRange, type MapRangeInput, type RangeCounts } from './map-range.js';
+import type { MapThreadMessage } from './map-thread.js';
 import { mapThreadEntry } from './map-thread-entry.js';
 import type { RowFigure } from './normalise.js';
 import type { RawTable } from './table.js';
@@ -215,8 +216,9 @@ async function mapHere({ table, plan, profile, ctx, emit, options, partitions }:
 }
 
 /**
- * Maps a plain CSV (see csv-split.ts) in parse threads, one byte range each. Returns undefined when
- * the drop does not qualify, and it is then mapped in this thread.
+ * Maps a plain CSV (see csv-split.ts) in byte ranges, one per parse thread, the last one in this
+ * thread between its other work (a thread of its own would add an isolate, ~40 MB, while this one
+ * only waits). Returns undefined when the drop does not qualify, and it is then mapped here whole.
  */
 async function mapInThreads({ table, plan, profile, ctx, emit, options, partitions }: MapJob): Promise<Mapped | undefined> {
   const threads = options.threads ?? 1;
@@ -225,14 +227,12 @@ async function mapInThreads({ table, plan, profile, ctx, emit, options, partitio
   if (csv.bytes < (options.parallelMinBytes ?? 8 * 1024 * 1024)) return undefined;
   const split = await splitCsv(csv.path, csv.dataStartLine, threads);
   if (!split.ok || split.ranges.length < 2) return undefined;
-  // Each thread creates the directory (fileStore) before writing into it.
+  // Each range's store creates the directory (fileStore) before writing into it.
   const spillDir = options.spillDir;
   const progress = new Array<number>(split.ranges.length).fill(0);
   const report = () => options.onProgress?.(progress.reduce((a, b) => a + b, 0));
-  const script = await mapThreadEntry();
-  const workers: Worker[] = [];
-  const results = split.ranges.map((range, mapper) => {
-    const input: MapThreadInput = {
+  const inputs = split.ranges.map(
+    (range, mapper): MapRangeInput => ({
       path: csv.path,
       range,
       delimiter: csv.delimiter,
@@ -243,40 +243,63 @@ async function mapInThreads({ table, plan, profile, ctx, emit, options, partitio
       spillDir,
       mapper,
       rejectedPath: rejectedPath(spillDir, mapper),
-    };
+    }),
+  );
+  const script = await mapThreadEntry();
+  const workers: Worker[] = [];
+  const inThreads = inputs.slice(0, -1).map((input) => {
     // A thread holds one block of rows at a time: a small heap keeps the worker's memory flat
     // (32 + 4 MB: reading 1M rows in two threads peaked at 203-227 MB RSS, against 215-246 MB with 48 + 8).
     const worker = new Worker(script, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 } });
     workers.push(worker);
-    return new Promise<{ rows: number; rejected: number }>((resolve, reject) => {
-      let done: { rows: number; rejected: number } | undefined;
+    return new Promise<RangeCounts>((resolve, reject) => {
+      let done: RangeCounts | undefined;
       worker.on('message', (m: MapThreadMessage) => {
-        progress[mapper] = m.rows;
+        progress[input.mapper] = m.rows;
         report();
         if (m.kind === 'done') done = { rows: m.rows, rejected: m.rejected };
       });
       worker.on('error', reject);
       worker.on('exit', (code) => {
         if (done) resolve(done);
-        else reject(new Error(`parse thread ${mapper} (bytes ${range.start}-${range.end} of ${table.fileName}) exited with code ${code} before finishing`));
+        else reject(new Error(`parse thread ${input.mapper} (bytes ${input.range.start}-${input.range.end} of ${table.fileName}) exited with code ${code} before finishing`));
       });
     });
   });
-  let counts: Array<{ rows: number; rejected: number }>;
+  const here = inputs.at(-1)!;
+  const stop = new AbortController();
+  let counts: RangeCounts[];
   try {
-    counts = await Promise.all(results);
+    counts = await Promise.all([...inThreads, mapRangeHere(here, stop.signal, (rows) => ((progress[here.mapper] = rows), report()))]);
   } catch (error) {
+    stop.abort();
     await Promise.all(workers.map((w) => w.terminate()));
     throw error;
   }
-  // Rejections in row order: ranges are in order, and each thread wrote its own in order.
+  // Rejections in row order: ranges are in order, and each range wrote its own in order.
   for (let mapper = 0; mapper < counts.length; mapper++) {
     const lines = createInterface({ input: createReadStream(rejectedPath(spillDir, mapper)), crlfDelay: Infinity });
     for await (const line of lines) if (line !== '') await emit(JSON.parse(line) as TallyEvent);
   }
   const mappers = counts.map((_, m) => m);
-  const sum = (pick: (c: { rows: number; rejected: number }) => number) => counts.reduce((a, c) => a + pick(c), 0);
+  const sum = (pick: (c: RangeCounts) => number) => counts.reduce((a, c) => a + pick(c), 0);
   return { rows: sum((c) => c.rows), rejected: sum((c) => c.rejected), lines: (p) => readSpilled(spillDir, mappers, p) };
+}
+
+/** Maps a range in this thread one block at a time, letting timers, I/O and thread messages run in between. */
+async function mapRangeHere(input: MapRangeInput, stop: AbortSignal, onProgress: (rows: number) => void): Promise<RangeCounts> {
+  const steps = mapRange(input);
+  for (;;) {
+    // Yield first, so the threads start and their messages are heard while this one reads.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (stop.aborted) {
+      steps.return({ rows: 0, rejected: 0 }); // closes the range's files; a thread failed, the drop fails
+      return { rows: 0, rejected: 0 };
+    }
+    const step = steps.next();
+    if (step.done) return step.value;
+    onProgress(step.value);
+  }
 }
 
 /** Replays a partition's entries in row order: sums, repeats and conflicts as the rows come. */

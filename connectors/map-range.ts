@@ -1,0 +1,117 @@
+/**
+ * Maps one byte range of a plain CSV (see csv-split.ts): reads it with csv-parse block by block,
+ * maps every row (drop-map.ts) into the range's own partition files and writes its rejections, as
+ * events, one JSON per line. Synchronous by design: a parse thread runs it straight through, and
+ * the activity's thread runs it one block at a time between other work (see process-drop.ts).
+ */
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import type { SourceProfile } from '../domain/profile.js';
+import type { CsvRange } from './csv-split.js';
+import type { DropContext } from './drop-events.js';
+import { rowRejected } from './drop-events.js';
+import { RowMapper } from './drop-map.js';
+import { fileStore } from './drop-partitions.js';
+import type { ColumnPlan } from './mapping.js';
+import { isEmptyRow } from './table.js';
+
+export interface MapRangeInput {
+  path: string;
+  range: CsvRange;
+  delimiter: string;
+  plan: ColumnPlan;
+  profile: SourceProfile;
+  ctx: DropContext;
+  partitions: number;
+  spillDir: string;
+  /** The range's index: it names the range's partition files and orders its rejections. */
+  mapper: number;
+  rejectedPath: string;
+}
+
+export interface RangeCounts {
+  rows: number;
+  rejected: number;
+}
+
+const BLOCK = 1024 * 1024;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** 1-based line numbers of the non-empty lines of a block whose first line is `firstLine`, and the line after it. */
+function nonEmptyLines(block: Buffer, firstLine: number): { lines: number[]; next: number } {
+  const lines: number[] = [];
+  let start = 0;
+  let line = firstLine;
+  while (start < block.length) {
+    let nl = block.indexOf(LF, start);
+    if (nl < 0) nl = block.length;
+    const end = nl > start && block[nl - 1] === CR ? nl - 1 : nl;
+    if (end > start) lines.push(line);
+    line++;
+    start = nl + 1;
+  }
+  return { lines, next: line };
+}
+
+/**
+ * Maps the range one block (about 1 MiB) per step: yields the rows read so far after each block
+ * and returns the range's counts. Files are closed however the iteration ends.
+ */
+export function* mapRange(input: MapRangeInput): Generator<number, RangeCounts, void> {
+  const { range, plan, profile, ctx } = input;
+  const store = fileStore(input.spillDir, input.partitions, input.mapper);
+  const mapper = new RowMapper(plan, profile, store);
+  const rejectedFd = openSync(input.rejectedPath, 'w');
+  const fd = openSync(input.path, 'r');
+  const options = { delimiter: input.delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true };
+  let rows = 0;
+  let rejected = 0;
+  let position = range.start;
+  let line = range.firstLine;
+  let carry: Buffer = Buffer.alloc(0);
+  try {
+    while (position < range.end || carry.length > 0) {
+      const want = Math.min(BLOCK, range.end - position);
+      const fresh = Buffer.allocUnsafe(want);
+      const read = want > 0 ? readSync(fd, fresh, 0, want, position) : 0;
+      position += read;
+      const data = carry.length > 0 ? Buffer.concat([carry, fresh.subarray(0, read)]) : fresh.subarray(0, read);
+      const atEnd = position >= range.end;
+      const cut = atEnd ? data.length : data.lastIndexOf(LF) + 1;
+      if (cut <= 0 && !atEnd) {
+        carry = data;
+        continue;
+      }
+      const block = data.subarray(0, cut);
+      carry = Buffer.from(data.subarray(cut));
+      const records = parse(block, options) as string[][];
+      const { lines, next } = nonEmptyLines(block, line);
+      if (lines.length !== records.length) {
+        throw new Error(`parse of ${input.path}: ${records.length} records for ${lines.length} non-empty lines from line ${line}; expected one record per line`);
+      }
+      const rejections: string[] = [];
+      for (let i = 0; i < records.length; i++) {
+        const cells = records[i]!;
+        if (isEmptyRow(cells)) continue;
+        rows++;
+        const rowNumber = lines[i]!;
+        const rejection = mapper.map({ rowNumber, cells });
+        if (rejection) {
+          rejected++;
+          rejections.push(JSON.stringify(rowRejected(ctx, rowNumber, rejection)));
+        }
+      }
+      if (rejections.length > 0) writeSync(rejectedFd, rejections.join('\n') + '\n');
+      line = next;
+      mapper.resetCarried();
+      if (atEnd) break;
+      yield rows;
+    }
+    return { rows, rejected };
+  } finally {
+    store.close();
+    closeSync(fd);
+    closeSync(rejectedFd);
+  }
+}
