@@ -122,7 +122,7 @@ describe('mapRange', () => {
   async function rangeInput(path: string, spillDir: string): Promise<MapRangeInput> {
     const table = await openDrop(path, { fileName: 'drop.csv' });
     const split = await splitCsv(path, table.csv!.dataStartLine, 1);
-    if (!split.ok) throw new Error(`expected a plain CSV, found: ${split.reason}`);
+    if (!split.ok) throw new Error(`expected a plain CSV, found: ${split.why}`);
     return {
       path,
       range: split.ranges[0]!,
