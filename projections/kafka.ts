@@ -1,8 +1,10 @@
 import { Kafka, logLevel, type logCreator, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { StackSettings } from '../infra/stack/settings.js';
+import { useNativeCrc32c } from './kafka-crc.js';
 
 /** A kafkajs client from the stack settings (brokers, TLS, SASL): the one factory every Kafka user calls. */
 export function kafkaFrom(settings: StackSettings['kafka'], clientId: string, options: { retry?: RetryOptions } = {}): Kafka {
+  useNativeCrc32c();
   const sasl = settings.sasl
     ? ({ mechanism: settings.sasl.mechanism, username: settings.sasl.username, password: settings.sasl.password } as SASLOptions)
     : undefined;
