@@ -138,7 +138,7 @@ describe('mapRange', () => {
   }
 
   it('maps a range one block per step, and its counts match the whole drop', async () => {
-    const path = writeDrop('blocks.csv', { rows: 40_000 }); // about 3.5 MB: several 1 MiB blocks
+    const path = writeDrop('blocks.csv', { rows: 40_000 }); // about 3.5 MB: several blocks
     const whole = await run(path, {});
     const steps = mapRange(await rangeInput(path, join(dir, 'blocks')));
     const seen: number[] = [];
