@@ -35,9 +35,9 @@ export interface RangeCounts {
 }
 
 /**
- * Bytes read per step. A block's records are garbage once mapped; at 256 KiB they mostly die in
- * the young generation, where 1 MiB blocks outlived it (1M rows read in two threads: peak RSS
- * 179-187 MB against 182-196, reading 9.7-12.7 s against 10.8-15.4; docs/performance.md).
+ * Bytes read per step. A block's records are garbage once mapped, so smaller blocks hold less
+ * at once (1M rows read in two threads: peak RSS 179-187 MB against 182-196 with 1 MiB blocks,
+ * reading 9.7-12.7 s against 10.8-15.4; docs/performance.md).
  */
 const BLOCK = 256 * 1024;
 const LF = 0x0a;
