@@ -1,8 +1,9 @@
 /**
  * The map side of a drop: each row becomes a rejection (with its reason) or figure entries in the
- * partition of its place. The same function runs in the activity's thread and in parse threads.
+ * partition of its place and reference date. The same function runs in the activity's thread and in parse threads.
  */
 import type { SourceProfile } from '../domain/profile.js';
+import { referenceDate } from '../domain/periods.js';
 import { seriesKey } from '../domain/series.js';
 import { encodeEntry, fnv1a, observationKey, partitionOf, type PartitionStore } from './drop-partitions.js';
 import type { ColumnPlan } from './mapping.js';
@@ -44,7 +45,7 @@ export class RowMapper {
         value: figure.value,
         figure: first ? figure : undefined,
       });
-      this.store.add(partitionOf(figure.area.pcode, this.store.partitions), line);
+      this.store.add(partitionOf(figure.area.pcode, referenceDate(figure.period), this.store.partitions), line);
     }
     return undefined;
   }

@@ -1,10 +1,12 @@
 /**
- * The figures a drop's rows yield, written as one line each into partitions by place, so a drop is
- * settled one partition at a time: memory holds one partition's aggregates, not the drop's.
+ * The figures a drop's rows yield, written as one line each into partitions by place and reference
+ * date, so a drop is settled one partition at a time: memory holds one partition's aggregates, not
+ * the drop's.
  *
- * Every figure of a row has the row's place, and every copy of a series has the series' place, so
- * partitioning by place keeps a row's figures together (a row is accounted once, in one partition)
- * and keeps every copy of a series together (BA/SA copies and rounds are settled against each other).
+ * Every figure of a row has the row's place and reference date, and every copy of a series has the
+ * series' place and period, so this partitioning keeps a row's figures together (a row is accounted
+ * once, in one partition) and keeps every copy of a series together (BA/SA copies and rounds are
+ * settled against each other). See `partitionOf`.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,8 +32,16 @@ export function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-export function partitionOf(pcode: string, partitions: number): number {
-  return partitions === 1 ? 0 : fnv1a(pcode) % partitions;
+/**
+ * The partition of a figure: by its place and reference date (a stock's date, a flow's end). Every
+ * figure of a row has the row's place and the same reference date (a stock is dated at the end of
+ * the span a flow of the same row covers: periods.ts), and every copy of a series (BA/SA, older
+ * rounds, repeated rows) has the series' place and period, so a row and everything it is settled
+ * against fall in one partition. By place alone, a partition would hold every date of its places:
+ * a drop with more rounds of the same places would grow its partitions instead of their number.
+ */
+export function partitionOf(pcode: string, referenceDate: string, partitions: number): number {
+  return partitions === 1 ? 0 : fnv1a(`${pcode}\u001f${referenceDate}`) % partitions;
 }
 
 /** One figure of one row, as the reduce side needs it. */

@@ -7,7 +7,7 @@
  * summed. A figure already recorded by an earlier drop is a duplicate, not a new observation.
  *
  * Map, then reduce. Mapping turns each row into a rejection or figure entries in the partition of
- * its place (drop-map.ts); a plain CSV is mapped by several threads, one byte range each. Reducing
+ * its place and reference date (drop-map.ts); a plain CSV is mapped by several threads, one byte range each. Reducing
  * settles one partition at a time, so memory holds one partition's aggregates (plus one byte of
  * status per row), however large the drop. The order of the events depends on the drop and its
  * partition count only, never on the number of threads, so a retried attempt can skip exactly
@@ -118,7 +118,7 @@ export interface ProcessOptions {
   /** Called every `progressEvery` rows read, and during the look-ups after reading. */
   onProgress?: (rowsRead: number) => void;
   progressEvery?: number;
-  /** Partitions by place (drop-partitions.ts `partitionsFor`). @default 1 */
+  /** Partitions by place and reference date (drop-partitions.ts `partitionsFor`). @default 1 */
   partitions?: number;
   /** Where partitions and rejections are spilled; without it they stay in memory. */
   spillDir?: string;

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prng } from '../../../bench/generate.js';
 import { splitCsv } from '../../../connectors/csv-split.js';
-import { decodeEntry, encodeEntry, partitionsFor, rejectedPath } from '../../../connectors/drop-partitions.js';
+import { decodeEntry, encodeEntry, partitionOf, partitionsFor, rejectedPath } from '../../../connectors/drop-partitions.js';
 import { mapRange, type MapRangeInput } from '../../../connectors/map-range.js';
 import { planColumns } from '../../../connectors/mapping.js';
 import { openDrop } from '../../../connectors/open.js';
 import { processDrop, type DropCounts, type ProcessOptions } from '../../../connectors/process-drop.js';
 import { getProfile, loadProfiles } from '../../../connectors/profiles.js';
 import type { TallyEvent } from '../../../domain/events.js';
+import { parsePeriod, referenceDate } from '../../../domain/periods.js';
 import { cerclesOf, regions } from '../../../domain/places.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tally-process-drop-'));
@@ -224,5 +225,19 @@ describe('partition entries', () => {
     expect(partitionsFor(66_800_000)).toBe(partitionsFor(66_800_000));
     expect(partitionsFor(66_800_000)).toBeGreaterThan(partitionsFor(13_200_000));
     expect(partitionsFor(2_000_000, 'xlsx')).toBeGreaterThan(partitionsFor(2_000_000, 'csv'));
+  });
+
+  it("spreads one place's dates over the partitions, and keeps a row's stock and flow figures together", () => {
+    // A long archive of a few places must not make a few large partitions.
+    const dates = Array.from({ length: 400 }, (_, i) => new Date(Date.UTC(2000, 0, 1 + i)).toISOString().slice(0, 10));
+    const used = new Set(dates.map((d) => partitionOf('ML0101', d, 16)));
+    expect(used.size).toBe(16);
+    // One row gives a stock and a flow from the same cells; both are dated at the span's end.
+    for (const cell of ['juillet 2019', '2019', 'T3 2019', '2019-07-31']) {
+      const stock = parsePeriod(cell, 'stock');
+      const flow = parsePeriod(cell, 'flow');
+      if (!stock.ok || !flow.ok) throw new Error(`expected "${cell}" to parse as a period`);
+      expect(partitionOf('ML0101', referenceDate(stock.value), 16)).toBe(partitionOf('ML0101', referenceDate(flow.value), 16));
+    }
   });
 });
