@@ -92,7 +92,8 @@ try {
     const s = tally.summary;
     log(
       `  tally: ${s.rows} rows → ${s.accepted} accepted, ${s.rejected} rejected, ${s.duplicates} duplicates; ` +
-        `${tally.observations} observations and ${tally.figures} figures queryable, in ${tally.seconds.toFixed(2)} s`,
+        `${tally.observations} observations and ${tally.figures} figures queryable, in ${tally.seconds.toFixed(2)} s ` +
+        `(peak RSS: worker ${tally.peakRssMb.worker} MB, projections ${tally.peakRssMb.projections} MB)`,
     );
     if (s.accepted + s.rejected + s.duplicates !== s.rows || s.rows !== drop.rows) {
       throw new Error(`accounting broken: ${s.accepted} + ${s.rejected} + ${s.duplicates} ≠ ${s.rows} (drop has ${drop.rows} rows)`);
