@@ -157,16 +157,31 @@ function pageFilter(page: GroupPage): string {
   return `indicator = ${quoteString(page.indicator)} AND area IN ${quoteStringList(page.areas)} AND group_key IN ${quoteStringList(page.groupKeys)}`;
 }
 
-/** Every observation of the page's groups (all sources, drops and revisions). */
+/**
+ * Every observation of the page's groups (all sources, drops and revisions), each event once.
+ *
+ * The page queries below read without FINAL: copies of a redelivered event that are not merged yet
+ * are dropped here by event id (they are the same event), and the latest figure and discrepancy
+ * state are argMax over events, which copies do not change. FINAL merges every part on read, in
+ * one thread on 18.16; while a drop is being projected the tables have many fresh parts (a page
+ * of 22,654 observations, 3 parts: 120-203 ms with FINAL, 63-70 ms without).
+ */
 export async function observationsOfPage(client: ClickHouseClient, page: GroupPage): Promise<ObservationRecorded[]> {
   const rows = await selectRows<ObservationRow>(
     client,
     `SELECT event_id, observation_id, series_key, group_key, drop_id, source, rows, indicator, area,
             area_level, period_kind, toString(ref_date) AS ref_date, toString(period_start) AS period_start,
             toString(period_end) AS period_end, value, unit, disaggregation, toString(recorded_at) AS recorded_at
-     FROM observations FINAL WHERE ${pageFilter(page)}`,
+     FROM observations WHERE ${pageFilter(page)}`,
   );
-  return rows.map(toObservation);
+  const seen = new Set<string>();
+  const observations: ObservationRecorded[] = [];
+  for (const row of rows) {
+    if (seen.has(row.event_id)) continue;
+    seen.add(row.event_id);
+    observations.push(toObservation(row));
+  }
+  return observations;
 }
 
 /** The latest figure per series and the open discrepancies of the page's groups. */
@@ -175,14 +190,14 @@ export async function previousStateOfPage(client: ClickHouseClient, page: GroupP
   // Aliases differ from column names: 18.16 resolves an alias inside the aggregate that defines it.
   const figures = await selectRows<{ series_key: string; last_event: string }>(
     client,
-    `SELECT series_key, argMax(event_id, recorded_at) AS last_event FROM figures FINAL
+    `SELECT series_key, argMax(event_id, recorded_at) AS last_event FROM figures
      WHERE ${pageFilter(page)} GROUP BY series_key`,
   );
   for (const f of figures) state.figures.set(f.series_key, { eventId: f.last_event });
   const open = await selectRows<{ discrepancy_id: string; last_event: string; last_status: string }>(
     client,
     `SELECT discrepancy_id, argMax(event_id, (recorded_at, status)) AS last_event, argMax(toString(status), (recorded_at, status)) AS last_status
-     FROM discrepancies FINAL WHERE indicator = ${quoteString(page.indicator)} AND group_key IN ${quoteStringList(page.groupKeys)}
+     FROM discrepancies WHERE indicator = ${quoteString(page.indicator)} AND group_key IN ${quoteStringList(page.groupKeys)}
      GROUP BY discrepancy_id`,
   );
   for (const d of open) if (d.last_status === 'open') state.openDiscrepancies.set(d.discrepancy_id, { eventId: d.last_event });
