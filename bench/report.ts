@@ -1,4 +1,4 @@
-/** The benchmark's result: medians over repetitions, ratios against the targets, a text table. */
+/** The benchmark's result: medians over repetitions (memory: the highest), ratios against the targets, a text table. */
 import type { GeneratedDrop } from './generate.js';
 import type { TallyResult, TallyStages } from './tally.js';
 
@@ -124,7 +124,7 @@ export function formatReport(s: BenchSummary): string {
     'tally stage                                           seconds',
     ...STAGE_LABELS.map(([k, label]) => `${label.padEnd(52)} ${s.stages[k].toFixed(2).padStart(8)}`),
     '',
-    `peak RSS${s.peakExcludesStartup ? ' (start-up excluded)' : ''}: worker ${s.peakRssMb.worker} MB, projections ${s.peakRssMb.projections} MB ` +
+    `peak RSS${s.repetitions > 1 ? `, highest of ${s.repetitions} runs` : ''}${s.peakExcludesStartup ? ' (start-up excluded)' : ''}: worker ${s.peakRssMb.worker} MB, projections ${s.peakRssMb.projections} MB ` +
       `(target ≤ ${s.targets.peakRssMb} MB: ${ok(s.meets.peakRss)}); start-up peak: worker ${s.startupRssMb.worker} MB, projections ${s.startupRssMb.projections} MB; ` +
       `resident when ready: worker ${s.readyRssMb.worker} MB, projections ${s.readyRssMb.projections} MB`,
     `rows: ${fmt(s.counts.accepted)} accepted, ${fmt(s.counts.rejected)} rejected, ${fmt(s.counts.duplicates)} duplicates; ` +

@@ -93,7 +93,7 @@ try {
     log(
       `  tally: ${s.rows} rows → ${s.accepted} accepted, ${s.rejected} rejected, ${s.duplicates} duplicates; ` +
         `${tally.observations} observations and ${tally.figures} figures queryable, in ${tally.seconds.toFixed(2)} s ` +
-        `(peak RSS: worker ${tally.peakRssMb.worker} MB, projections ${tally.peakRssMb.projections} MB)`,
+        `(peak RSS: worker ${tally.peakRssMb.worker.toFixed(1)} MB, projections ${tally.peakRssMb.projections.toFixed(1)} MB)`,
     );
     if (s.accepted + s.rejected + s.duplicates !== s.rows || s.rows !== drop.rows) {
       throw new Error(`accounting broken: ${s.accepted} + ${s.rejected} + ${s.duplicates} ≠ ${s.rows} (drop has ${drop.rows} rows)`);
