@@ -3,6 +3,7 @@
  * `2019`), read into ISO days and the event contract's Period.
  */
 import type { Period } from './events.js';
+import { BoundedMap } from './collections.js';
 import { fail, ok, type Parsed } from './result.js';
 
 export type Precision = 'day' | 'month' | 'quarter' | 'year';
@@ -65,8 +66,7 @@ export function toFlow(range: PeriodRange): Period {
 }
 
 /** Answers per distinct cell text and kind: a drop repeats a few thousand dates over millions of rows. */
-const PERIODS = new Map<string, Parsed<Period>>();
-const PERIODS_MAX = 10_000;
+const PERIODS = new BoundedMap<Parsed<Period>>(10_000);
 
 /** A period from a cell. Results are shared: do not mutate them. */
 export function parsePeriod(raw: string, kind: Period['kind']): Parsed<Period> {
@@ -74,7 +74,6 @@ export function parsePeriod(raw: string, kind: Period['kind']): Parsed<Period> {
   const known = PERIODS.get(key);
   if (known) return known;
   const result = parsePeriodUncached(raw, kind);
-  if (PERIODS.size >= PERIODS_MAX) PERIODS.clear();
   PERIODS.set(key, result);
   return result;
 }

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import { BoundedMap } from './collections.js';
 import { repairMojibake } from './mojibake.js';
 import { fail, ok, type Failure, type Parsed } from './result.js';
 
@@ -95,8 +96,7 @@ export function normalisePlaceName(s: string): string {
 }
 
 /** Answers per distinct cell text: a drop repeats a few dozen place names over millions of rows. */
-const MATCHED = new Map<string, Parsed<Place>>();
-const MATCHED_MAX = 10_000;
+const MATCHED = new BoundedMap<Parsed<Place>>(10_000);
 
 /** A place at the level the column holds, from a name or a P-code. Results are shared: do not mutate them. */
 export function matchPlace(raw: string, level: PlaceLevel, opts: MatchPlaceOptions = {}): Parsed<Place> {
@@ -104,7 +104,6 @@ export function matchPlace(raw: string, level: PlaceLevel, opts: MatchPlaceOptio
   const known = MATCHED.get(key);
   if (known) return known;
   const result = matchPlaceUncached(raw, level, opts);
-  if (MATCHED.size >= MATCHED_MAX) MATCHED.clear();
   MATCHED.set(key, result);
   return result;
 }

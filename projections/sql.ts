@@ -4,6 +4,7 @@
  * through `quoteIdentifier`. Each function refuses what it cannot quote safely, with a
  * `SqlValueError` that says what was expected and what was found.
  */
+import { BoundedMap } from '../domain/collections.js';
 
 /** A value that cannot be put into SQL. Bad input: never worth a retry. */
 export class SqlValueError extends Error {
@@ -77,15 +78,13 @@ const DATETIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
  * Recent conversions: the events of one drop or one reconcile page share a handful of record
  * times, and the projections convert two or three per event. Bounded; refusals are not kept.
  */
-const converted = new Map<string, string>();
-const CONVERTED_MAX = 1024;
+const converted = new BoundedMap<string>(1024);
 
 /** Seconds precision, in UTC: the form `DateTime('UTC')` columns hold. A date alone is its midnight UTC. */
 export function toClickHouseDateTime(iso: string): string {
   const known = converted.get(iso);
   if (known !== undefined) return known;
   const text = convertDateTime(iso);
-  if (converted.size >= CONVERTED_MAX) converted.clear();
   converted.set(iso, text);
   return text;
 }
