@@ -1,4 +1,5 @@
 /** The benchmark's result: medians over repetitions (memory: the highest), ratios against the targets, a text table. */
+import { floorsAgainst, type FloorWork, type Floors } from './floors.js';
 import type { GeneratedDrop } from './generate.js';
 import type { TallyResult, TallyStages } from './tally.js';
 
@@ -7,6 +8,8 @@ export interface RepetitionResult {
   limitSeconds: number;
   naiveSeconds: number;
   tally: TallyResult;
+  /** With --floors: the work any run needs, measured alone on the same drop. */
+  floors?: FloorWork;
 }
 
 /** What the issue asks of tally. */
@@ -34,6 +37,8 @@ export interface BenchSummary {
   counts: { accepted: number; rejected: number; duplicates: number; observations: number; figures: number };
   targets: typeof TARGETS;
   meets: { ratioVsNaive: boolean; ratioVsLimit: boolean; peakRss: boolean };
+  /** With --floors: medians of the floor's CPU seconds, and the CPU each target leaves (see floors.ts). */
+  floors?: Floors;
 }
 
 function median(xs: number[]): number {
@@ -58,6 +63,7 @@ export function summarise(rows: number, machine: BenchSummary['machine'], result
     projections: round(Math.max(...results.map((r) => r.tally.peakRssMb.projections)), 1),
   };
   const last = results[results.length - 1]!;
+  const floorWork = results.every((r) => r.floors) ? medianFloorWork(results.map((r) => r.floors!)) : undefined;
   const ratioVsNaive = round(rowsPerSec.tally / rowsPerSec.naive);
   const ratioVsLimit = round(rowsPerSec.tally / rowsPerSec.limit);
   return {
@@ -93,6 +99,15 @@ export function summarise(rows: number, machine: BenchSummary['machine'], result
       ratioVsLimit: ratioVsLimit >= TARGETS.ratioVsLimit,
       peakRss: Math.max(peak.worker, peak.projections) <= TARGETS.peakRssMb,
     },
+    ...(floorWork ? { floors: floorsAgainst(floorWork, rows, machine.nproc, rowsPerSec, TARGETS) } : {}),
+  };
+}
+
+function medianFloorWork(works: FloorWork[]): FloorWork {
+  const keys = Object.keys(works[0]!.cpuSeconds) as (keyof FloorWork['cpuSeconds'])[];
+  return {
+    cpuSeconds: Object.fromEntries(keys.map((k) => [k, round(median(works.map((w) => w.cpuSeconds[k])), 2)])) as FloorWork['cpuSeconds'],
+    counts: works[works.length - 1]!.counts,
   };
 }
 
@@ -129,6 +144,17 @@ export function formatReport(s: BenchSummary): string {
       `resident when ready: worker ${s.readyRssMb.worker} MB, projections ${s.readyRssMb.projections} MB`,
     `rows: ${fmt(s.counts.accepted)} accepted, ${fmt(s.counts.rejected)} rejected, ${fmt(s.counts.duplicates)} duplicates; ` +
       `${fmt(s.counts.observations)} observations, ${fmt(s.counts.figures)} figures in ClickHouse`,
+    ...(s.floors ? ['', ...formatFloors(s.floors)] : []),
   ];
   return lines.join('\n');
+}
+
+function formatFloors(f: Floors): string[] {
+  const c = f.cpuSeconds;
+  const verdict = (fits: boolean) => (fits ? 'fits' : 'DOES NOT FIT: no design meets this target on this machine');
+  return [
+    `floor (the work any run needs, measured alone, one thread): ${c.total.toFixed(2)} CPU-s = parse ${c.parse.toFixed(2)} + validate ${c.validate.toFixed(2)} + observations ${c.observations.toFixed(2)} + reconcile ${c.reconcile.toFixed(2)}; Kafka, ClickHouse and Temporal come on top`,
+    `CPU the tally/naive target leaves on ${f.cores} cores: ${f.budget.ratioVsNaive.toFixed(2)} CPU-s (${verdict(f.fits.ratioVsNaive)})`,
+    `CPU the tally/limit target leaves on ${f.cores} cores: ${f.budget.ratioVsLimit.toFixed(2)} CPU-s (${verdict(f.fits.ratioVsLimit)})`,
+  ];
 }

@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --rows N] [--json] [--seed S] [--repeat K] [--keep]`: one generated DTM drop,
- * loaded three ways side by side (ClickHouse's own CSV ingestion, csv-parse → JSONEachRow, and the
- * whole tally pipeline), with tally's stage times and the peak RSS of its worker and projections.
+ * `npm run bench [-- --rows N] [--json] [--seed S] [--repeat K] [--keep] [--floors]`: one generated
+ * DTM drop, loaded three ways side by side (ClickHouse's own CSV ingestion, csv-parse → JSONEachRow,
+ * and the whole tally pipeline), with tally's stage times and the peak RSS of its worker and
+ * projections; with --floors, also the work any run needs, measured alone (floors.ts).
  * Progress goes to stderr; the table (or, with --json, one object) to stdout.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { settingsFromEnv, startStack, type RunningStack } from '../infra/stack/i
 import { openClickHouse } from '../projections/clickhouse.js';
 import { quoteIdentifier } from '../projections/sql.js';
 import { countRows, createRawTable, loadLimit, loadNaive } from './baselines.js';
+import { measureFloorWork, type FloorWork } from './floors.js';
 import { generateDrop } from './generate.js';
 import { machine } from './proc.js';
 import { cleanTally, runTally, tallyIds, type TallyResult } from './tally.js';
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     repeat: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
+    floors: { type: 'boolean', default: false },
   },
 });
 
@@ -98,7 +101,13 @@ try {
     if (s.accepted + s.rejected + s.duplicates !== s.rows || s.rows !== drop.rows) {
       throw new Error(`accounting broken: ${s.accepted} + ${s.rejected} + ${s.duplicates} ≠ ${s.rows} (drop has ${drop.rows} rows)`);
     }
-    results.push({ drop, limitSeconds, naiveSeconds, tally });
+    let floors: FloorWork | undefined;
+    if (values.floors) {
+      log('  floor: parse, validate, observations and reconcile alone, in this process…');
+      floors = await measureFloorWork(drop.path);
+      log(`  floor: ${floors.cpuSeconds.total} CPU-s ${JSON.stringify(floors.cpuSeconds)}, ${floors.counts.observations} observations`);
+    }
+    results.push({ drop, limitSeconds, naiveSeconds, tally, ...(floors ? { floors } : {}) });
   }
 
   const summary = summarise(rows, machine(), results);
