@@ -13,8 +13,12 @@ import { join } from 'node:path';
 import type { RowFigure } from './normalise.js';
 import type { DropFormat } from './table.js';
 
-/** Bytes of drop per partition: at about 66 bytes a row, some 120,000 rows and 30,000 observations. */
-export const BYTES_PER_PARTITION = 4 * 1024 * 1024;
+/**
+ * Bytes of drop per partition: at about 66 bytes a row, some 30,000 rows and 8,000 observations.
+ * Settling 1M rows in 32 partitions peaked at 138-140 MB RSS in one process, against 171-183 MB
+ * in 16 (docs/performance.md).
+ */
+export const BYTES_PER_PARTITION = 2 * 1024 * 1024;
 
 /** How many partitions a drop of this size gets; depends on the drop only, never on the machine. */
 export function partitionsFor(bytes: number, format: DropFormat = 'csv'): number {
@@ -126,7 +130,14 @@ export function memoryStore(partitions: number): PartitionStore {
   };
 }
 
-const FLUSH_BYTES = 64 * 1024;
+/** What one mapper buffers before writing, over all its partitions: a bigger drop has more partitions, not more memory. */
+const BUFFERED_BYTES = 2 * 1024 * 1024;
+/** Each partition's buffer is written out at BUFFERED_BYTES ÷ partitions, between these bounds. */
+const FLUSH_BYTES = { min: 8 * 1024, max: 64 * 1024 };
+
+export function flushBytesFor(partitions: number): number {
+  return Math.min(FLUSH_BYTES.max, Math.max(FLUSH_BYTES.min, Math.floor(BUFFERED_BYTES / partitions)));
+}
 
 export function spillPath(dir: string, mapper: number, partition: number): string {
   return join(dir, `m${mapper}-p${partition}.entries`);
@@ -137,9 +148,10 @@ export function rejectedPath(dir: string, mapper: number): string {
   return join(dir, `m${mapper}.rejected`);
 }
 
-/** Large drops: one file per partition and mapper, appended in buffers of 64 KiB. */
+/** Large drops: one file per partition and mapper, appended in buffers of at most 64 KiB (flushBytesFor). */
 export function fileStore(dir: string, partitions: number, mapper = 0): PartitionStore {
   mkdirSync(dir, { recursive: true });
+  const flushAt = flushBytesFor(partitions);
   const fds = Array.from({ length: partitions }, (_, p) => openSync(spillPath(dir, mapper, p), 'w'));
   const buffers: string[][] = Array.from({ length: partitions }, () => []);
   const sizes = new Array<number>(partitions).fill(0);
@@ -155,7 +167,7 @@ export function fileStore(dir: string, partitions: number, mapper = 0): Partitio
     add(p, line) {
       buffers[p]!.push(line);
       sizes[p]! += line.length + 1;
-      if (sizes[p]! >= FLUSH_BYTES) flush(p);
+      if (sizes[p]! >= flushAt) flush(p);
     },
     close() {
       if (closed) return;

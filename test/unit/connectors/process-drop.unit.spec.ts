@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prng } from '../../../bench/generate.js';
 import { splitCsv } from '../../../connectors/csv-split.js';
-import { decodeEntry, encodeEntry, partitionOf, partitionsFor, rejectedPath } from '../../../connectors/drop-partitions.js';
+import { decodeEntry, encodeEntry, flushBytesFor, partitionOf, partitionsFor, rejectedPath } from '../../../connectors/drop-partitions.js';
 import { mapRange, type MapRangeInput } from '../../../connectors/map-range.js';
 import { planColumns } from '../../../connectors/mapping.js';
 import { openDrop } from '../../../connectors/open.js';
@@ -225,6 +225,15 @@ describe('partition entries', () => {
     expect(partitionsFor(66_800_000)).toBe(partitionsFor(66_800_000));
     expect(partitionsFor(66_800_000)).toBeGreaterThan(partitionsFor(13_200_000));
     expect(partitionsFor(2_000_000, 'xlsx')).toBeGreaterThan(partitionsFor(2_000_000, 'csv'));
+  });
+
+  it("bounds what a mapper buffers over all its partitions, whatever the drop's size", () => {
+    for (const rows of [1e6, 5e6, 20e6]) {
+      const partitions = partitionsFor(rows * 66);
+      expect(flushBytesFor(partitions) * partitions).toBeLessThanOrEqual(Math.max(2 * 1024 * 1024, partitions * 8 * 1024));
+    }
+    expect(flushBytesFor(1)).toBe(64 * 1024); // small drops still write in 64 KiB pieces
+    expect(flushBytesFor(partitionsFor(5e6 * 66))).toBeLessThan(flushBytesFor(partitionsFor(1e6 * 66)));
   });
 
   it("spreads one place's dates over the partitions, and keeps a row's stock and flow figures together", () => {
