@@ -29,6 +29,8 @@ export function resetPeak(pid: number): boolean {
 /** Samples a process every `everyMs`; the peak is the larger of VmHWM and the highest RSS seen. */
 export class PeakSampler {
   private maxRss = 0;
+  /** performance.now() of the highest RSS sampled. */
+  private maxAt: number | undefined;
   private last: Memory | undefined;
   private readonly timer: NodeJS.Timeout;
 
@@ -44,7 +46,15 @@ export class PeakSampler {
     const m = readMemory(this.pid);
     if (!m) return;
     this.last = m;
-    this.maxRss = Math.max(this.maxRss, m.rssMb);
+    if (m.rssMb > this.maxRss) {
+      this.maxRss = m.rssMb;
+      this.maxAt = performance.now();
+    }
+  }
+
+  /** When the highest RSS was sampled (performance.now()), if any was. */
+  peakAt(): number | undefined {
+    return this.maxAt;
   }
 
   /** The latest RSS seen. */

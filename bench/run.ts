@@ -96,7 +96,8 @@ try {
     log(
       `  tally: ${s.rows} rows → ${s.accepted} accepted, ${s.rejected} rejected, ${s.duplicates} duplicates; ` +
         `${tally.observations} observations and ${tally.figures} figures queryable, in ${tally.seconds.toFixed(2)} s ` +
-        `(peak RSS: worker ${tally.peakRssMb.worker.toFixed(1)} MB, projections ${tally.peakRssMb.projections.toFixed(1)} MB)`,
+        `(peak RSS: worker ${tally.peakRssMb.worker.toFixed(1)} MB, highest sample in ${tally.peakStage.worker}; ` +
+        `projections ${tally.peakRssMb.projections.toFixed(1)} MB, in ${tally.peakStage.projections})`,
     );
     if (s.accepted + s.rejected + s.duplicates !== s.rows || s.rows !== drop.rows) {
       throw new Error(`accounting broken: ${s.accepted} + ${s.rejected} + ${s.duplicates} ≠ ${s.rows} (drop has ${drop.rows} rows)`);

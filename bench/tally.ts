@@ -64,6 +64,8 @@ export interface TallyResult {
   seconds: number;
   stages: TallyStages;
   peakRssMb: { worker: number; projections: number };
+  /** The stage in which the highest RSS was sampled. */
+  peakStage: { worker: string; projections: string };
   /** Peak during start-up (the worker bundles its workflows with webpack). */
   startupRssMb: { worker: number; projections: number };
   /** Resident when ready, before the drop: the floor under the peak. */
@@ -303,13 +305,26 @@ export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
       reconcileProjected: spanSeconds(child.spans, 'awaitProjected'),
       total: seconds,
     };
+    const peakStage = { worker: stageAt(stages, samplers.worker.peakAt(), started), projections: stageAt(stages, samplers.projections.peakAt(), started) };
     const [figures, observations] = [await countTable(config, 'figures'), await countTable(config, 'observations')];
-    return { summary, seconds, stages, peakRssMb, startupRssMb: startup, readyRssMb, peakReset, figures, observations };
+    return { summary, seconds, stages, peakRssMb, peakStage, startupRssMb: startup, readyRssMb, peakReset, figures, observations };
   } finally {
     stopWatching();
     await temporal?.close();
     await Promise.all(children.map((c) => stopChild(c)));
   }
+}
+
+/** The stage a moment of the run fell in (`started` and `at` from performance.now()), taking the stages one after the other. */
+export function stageAt(stages: TallyStages, at: number | undefined, started: number): string {
+  if (at === undefined) return 'unknown';
+  const seconds = (at - started) / 1000;
+  let edge = 0;
+  for (const stage of ['land', 'parse', 'publish', 'consume', 'reconcile'] as const) {
+    edge += stages[stage];
+    if (seconds <= edge) return stage;
+  }
+  return 'other';
 }
 
 /** Drops the run's database and topics (unless the caller keeps them for inspection). */
