@@ -151,6 +151,8 @@ export interface GroupPage {
   indicator: string;
   areas: string[];
   groupKeys: string[];
+  /** Observation rows of its groups. */
+  observations: number;
 }
 
 function pageFilter(page: GroupPage): string {

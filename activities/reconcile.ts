@@ -51,7 +51,7 @@ export function pagesOf(groups: readonly GroupInfo[], onlyTouched: boolean): Gro
   const pages: GroupPage[] = [];
   let current: { indicator: string; areas: Set<string>; groupKeys: string[]; size: number } | undefined;
   const close = () => {
-    if (current) pages.push({ indicator: current.indicator, areas: [...current.areas], groupKeys: current.groupKeys });
+    if (current) pages.push({ indicator: current.indicator, areas: [...current.areas], groupKeys: current.groupKeys, observations: current.size });
     current = undefined;
   };
   for (const members of partitions.values()) {
@@ -70,6 +70,22 @@ export function pagesOf(groups: readonly GroupInfo[], onlyTouched: boolean): Gro
   return pages;
 }
 
+/**
+ * Observations held at once: the page being reconciled and the one read ahead. A group is never
+ * split, so one long series can make a page larger than PAGE_OBSERVATIONS (at 5M bench rows a
+ * cercle's group is 11,800 observations): then the next page is read after this one is done,
+ * and reconcile holds one page, not two (the worker's peak at 5M was 304.5 MB in reconcile with
+ * read-ahead of such pages; docs/performance.md).
+ */
+export const HELD_OBSERVATIONS = 2 * PAGE_OBSERVATIONS;
+
+/** Whether page i+1 is read while page i is reconciled. */
+export function readsAhead(pages: readonly Pick<GroupPage, 'observations'>[], i: number): boolean {
+  const here = pages[i];
+  const next = pages[i + 1];
+  return here !== undefined && next !== undefined && here.observations + next.observations <= HELD_OBSERVATIONS;
+}
+
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -86,19 +102,24 @@ export function createReconcileActivities(deps: ActivityDeps) {
       let figures = 0;
       let resolved = 0;
       const detected: Array<{ groupKey: string; discrepancyId: string; eventId: string }> = [];
-      let next = pages.length > 0 ? read(pages[0]!) : undefined;
-      next?.catch(() => undefined);
+      const start = (i: number) => {
+        const reading = i < pages.length ? read(pages[i]!) : undefined;
+        reading?.catch(() => undefined);
+        return reading;
+      };
+      let next = start(0);
       for (let i = 0; i < pages.length; i++) {
-        const [observations, previous] = await next!;
-        // The next page is read while this one is reconciled and published.
-        next = i + 1 < pages.length ? read(pages[i + 1]!) : undefined;
-        next?.catch(() => undefined);
-        for (const event of planEvents(previous, reconcile(observations, policy))) {
+        const page = await next!;
+        // The next page is read while this one is reconciled and published, unless the two are too large together.
+        const ahead = readsAhead(pages, i);
+        next = ahead ? start(i + 1) : undefined;
+        for (const event of planEvents(page[1], reconcile(page[0], policy))) {
           if (event.type === 'FigureReconciled') figures++;
           else if (event.type === 'DiscrepancyResolved') resolved++;
           else detected.push({ groupKey: event.groupKey, discrepancyId: event.discrepancyId, eventId: event.eventId });
           await sender.push(event);
         }
+        if (!ahead) next = start(i + 1);
       }
       await sender.drain();
       detected.sort((a, b) => compareText(a.groupKey, b.groupKey) || compareText(a.discrepancyId, b.discrepancyId));

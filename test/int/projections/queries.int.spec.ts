@@ -186,7 +186,7 @@ describe('projections and queries (real Kafka and ClickHouse)', () => {
       // What reconciliation reads, without FINAL: each event once, the same latest state.
       page: await (async () => {
         const groups = await groupsOf(client, ['idps']);
-        const page = { indicator: 'idps', areas: [...new Set(groups.map((g) => g.area))], groupKeys: groups.map((g) => g.groupKey) };
+        const page = { indicator: 'idps', areas: [...new Set(groups.map((g) => g.area))], groupKeys: groups.map((g) => g.groupKey), observations: groups.reduce((n, g) => n + g.observations, 0) };
         const state = await previousStateOfPage(client, page);
         return {
           observations: (await observationsOfPage(client, page)).map((o) => o.eventId).sort(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pagesOf, PAGE_OBSERVATIONS, partitionOf } from '../../../activities/reconcile.js';
+import { HELD_OBSERVATIONS, pagesOf, PAGE_OBSERVATIONS, partitionOf, readsAhead } from '../../../activities/reconcile.js';
 import type { GroupInfo } from '../../../activities/clickhouse.js';
 
 const group = (indicator: string, area: string, disaggregation: string, observations: number, touched = true): GroupInfo => ({
@@ -34,6 +34,7 @@ describe('reconciliation pages', () => {
       expect(new Set(p.groupKeys.map((k) => k.split('|')[0])).size).toBe(1);
       const size = groups.filter((g) => p.groupKeys.includes(g.groupKey)).reduce((n, g) => n + g.observations, 0);
       expect(size).toBeLessThanOrEqual(PAGE_OBSERVATIONS + 12);
+      expect(p.observations).toBe(size);
     }
   });
 
@@ -41,5 +42,15 @@ describe('reconciliation pages', () => {
     const groups = [group('idps', 'MLI', '', 5, false), group('idps', 'ML05', '', 7, true), group('idps', 'ML0501', '', 3, false)];
     expect(pagesOf(groups, true).flatMap((p) => p.groupKeys).sort()).toEqual(['idps|ML05|', 'idps|MLI|']);
     expect(pagesOf(groups, false).flatMap((p) => p.groupKeys)).toHaveLength(3);
+  });
+
+  it('read the next page while reconciling one only when the two stay within HELD_OBSERVATIONS', () => {
+    const pages = [{ observations: 7_000 }, { observations: 7_500 }, { observations: 11_800 }, { observations: 11_800 }, { observations: 100 }];
+    expect(7_000 + 7_500).toBeLessThanOrEqual(HELD_OBSERVATIONS);
+    expect(readsAhead(pages, 0)).toBe(true);
+    expect(readsAhead(pages, 1)).toBe(false); // 7,500 + 11,800: one long series, read after
+    expect(readsAhead(pages, 2)).toBe(false);
+    expect(readsAhead(pages, 3)).toBe(true);
+    expect(readsAhead(pages, 4)).toBe(false); // the last page
   });
 });
