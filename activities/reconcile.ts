@@ -73,9 +73,10 @@ export function pagesOf(groups: readonly GroupInfo[], onlyTouched: boolean): Gro
 /**
  * Observations held at once: the page being reconciled and the one read ahead. A group is never
  * split, so one long series can make a page larger than PAGE_OBSERVATIONS (at 5M bench rows a
- * cercle's group is 11,800 observations): then the next page is read after this one is done,
- * and reconcile holds one page, not two (the worker's peak at 5M was 304.5 MB in reconcile with
- * read-ahead of such pages; docs/performance.md).
+ * cercle's group is 11,800 observations): then the next page is read after this one is done, so
+ * reconcile holds at most two pages' worth or one long series, whichever is larger. (At 5M the
+ * worker's peak in reconcile was 304.5 MB with read-ahead and 313.5 MB without, one run each: the
+ * peak there is not made of pages alone; docs/performance.md.)
  */
 export const HELD_OBSERVATIONS = 2 * PAGE_OBSERVATIONS;
 
