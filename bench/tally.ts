@@ -32,7 +32,7 @@ export const SERVICE_NODE_FLAGS = ['--max-old-space-size=192', '--max-semi-space
  * glibc also raises its mmap threshold (up to 32 MB) each time a large block is freed, after which
  * kafkajs' and the HTTP client's buffers of 128 KiB-1 MB come from the arenas and stay there; a
  * fixed threshold of 128 KiB gives them back when freed: at 5M rows the worker's samples during
- * reconcile went from 277-310 MB to 236-257 MB (docs/performance.md). A value already in the
+ * reconcile went from 255-310 MB to 231-257 MB (docs/performance.md). A value already in the
  * environment wins.
  */
 export const SERVICE_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
