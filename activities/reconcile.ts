@@ -110,11 +110,11 @@ export function createReconcileActivities(deps: ActivityDeps) {
       };
       let next = start(0);
       for (let i = 0; i < pages.length; i++) {
-        const page = await next!;
+        const [observations, previous] = await next!;
         // The next page is read while this one is reconciled and published, unless the two are too large together.
         const ahead = readsAhead(pages, i);
         next = ahead ? start(i + 1) : undefined;
-        for (const event of planEvents(page[1], reconcile(page[0], policy))) {
+        for (const event of planEvents(previous, reconcile(observations, policy))) {
           if (event.type === 'FigureReconciled') figures++;
           else if (event.type === 'DiscrepancyResolved') resolved++;
           else detected.push({ groupKey: event.groupKey, discrepancyId: event.discrepancyId, eventId: event.eventId });
