@@ -14,7 +14,6 @@
  * tally run needs. Set against the CPU the machine has in the time a target allows (cores × the
  * target's seconds), it says whether the target can be met on this machine at all.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { partitionOf } from '../activities/reconcile.js';
 import { observationRecorded, type DropContext } from '../connectors/drop-events.js';
@@ -22,6 +21,9 @@ import { planColumns } from '../connectors/mapping.js';
 import { normaliseRow, type RowFigure } from '../connectors/normalise.js';
 import { getProfile, loadProfiles, priorityTable } from '../connectors/profiles.js';
 import { readCsv } from '../connectors/csv.js';
+import { splitCsv } from '../connectors/csv-split.js';
+import { observationKey } from '../connectors/drop-partitions.js';
+import { blockParseOptions, lineBlocks } from '../connectors/map-range.js';
 import { isEmptyRow } from '../connectors/table.js';
 import { groupBy } from '../domain/collections.js';
 import type { ObservationRecorded } from '../domain/events.js';
@@ -44,99 +46,56 @@ export interface Floors extends FloorWork {
 }
 
 const BLOCK = 1024 * 1024;
-const LF = 0x0a;
 
 function cpuNow(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 }
 
-/** Blocks of whole lines of the file from byte `start` (the generated drop has one record per line). */
-function* lineBlocks(path: string, start: number): Generator<Buffer> {
-  const fd = openSync(path, 'r');
-  try {
-    let position = start;
-    let carry = Buffer.alloc(0);
-    for (;;) {
-      const fresh = Buffer.allocUnsafe(BLOCK);
-      const read = readSync(fd, fresh, 0, BLOCK, position);
-      position += read;
-      const data = carry.length > 0 ? Buffer.concat([carry, fresh.subarray(0, read)]) : fresh.subarray(0, read);
-      if (read === 0) {
-        if (data.length > 0) yield data;
-        return;
-      }
-      const cut = data.lastIndexOf(LF) + 1;
-      carry = Buffer.from(data.subarray(cut));
-      if (cut > 0) yield data.subarray(0, cut);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function countLines(block: Buffer): number {
-  let n = 0;
-  for (let i = block.indexOf(LF); i >= 0; i = block.indexOf(LF, i + 1)) n++;
-  return block.length > 0 && block[block.length - 1] !== LF ? n + 1 : n;
-}
-
-/** Measures the floor's work on a plain CSV drop of the `dtm` profile whose data starts on line 2. */
+/** Measures the floor's work on a plain CSV drop (no quoted fields) of the `dtm` profile. */
 export async function measureFloorWork(path: string, profileId = 'dtm'): Promise<FloorWork> {
   const table = await readCsv(path);
-  if (!table.csv || table.csv.dataStartLine !== 2) throw new Error(`${path}: expected a CSV with its header on line 1, found data from line ${table.csv?.dataStartLine ?? '?'}`);
+  const split = table.csv ? await splitCsv(path, table.csv.dataStartLine, 1) : { ok: false as const, why: 'it is not a CSV' };
+  if (!split.ok) throw new Error(`${path}: expected a plain CSV, found that ${split.why}`);
   const profile = getProfile(profileId);
   const plan = planColumns(table, profile);
-  const headerBytes = (() => {
-    const fd = openSync(path, 'r');
-    try {
-      const head = Buffer.alloc(64 * 1024);
-      const n = readSync(fd, head, 0, head.length, 0);
-      const nl = head.subarray(0, n).indexOf(LF);
-      if (nl < 0) throw new Error(`${path}: expected a header line under 64 KiB, found none`);
-      return nl + 1;
-    } finally {
-      closeSync(fd);
-    }
-  })();
-  const options = { delimiter: table.csv.delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true };
+  const options = blockParseOptions(table.csv!.delimiter);
 
   const cpu = { parse: 0, validate: 0, observations: 0, reconcile: 0 };
   const aggregates = new Map<string, { figure: RowFigure; series: string; value: number; rows: number[] }>();
   let rows = 0;
   let rejected = 0;
-  let line = 2;
-  for (const block of lineBlocks(path, headerBytes)) {
-    let t = cpuNow();
-    const records = parse(block, options) as string[][];
-    cpu.parse += cpuNow() - t;
-    const lines = countLines(block);
-    if (records.length !== lines) throw new Error(`${path}: ${records.length} records for ${lines} lines from line ${line}; expected one record per line`);
-    t = cpuNow();
-    for (let i = 0; i < records.length; i++) {
-      const cells = records[i]!;
-      if (isEmptyRow(cells)) continue;
-      rows++;
-      const rowNumber = line + i;
-      const outcome = normaliseRow({ rowNumber, cells }, plan, profile);
-      if (outcome.kind === 'rejected') {
-        rejected++;
-        continue;
-      }
-      for (const figure of outcome.figures) {
-        const series = seriesKey(figure.indicator, figure.area.pcode, figure.period, figure.disaggregation);
-        const key = `${series}|${outcome.context.round}|${outcome.context.assessment}|${figure.unit}`;
-        const aggregate = aggregates.get(key);
-        if (aggregate) {
-          aggregate.value += figure.value;
-          aggregate.rows.push(rowNumber);
-        } else {
-          aggregates.set(key, { figure, series, value: figure.value, rows: [rowNumber] });
+  for (const range of split.ranges) {
+    for (const { block, firstLine, lines } of lineBlocks(path, range, BLOCK)) {
+      let t = cpuNow();
+      const records = parse(block, options) as string[][];
+      cpu.parse += cpuNow() - t;
+      if (records.length !== lines.length) throw new Error(`${path}: ${records.length} records for ${lines.length} non-empty lines from line ${firstLine}; expected one record per line`);
+      t = cpuNow();
+      for (let i = 0; i < records.length; i++) {
+        const cells = records[i]!;
+        if (isEmptyRow(cells)) continue;
+        rows++;
+        const rowNumber = lines[i]!;
+        const outcome = normaliseRow({ rowNumber, cells }, plan, profile);
+        if (outcome.kind === 'rejected') {
+          rejected++;
+          continue;
+        }
+        for (const figure of outcome.figures) {
+          const series = seriesKey(figure.indicator, figure.area.pcode, figure.period, figure.disaggregation);
+          const key = observationKey({ series, round: outcome.context.round, assessment: outcome.context.assessment, unit: figure.unit });
+          const aggregate = aggregates.get(key);
+          if (aggregate) {
+            aggregate.value += figure.value;
+            aggregate.rows.push(rowNumber);
+          } else {
+            aggregates.set(key, { figure, series, value: figure.value, rows: [rowNumber] });
+          }
         }
       }
+      cpu.validate += cpuNow() - t;
     }
-    cpu.validate += cpuNow() - t;
-    line += records.length;
   }
 
   let t = cpuNow();

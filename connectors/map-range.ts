@@ -59,25 +59,28 @@ function nonEmptyLines(block: Buffer, firstLine: number): { lines: number[]; nex
   return { lines, next: line };
 }
 
+/** A block of whole lines of a range, with the 1-based numbers of its non-empty lines. */
+export interface LineBlock {
+  block: Buffer;
+  /** Line number of the block's first line. */
+  firstLine: number;
+  lines: number[];
+  /** The range's last block. */
+  last: boolean;
+}
+
 /**
- * Maps the range one block (about 256 KiB) per step: yields the rows read so far after each block
- * and returns the range's counts. Files are closed however the iteration ends.
+ * Reads a range (see csv-split.ts) in blocks of about `blockBytes`, each cut at a line end; a line
+ * longer than a block is carried into the next. The file is closed however the iteration ends.
  */
-export function* mapRange(input: MapRangeInput): Generator<number, RangeCounts, void> {
-  const { range, plan, profile, ctx } = input;
-  const store = fileStore(input.spillDir, input.partitions, input.mapper);
-  const mapper = new RowMapper(plan, profile, store);
-  const rejectedFd = openSync(input.rejectedPath, 'w');
-  const fd = openSync(input.path, 'r');
-  const options = { delimiter: input.delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true };
-  let rows = 0;
-  let rejected = 0;
+export function* lineBlocks(path: string, range: CsvRange, blockBytes = BLOCK): Generator<LineBlock, void, void> {
+  const fd = openSync(path, 'r');
   let position = range.start;
   let line = range.firstLine;
   let carry: Buffer = Buffer.alloc(0);
   try {
     while (position < range.end || carry.length > 0) {
-      const want = Math.min(BLOCK, range.end - position);
+      const want = Math.min(blockBytes, range.end - position);
       const fresh = Buffer.allocUnsafe(want);
       const read = want > 0 ? readSync(fd, fresh, 0, want, position) : 0;
       position += read;
@@ -90,10 +93,38 @@ export function* mapRange(input: MapRangeInput): Generator<number, RangeCounts, 
       }
       const block = data.subarray(0, cut);
       carry = Buffer.from(data.subarray(cut));
-      const records = parse(block, options) as string[][];
       const { lines, next } = nonEmptyLines(block, line);
+      yield { block, firstLine: line, lines, last: atEnd };
+      line = next;
+      if (atEnd) return;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** csv-parse's options for a block of a range: one record per non-empty line. */
+export function blockParseOptions(delimiter: string) {
+  return { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true };
+}
+
+/**
+ * Maps the range one block (about 256 KiB) per step: yields the rows read so far after each block
+ * and returns the range's counts. Files are closed however the iteration ends.
+ */
+export function* mapRange(input: MapRangeInput): Generator<number, RangeCounts, void> {
+  const { plan, profile, ctx } = input;
+  const store = fileStore(input.spillDir, input.partitions, input.mapper);
+  const mapper = new RowMapper(plan, profile, store);
+  const rejectedFd = openSync(input.rejectedPath, 'w');
+  const options = blockParseOptions(input.delimiter);
+  let rows = 0;
+  let rejected = 0;
+  try {
+    for (const { block, firstLine, lines, last } of lineBlocks(input.path, input.range)) {
+      const records = parse(block, options) as string[][];
       if (lines.length !== records.length) {
-        throw new Error(`parse of ${input.path}: ${records.length} records for ${lines.length} non-empty lines from line ${line}; expected one record per line`);
+        throw new Error(`parse of ${input.path}: ${records.length} records for ${lines.length} non-empty lines from line ${firstLine}; expected one record per line`);
       }
       const rejections: string[] = [];
       for (let i = 0; i < records.length; i++) {
@@ -108,15 +139,12 @@ export function* mapRange(input: MapRangeInput): Generator<number, RangeCounts, 
         }
       }
       if (rejections.length > 0) writeSync(rejectedFd, rejections.join('\n') + '\n');
-      line = next;
       mapper.resetCarried();
-      if (atEnd) break;
-      yield rows;
+      if (!last) yield rows;
     }
     return { rows, rejected };
   } finally {
     store.close();
-    closeSync(fd);
     closeSync(rejectedFd);
   }
 }

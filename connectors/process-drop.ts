@@ -250,10 +250,11 @@ async function mapInThreads({ table, plan, profile, ctx, emit, options, partitio
   // A thread holds one block of rows at a time: a small heap keeps the worker's memory flat
   // (32 + 4 MB: reading 1M rows in two threads peaked at 203-227 MB RSS, against 215-246 MB with
   // 48 + 8; the young generation is set by startThreads when the process sets one for all).
+  const threaded = inputs.slice(0, -1);
   const workers = startThreads(() =>
-    inputs.slice(0, -1).map((input) => new Worker(script, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 } })),
+    threaded.map((input) => new Worker(script, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 } })),
   );
-  const inThreads = inputs.slice(0, -1).map((input, i) => {
+  const inThreads = threaded.map((input, i) => {
     const worker = workers[i]!;
     return new Promise<RangeCounts>((resolve, reject) => {
       let done: RangeCounts | undefined;
