@@ -2,9 +2,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { DiscrepancyDetected, ObservationRecorded, Period } from '../domain/events.js';
 import type { PreviousState } from '../domain/reconcile/index.js';
-import { selectRows } from '../projections/clickhouse.js';
-import { quoteString, quoteStringList } from '../projections/sql.js';
-import type { PriorKnowledge } from '../connectors/process-drop.js';
+import { selectRows } from '../adapters/clickhouse.js';
+import { quoteString, quoteStringList } from '../adapters/sql.js';
+import type { PriorKnowledge } from '../ingest/process-drop.js';
 
 /** ClickHouse DateTime text ('2019-07-31 00:00:00', UTC) to ISO. */
 export function isoFromClickHouse(text: string): string {

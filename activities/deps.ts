@@ -5,10 +5,10 @@ import { topicsFor } from '../domain/events.js';
 import type { SourceProfile } from '../domain/profile.js';
 import { LandingStore } from '../connectors/landing.js';
 import { loadProfiles } from '../connectors/profiles.js';
-import { openClickHouse } from '../projections/clickhouse.js';
+import { openClickHouse } from '../adapters/clickhouse.js';
 import { migrate } from '../projections/migrations.js';
 import type { TallyConfig } from '../infra/config.js';
-import { createKafka, createPublisher, type EventPublisher } from './kafka.js';
+import { createKafka, createPublisher, type EventPublisher } from '../adapters/publisher.js';
 
 export interface ActivityDeps {
   config: TallyConfig;

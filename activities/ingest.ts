@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
-import { partitionsFor, removeSpill } from '../connectors/drop-partitions.js';
-import { DropUnusableError } from '../connectors/errors.js';
+import { partitionsFor, removeSpill } from '../ingest/drop-partitions.js';
+import { DropUnusableError } from '../domain/errors.js';
 import { openDrop } from '../connectors/open.js';
-import { processDrop, type DropCounts } from '../connectors/process-drop.js';
+import { processDrop, type DropCounts } from '../ingest/process-drop.js';
 import { getProfile } from '../connectors/profiles.js';
 import { shortHash } from '../domain/series.js';
 import { priorKnowledge } from './clickhouse.js';
-import { groupCaughtUp, type EventPublisher } from './kafka.js';
+import { groupCaughtUp, type EventPublisher } from '../adapters/publisher.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface IngestDropInput {

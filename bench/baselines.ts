@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { parse } from 'csv-parse';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { StackSettings } from '../infra/stack/settings.js';
-import { quoteTable } from '../projections/sql.js';
+import { quoteTable } from '../adapters/sql.js';
 import { HEADER } from './generate.js';
 
 export interface LoadResult {

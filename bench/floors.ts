@@ -16,14 +16,14 @@
  */
 import { parse } from 'csv-parse/sync';
 import { partitionOf } from '../activities/reconcile.js';
-import { observationRecorded, type DropContext } from '../connectors/drop-events.js';
-import { planColumns } from '../connectors/mapping.js';
-import { normaliseRow, type RowFigure } from '../connectors/normalise.js';
+import { observationRecorded, type DropContext } from '../ingest/drop-events.js';
+import { planColumns } from '../ingest/mapping.js';
+import { normaliseRow, type RowFigure } from '../ingest/normalise.js';
 import { getProfile, loadProfiles, priorityTable } from '../connectors/profiles.js';
 import { readCsv } from '../connectors/csv.js';
-import { splitCsv } from '../connectors/csv-split.js';
-import { observationKey } from '../connectors/drop-partitions.js';
-import { blockParseOptions, lineBlocks } from '../connectors/map-range.js';
+import { splitCsv } from '../ingest/csv-split.js';
+import { observationKey } from '../ingest/drop-partitions.js';
+import { blockParseOptions, lineBlocks } from '../ingest/map-range.js';
 import { isEmptyRow } from '../connectors/table.js';
 import { groupBy } from '../domain/collections.js';
 import type { ObservationRecorded } from '../domain/events.js';

@@ -13,10 +13,10 @@ import type { StackSettings } from '../infra/stack/settings.js';
 import { landFile, startIngest, summarise, type IngestSummary } from '../cli/ingest.js';
 import { temporalClient } from '../cli/context.js';
 import { ingestWorkflowId } from '../workflows/index.js';
-import { openClickHouse } from '../projections/clickhouse.js';
+import { openClickHouse } from '../adapters/clickhouse.js';
 import { topicsFor } from '../domain/events.js';
-import { quoteIdentifier } from '../projections/sql.js';
-import { kafkaFrom } from '../projections/kafka.js';
+import { quoteIdentifier } from '../adapters/sql.js';
+import { kafkaFrom } from '../adapters/kafka.js';
 import { PeakSampler, readMemory, resetPeak } from './proc.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

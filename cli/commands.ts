@@ -8,11 +8,11 @@ import { SingleBar, Presets } from 'cli-progress';
 import { waitWithProgress } from './progress.js';
 import { startStack, readStackState, stopStackInDir } from '../infra/stack/index.js';
 import { configFromEnv, type TallyConfig } from '../infra/config.js';
-import { openClickHouse } from '../projections/clickhouse.js';
+import { openClickHouse } from '../adapters/clickhouse.js';
 import { listDiscrepancies, listDrops, listRejections, queryFigures, type FigureRow } from '../projections/queries.js';
 import { consumerLag } from '../projections/watermark.js';
 import { rebuildProjections } from '../projections/rebuild.js';
-import { createKafka } from '../activities/kafka.js';
+import { createKafka } from '../adapters/publisher.js';
 import { topicsFor } from '../domain/events.js';
 import { matchPlace } from '../domain/places.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
@@ -24,7 +24,7 @@ import { placeLabel, table } from './report.js';
 import { toCsv, toSdmxCsv } from './formats.js';
 
 /** The worker (Temporal's native runtime) loads in about a second: only the commands that run it pay for it. */
-const services_ = () => import('../infra/services.js');
+const services_ = () => import('../worker/services.js');
 
 const BIN = fileURLToPath(new URL('../bin/tally.mjs', import.meta.url));
 const SERVE_PID = join(STACK_DIR, 'serve.pid');

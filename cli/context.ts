@@ -1,5 +1,6 @@
 /** Where the CLI finds the engines: existing clusters (TALLY_STACK=external) or the stack `tally up` started. */
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { temporalClient as clientFor } from '../adapters/temporal.js';
 import { readStackState, settingsFromEnv, type StackSettings } from '../infra/stack/index.js';
 import { configFromEnv, type TallyConfig } from '../infra/config.js';
 
@@ -33,6 +34,5 @@ export function resolveConfig(): TallyConfig {
 }
 
 export async function temporalClient(config: TallyConfig): Promise<{ client: Client; close(): Promise<void> }> {
-  const connection = await Connection.connect({ address: config.stack.temporal.address, tls: config.stack.temporal.tls || undefined });
-  return { client: new Client({ connection, namespace: config.stack.temporal.namespace }), close: () => connection.close() };
+  return clientFor(config.stack.temporal);
 }

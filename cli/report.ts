@@ -1,6 +1,6 @@
 /** The main job's report: figures per indicator and place with their sources, discrepancies, rejections. */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { selectRows } from '../projections/clickhouse.js';
+import { selectRows } from '../adapters/clickhouse.js';
 import { listDiscrepancies, listRejections, queryFigures, type FigureRow } from '../projections/queries.js';
 import { placeByPcode } from '../domain/places.js';
 import type { IngestSummary } from './ingest.js';

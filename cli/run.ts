@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { startStack, readStackState, type RunningStack } from '../infra/stack/index.js';
 import { configFromEnv } from '../infra/config.js';
-import { startServices } from '../infra/services.js';
+import { startServices } from '../worker/services.js';
 import { loadProfiles } from '../connectors/profiles.js';
 import { buildReport } from './report.js';
 import { ingestOne, summarise, type IngestSummary } from './ingest.js';

@@ -5,7 +5,7 @@
  */
 import pRetry, { AbortError } from 'p-retry';
 import { publicUrl, redact, secretsOf, withPage } from './api-url.js';
-import { ApiFetchError } from './errors.js';
+import { ApiFetchError } from '../domain/errors.js';
 import { dtmErrors } from './json.js';
 
 export interface FetchOptions {

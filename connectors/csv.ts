@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream';
 import { CsvError, parse, type InfoRecord } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { detectDelimiter, detectEncoding, detectFormat, readHead, type Delimiter } from './detect.js';
-import { DropUnusableError } from './errors.js';
+import { DropUnusableError } from '../domain/errors.js';
 import { locateHeader } from './header.js';
 import { isEmptyRow, type RawRow, type RawTable } from './table.js';
 

@@ -1,6 +1,6 @@
 /** Format, encoding and delimiter detection from the first bytes of a drop. */
 import { open } from 'node:fs/promises';
-import { DropUnusableError } from './errors.js';
+import { DropUnusableError } from '../domain/errors.js';
 import type { DropFormat } from './table.js';
 
 /** How many bytes detection looks at. */

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { DropUnusableError } from './errors.js';
+import { DropUnusableError } from '../domain/errors.js';
 import type { RawRow, RawTable } from './table.js';
 
 type Item = Record<string, unknown>;

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type ExcelJS from 'exceljs';
-import { DropUnusableError } from './errors.js';
+import { DropUnusableError } from '../domain/errors.js';
 import { locateHeader, type HeaderFound } from './header.js';
 import { isEmptyRow, type RawRow, type RawTable } from './table.js';
 import { cellText } from './xlsx-cells.js';

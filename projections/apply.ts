@@ -3,7 +3,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { TallyEvent } from '../domain/events.js';
 import { projectionOf } from './all.js';
-import { insertRows } from './clickhouse.js';
+import { insertRows } from '../adapters/clickhouse.js';
 import type { EventMeta, Row } from './projection.js';
 import type { TableName } from './schema.js';
 

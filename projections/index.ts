@@ -9,11 +9,9 @@
  * await running.stop();
  * ```
  *
- * Values reach SQL only through sql.ts; table DDL lives only in schema.ts.
+ * Values reach SQL only through adapters/sql.ts; table DDL lives only in schema.ts.
  */
 export { PROJECTIONS, projectionOf } from './all.js';
-export { openClickHouse, insertRows, selectRows, toNumber, type ClickHouseClient, type ClickHouseSettings, type OpenClickHouseOptions } from './clickhouse.js';
-export { kafkaFrom, ensureTopics } from './kafka.js';
 export { migrate, MIGRATIONS, columnExists, addColumnIfMissing, type Migration } from './migrations.js';
 export { defineProjection, type AnyProjection, type EventMeta, type Projection, type Row } from './projection.js';
 export {
@@ -35,5 +33,4 @@ export {
 export { rebuildProjections, type RebuildOptions, type RebuildResult } from './rebuild.js';
 export { startProjections, DEFAULT_GROUP_ID, type BatchInfo, type RunningProjections, type StartProjectionsOptions } from './runner.js';
 export { TABLES, createTableSql, type TableName } from './schema.js';
-export { SqlValueError, quoteDate, quoteDateTime, quoteIdentifier, quoteNumber, quoteString, quoteStringList, quoteTable } from './sql.js';
 export { projectedObservations, dropLedger, consumerLag, type TopicLag } from './watermark.js';

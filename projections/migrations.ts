@@ -5,9 +5,9 @@
  * Applied versions are recorded in `schema_migrations`.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { insertRows, selectRows, toNumber } from './clickhouse.js';
+import { insertRows, selectRows, toNumber } from '../adapters/clickhouse.js';
 import { createTableSql, TABLES } from './schema.js';
-import { quoteIdentifier, quoteString, quoteTable, toClickHouseDateTime } from './sql.js';
+import { quoteIdentifier, quoteString, quoteTable, toClickHouseDateTime } from '../adapters/sql.js';
 
 export interface Migration {
   version: number;

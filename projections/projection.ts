@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Period, TallyEvent, TallyEventType } from '../domain/events.js';
 import type { TableName } from './schema.js';
-import { quoteIdentifier, SqlValueError, toClickHouseDateTime } from './sql.js';
+import { quoteIdentifier, SqlValueError, toClickHouseDateTime } from '../adapters/sql.js';
 
 /** What the log says about a message besides the event itself. */
 export interface EventMeta {

@@ -6,8 +6,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import type { SourceValue } from '../domain/events.js';
-import { selectRows, toNumber } from './clickhouse.js';
-import { isCalendarDate, quoteDate, quoteDateTime, quoteNumber, quoteString, toClickHouseDateTime } from './sql.js';
+import { selectRows, toNumber } from '../adapters/clickhouse.js';
+import { isCalendarDate, quoteDate, quoteDateTime, quoteNumber, quoteString, toClickHouseDateTime } from '../adapters/sql.js';
 
 /** A query input that fails its rule: bad input, never worth a retry. */
 export class QueryInputError extends Error {

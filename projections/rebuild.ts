@@ -15,12 +15,12 @@ import type { Logger } from 'pino';
 import { topicsFor } from '../domain/events.js';
 import type { StackSettings } from '../infra/stack/settings.js';
 import { insertProjected, projectMessages } from './apply.js';
-import { openClickHouse, selectRows, type ClickHouseClient } from './clickhouse.js';
-import { ensureTopics, kafkaFrom } from './kafka.js';
+import { openClickHouse, selectRows, type ClickHouseClient } from '../adapters/clickhouse.js';
+import { ensureTopics, kafkaFrom } from '../adapters/kafka.js';
 import { projectionsLogger } from './log.js';
 import { migrate } from './migrations.js';
 import { createTableSql, TABLES } from './schema.js';
-import { quoteString, quoteTable } from './sql.js';
+import { quoteString, quoteTable } from '../adapters/sql.js';
 
 export interface RebuildOptions {
   settings: StackSettings;

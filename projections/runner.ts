@@ -8,8 +8,8 @@ import type { Logger } from 'pino';
 import { topicsFor } from '../domain/events.js';
 import type { StackSettings } from '../infra/stack/settings.js';
 import { insertProjected, projectMessages } from './apply.js';
-import { openClickHouse } from './clickhouse.js';
-import { ensureTopics, kafkaFrom } from './kafka.js';
+import { openClickHouse } from '../adapters/clickhouse.js';
+import { ensureTopics, kafkaFrom } from '../adapters/kafka.js';
 import { projectionsLogger } from './log.js';
 import { migrate } from './migrations.js';
 

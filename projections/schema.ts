@@ -7,7 +7,7 @@
  * event collapses into its first copy, and queries read with FINAL (or LIMIT 1 BY) so that
  * copies not yet merged never show.
  */
-import { quoteTable } from './sql.js';
+import { quoteTable } from '../adapters/sql.js';
 
 export const TABLES = ['observations', 'figures', 'discrepancies', 'drops', 'rejections', 'duplicates'] as const;
 export type TableName = (typeof TABLES)[number];

@@ -1,8 +1,8 @@
 /** How far the projections have got: per drop in ClickHouse, per topic in Kafka. */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
-import { selectRows, toNumber } from './clickhouse.js';
-import { quoteString } from './sql.js';
+import { selectRows, toNumber } from '../adapters/clickhouse.js';
+import { quoteString } from '../adapters/sql.js';
 import { DROP_ID, parseInput, type DropRow, dropRowFrom, type RawDropRow, DROP_COLUMNS } from './queries.js';
 
 /** Distinct observation events projected for a drop (redeliveries count once). */

@@ -6,11 +6,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { StackSettings } from '../infra/stack/settings.js';
-import { selectRows } from '../projections/clickhouse.js';
+import { openClickHouse, selectRows, type ClickHouseClient } from '../adapters/clickhouse.js';
 import { listDiscrepancies, listDrops, listRejections, provenance, queryFigures, QueryInputError } from '../projections/queries.js';
-import { SqlValueError } from '../projections/sql.js';
+import { SqlValueError } from '../adapters/sql.js';
 import { INDICATORS } from '../domain/indicators.js';
 import { regions } from '../domain/places.js';
 
@@ -90,9 +89,7 @@ async function serveStatic(path: string, res: ServerResponse): Promise<void> {
 }
 
 export async function startExplorer(options: ExplorerOptions): Promise<RunningExplorer> {
-  const s = options.settings;
-  const user = s.analyst ?? { username: s.username, password: s.password };
-  const client = createClient({ url: s.url, username: user.username, password: user.password, database: s.database, log: { level: ClickHouseLogLevel.OFF } });
+  const client = await openClickHouse(options.settings, { createDatabase: false, asAnalyst: true });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: `expected GET, found ${req.method}` });

@@ -1,5 +1,6 @@
-import { Kafka, logLevel } from 'kafkajs';
-import { Connection } from '@temporalio/client';
+import { openClickHouse } from '../../adapters/clickhouse.js';
+import { kafkaFrom } from '../../adapters/kafka.js';
+import { connectTemporal } from '../../adapters/temporal.js';
 import type { StackSettings } from './settings.js';
 
 export interface WaitOptions {
@@ -30,7 +31,7 @@ async function waitFor(what: string, probe: () => Promise<void>, { timeoutMs = 9
 
 export function kafkaHealthy(kafka: StackSettings['kafka'], opts: WaitOptions = {}): Promise<void> {
   return waitFor(`Kafka at ${kafka.brokers.join(',')}`, async () => {
-    const admin = new Kafka({ clientId: 'tally-health', brokers: kafka.brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    const admin = kafkaFrom(kafka, 'tally-health', { retry: { retries: 0 }, silent: true }).admin();
     await admin.connect();
     try {
       const cluster = await admin.describeCluster();
@@ -43,7 +44,7 @@ export function kafkaHealthy(kafka: StackSettings['kafka'], opts: WaitOptions = 
 
 export function temporalHealthy(temporal: StackSettings['temporal'], opts: WaitOptions = {}): Promise<void> {
   return waitFor(`Temporal at ${temporal.address}`, async () => {
-    const connection = await Connection.connect({ address: temporal.address, tls: temporal.tls || undefined, connectTimeout: 2000 });
+    const connection = await connectTemporal(temporal, { connectTimeoutMs: 2000 });
     try {
       await connection.workflowService.describeNamespace({ namespace: temporal.namespace });
     } finally {
@@ -54,7 +55,12 @@ export function temporalHealthy(temporal: StackSettings['temporal'], opts: WaitO
 
 export function clickhouseHealthy(clickhouse: StackSettings['clickhouse'], opts: WaitOptions = {}): Promise<void> {
   return waitFor(`ClickHouse at ${clickhouse.url}`, async () => {
-    const res = await fetch(new URL('/ping', clickhouse.url), { signal: AbortSignal.timeout(2000) });
-    if (!res.ok) throw new Error(`/ping answered HTTP ${res.status}`);
+    const client = await openClickHouse(clickhouse, { createDatabase: false, requestTimeoutMs: 2000 });
+    try {
+      const ping = await client.ping();
+      if (!ping.success) throw ping.error;
+    } finally {
+      await client.close();
+    }
   }, opts);
 }

@@ -1,28 +1,12 @@
 import { z } from 'zod';
+import { ClickHouseSettings, KafkaSettings, TemporalSettings } from '../../adapters/settings.js';
 
 /** Connection settings of the three engines, whatever provider started them. */
 export const StackSettings = z.object({
   provider: z.enum(['local', 'containers', 'external']),
-  kafka: z.object({
-    brokers: z.array(z.string().min(1)).min(1),
-    ssl: z.boolean().default(false),
-    sasl: z
-      .object({ mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']), username: z.string(), password: z.string() })
-      .optional(),
-  }),
-  temporal: z.object({
-    address: z.string().min(1),
-    namespace: z.string().min(1).default('default'),
-    tls: z.boolean().default(false),
-    uiUrl: z.string().optional(),
-  }),
-  clickhouse: z.object({
-    url: z.string().url(),
-    username: z.string().default('default'),
-    password: z.string().default(''),
-    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('tally'),
-    analyst: z.object({ username: z.string(), password: z.string() }).optional(),
-  }),
+  kafka: KafkaSettings,
+  temporal: TemporalSettings,
+  clickhouse: ClickHouseSettings,
 });
 export type StackSettings = z.infer<typeof StackSettings>;
 

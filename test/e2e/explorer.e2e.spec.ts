@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { configFromEnv, type TallyConfig } from '../../infra/config.js';
-import { startServices, type RunningServices } from '../../infra/services.js';
+import { startServices, type RunningServices } from '../../worker/services.js';
 import { ingestOne, type IngestSummary } from '../../cli/ingest.js';
 import { temporalClient } from '../../cli/context.js';
 import { startExplorer, type RunningExplorer } from '../../web/server.js';

@@ -3,10 +3,10 @@ import { rmSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { configFromEnv, type TallyConfig } from '../../infra/config.js';
-import { startServices, type RunningServices } from '../../infra/services.js';
+import { startServices, type RunningServices } from '../../worker/services.js';
 import { temporalClient } from '../../cli/context.js';
 import { ingestOne, type IngestSummary } from '../../cli/ingest.js';
-import { openClickHouse } from '../../projections/clickhouse.js';
+import { openClickHouse } from '../../adapters/clickhouse.js';
 import { testScope, type TestScope } from './isolation.js';
 
 export interface TestPipeline {

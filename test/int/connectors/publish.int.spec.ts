@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import { TallyEvent, topicsFor, type ObservationRecorded, type RowDuplicated, type RowRejected, type Topics } from '../../../domain/events.js';
 import { ingestOne, type IngestSummary } from '../../../cli/ingest.js';
-import { kafkaFrom } from '../../../projections/kafka.js';
+import { kafkaFrom } from '../../../adapters/kafka.js';
 import { eventsOfMessage } from '../../../projections/apply.js';
 import { startPipeline, type TestPipeline } from '../../support/pipeline.js';
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
-import { openClickHouse, selectRows, toNumber, type ClickHouseClient } from '../../../projections/clickhouse.js';
-import { kafkaFrom } from '../../../projections/kafka.js';
+import { openClickHouse, selectRows, toNumber, type ClickHouseClient } from '../../../adapters/clickhouse.js';
+import { kafkaFrom } from '../../../adapters/kafka.js';
 import { listRejections, provenance, QueryInputError, queryFigures, type FigureQuery } from '../../../projections/queries.js';
 import { startProjections, type RunningProjections } from '../../../projections/runner.js';
 import { TABLES } from '../../../projections/schema.js';
-import { quoteString, quoteStringList } from '../../../projections/sql.js';
+import { quoteString, quoteStringList } from '../../../adapters/sql.js';
 import { testScope, type TestScope } from '../../support/isolation.js';
 import { publish, waitForNoLag } from './harness.js';
 import { scenario } from './scenario.js';

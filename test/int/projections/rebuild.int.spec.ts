@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
-import { openClickHouse, selectRows, type ClickHouseClient } from '../../../projections/clickhouse.js';
-import { kafkaFrom } from '../../../projections/kafka.js';
+import { openClickHouse, selectRows, type ClickHouseClient } from '../../../adapters/clickhouse.js';
+import { kafkaFrom } from '../../../adapters/kafka.js';
 import { listDiscrepancies, listDrops, listRejections, provenance, queryFigures } from '../../../projections/queries.js';
 import { rebuildProjections } from '../../../projections/rebuild.js';
 import { startProjections, type RunningProjections } from '../../../projections/runner.js';
 import { TABLES } from '../../../projections/schema.js';
-import { quoteString } from '../../../projections/sql.js';
+import { quoteString } from '../../../adapters/sql.js';
 import { testScope, type TestScope } from '../../support/isolation.js';
 import { figure, observation } from './fixtures.js';
 import { publish, waitForNoLag, waitUntil } from './harness.js';

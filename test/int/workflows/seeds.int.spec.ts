@@ -8,7 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { listDiscrepancies, queryFigures } from '../../../projections/queries.js';
 import { reconcileWorkflow, deliverAlertWorkflow } from '../../../workflows/index.js';
-import { WORKFLOWS_PATH } from '../../../infra/services.js';
+import { WORKFLOWS_PATH } from '../../../worker/services.js';
 import { startPipeline, type TestPipeline } from '../../support/pipeline.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tally-seeds-'));

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { floorsAgainst, measureFloorWork, type FloorWork } from '../../../bench/floors.js';
 import { generateDrop } from '../../../bench/generate.js';
 import { openDrop } from '../../../connectors/open.js';
-import { processDrop } from '../../../connectors/process-drop.js';
+import { processDrop } from '../../../ingest/process-drop.js';
 import { getProfile, loadProfiles, priorityTable } from '../../../connectors/profiles.js';
 import type { ObservationRecorded, TallyEvent } from '../../../domain/events.js';
 import { reconcile } from '../../../domain/reconcile/index.js';

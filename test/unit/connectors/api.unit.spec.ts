@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fetchApiDrop } from '../../../connectors/api.js';
-import { ApiFetchError } from '../../../connectors/errors.js';
+import { ApiFetchError } from '../../../domain/errors.js';
 import { json, localServer, type LocalServer } from './support.js';
 
 const KEY = 'k3y-s3cr3t-0123456789';

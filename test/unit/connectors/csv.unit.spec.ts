@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../../../connectors/csv.js';
-import { DropUnusableError } from '../../../connectors/errors.js';
+import { DropUnusableError } from '../../../domain/errors.js';
 import { fixture, rowsOf } from './support.js';
 
 /** Generated in chunks of 10,000 lines, so the test itself never holds the file either. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { detectDelimiter, detectEncoding, detectFormat } from '../../../connectors/detect.js';
-import { DropUnusableError } from '../../../connectors/errors.js';
+import { DropUnusableError } from '../../../domain/errors.js';
 import { fixture } from './support.js';
 
 function refusal(head: Buffer, fileName = 'drop.csv'): DropUnusableError {

@@ -2,7 +2,7 @@ import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DropUnusableError } from '../../../connectors/errors.js';
+import { DropUnusableError } from '../../../domain/errors.js';
 import { readJsonDrop } from '../../../connectors/json.js';
 import { fixture, rowsOf } from './support.js';
 

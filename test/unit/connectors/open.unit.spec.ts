@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DropUnusableError } from '../../../connectors/errors.js';
+import { DropUnusableError } from '../../../domain/errors.js';
 import { openDrop } from '../../../connectors/open.js';
 import { fixture } from './support.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DropUnusableError } from '../../../connectors/errors.js';
+import { DropUnusableError } from '../../../domain/errors.js';
 import { readXlsx } from '../../../connectors/xlsx.js';
 import { cellText, numberText } from '../../../connectors/xlsx-cells.js';
 import { fixture, rowsOf } from './support.js';

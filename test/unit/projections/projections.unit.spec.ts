@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import type { TallyEventType } from '../../../domain/events.js';
 import { PROJECTIONS, projectionOf } from '../../../projections/all.js';
 import { eventsOfMessage, projectMessages } from '../../../projections/apply.js';
-import { encodeEvents, eventKey, MESSAGE_BYTES } from '../../../activities/kafka.js';
+import { encodeEvents, eventKey, MESSAGE_BYTES } from '../../../adapters/publisher.js';
 import { TOPIC_OF, topicsFor } from '../../../domain/events.js';
 import { createTableSql, TABLES } from '../../../projections/schema.js';
 import { scenario } from '../../int/projections/scenario.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { kafkaCrcModule, useNativeCrc32c } from '../../../projections/kafka-crc.js';
+import { kafkaCrcModule, useNativeCrc32c } from '../../../adapters/kafka-crc.js';
 
 const require = createRequire(import.meta.url);
 /** kafkajs' own table-driven CRC-32C, in JavaScript. */

@@ -1,9 +1,9 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { StackSettings } from '../infra/stack/settings.js';
+import type { ClickHouseSettings } from './settings.js';
 import { quoteIdentifier, quoteTable } from './sql.js';
 
 export type { ClickHouseClient } from '@clickhouse/client';
-export type ClickHouseSettings = StackSettings['clickhouse'];
+export type { ClickHouseSettings } from './settings.js';
 
 export interface OpenClickHouseOptions {
   /** Overrides `settings.database`. */
@@ -13,6 +13,10 @@ export interface OpenClickHouseOptions {
    * @default true
    */
   createDatabase?: boolean;
+  /** Connect as the read-only analyst when the settings name one. @default false */
+  asAnalyst?: boolean;
+  /** @default the client's (30 s) */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -24,7 +28,8 @@ export async function openClickHouse(settings: ClickHouseSettings, options: Open
   const database = options.database ?? settings.database;
   quoteIdentifier(database);
   // Errors reach callers as exceptions with the server's message; the client's own error log would repeat them.
-  const base = { url: settings.url, username: settings.username, password: settings.password, log: { level: ClickHouseLogLevel.OFF } };
+  const user = options.asAnalyst && settings.analyst ? settings.analyst : { username: settings.username, password: settings.password };
+  const base = { url: settings.url, ...user, request_timeout: options.requestTimeoutMs, log: { level: ClickHouseLogLevel.OFF } };
   if (options.createDatabase ?? true) {
     const admin = createClient(base);
     try {

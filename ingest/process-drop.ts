@@ -29,7 +29,7 @@ import type { MapThreadMessage } from './map-thread.js';
 import { mapThreadEntry } from './map-thread-entry.js';
 import { startThreads } from './thread-heap.js';
 import type { RowFigure } from './normalise.js';
-import type { RawTable } from './table.js';
+import type { RawTable } from '../connectors/table.js';
 import { groupBy } from '../domain/collections.js';
 
 export type { DropContext } from './drop-events.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { workflowBundlePath, workflowCodeHash } from '../../../infra/workflow-bundle.js';
+import { workflowBundlePath, workflowCodeHash } from '../../../worker/workflow-bundle.js';
 
 describe('the cached workflow bundle', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tally-bundle-'));

@@ -1,11 +1,11 @@
 /** Kafka access for activities: one client and producer per worker, events as JSON keyed by series. */
 import { CompressionTypes, Kafka, type Producer } from 'kafkajs';
 import { TOPIC_OF, type TallyEvent, type Topics } from '../domain/events.js';
-import type { StackSettings } from '../infra/stack/settings.js';
-import { ensureTopics, kafkaFrom } from '../projections/kafka.js';
+import type { KafkaSettings } from './settings.js';
+import { ensureTopics, kafkaFrom } from './kafka.js';
 
 /** The worker's client: the shared factory, with more patient retries for publishing. */
-export function createKafka(settings: StackSettings['kafka'], clientId = 'migration-tally'): Kafka {
+export function createKafka(settings: KafkaSettings, clientId = 'migration-tally'): Kafka {
   return kafkaFrom(settings, clientId, { retry: { retries: 8, initialRetryTime: 200 } });
 }
 

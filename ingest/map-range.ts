@@ -13,7 +13,7 @@ import { rowRejected } from './drop-events.js';
 import { RowMapper } from './drop-map.js';
 import { fileStore } from './drop-partitions.js';
 import type { ColumnPlan } from './mapping.js';
-import { isEmptyRow } from './table.js';
+import { isEmptyRow } from '../connectors/table.js';
 
 export interface MapRangeInput {
   path: string;

@@ -5,9 +5,9 @@
  */
 import type { SourceProfile } from '../domain/profile.js';
 import type { Unit } from '../domain/events.js';
-import { DropUnusableError } from './errors.js';
-import { hxlHas, type HxlTag } from './hxl.js';
-import type { RawTable } from './table.js';
+import { DropUnusableError } from '../domain/errors.js';
+import { hxlHas, type HxlTag } from '../connectors/hxl.js';
+import type { RawTable } from '../connectors/table.js';
 
 export type Role =
   | 'country'

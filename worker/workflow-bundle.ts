@@ -14,7 +14,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKFLOWS_DIR = join(ROOT, 'workflows');
 /** The module the bundle is built from. */
 export const WORKFLOWS_PATH = join(WORKFLOWS_DIR, 'index.ts');
-const BUILDER = join(ROOT, 'infra', 'build-workflow-bundle.ts');
+const BUILDER = join(ROOT, 'worker', 'build-workflow-bundle.ts');
 
 /** A hash of the workflow sources and the SDK version: a new hash means a new bundle. */
 export function workflowCodeHash(): string {

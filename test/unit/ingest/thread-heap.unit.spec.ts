@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { processSemiSpaceMb, startThreads, THREAD_SEMI_SPACE_MB } from '../../../connectors/thread-heap.js';
+import { processSemiSpaceMb, startThreads, THREAD_SEMI_SPACE_MB } from '../../../ingest/thread-heap.js';
 
 describe('the young generation of parse threads', () => {
   it("reads the process's --max-semi-space-size from NODE_OPTIONS and the command line, the command line last", () => {

@@ -11,7 +11,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RowFigure } from './normalise.js';
-import type { DropFormat } from './table.js';
+import type { DropFormat } from '../connectors/table.js';
 
 /**
  * Bytes of drop per partition: at about 66 bytes a row, some 30,000 rows and 8,000 observations.

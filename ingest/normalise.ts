@@ -10,7 +10,7 @@ import { matchPlace, type Place } from '../domain/places.js';
 import type { Parsed } from '../domain/result.js';
 import type { SourceProfile } from '../domain/profile.js';
 import type { ColumnPlan } from './mapping.js';
-import type { RawRow } from './table.js';
+import type { RawRow } from '../connectors/table.js';
 
 export interface RowFigure {
   indicator: string;

@@ -8,7 +8,7 @@ import { seriesKey } from '../domain/series.js';
 import { encodeEntry, fnv1a, observationKey, partitionOf, type PartitionStore } from './drop-partitions.js';
 import type { ColumnPlan } from './mapping.js';
 import { normaliseRow, type RowOutcome } from './normalise.js';
-import type { RawRow } from './table.js';
+import type { RawRow } from '../connectors/table.js';
 
 export type RowRejection = Extract<RowOutcome, { kind: 'rejected' }>;
 

@@ -9,7 +9,7 @@ import {
   quoteTable,
   SqlValueError,
   toClickHouseDateTime,
-} from '../../../projections/sql.js';
+} from '../../../adapters/sql.js';
 
 /** Reads a quoted literal back the way ClickHouse's lexer does: it must end exactly at the last quote. */
 function unquote(literal: string): string {

@@ -1,14 +1,14 @@
 import { Kafka, logLevel, type logCreator, type RetryOptions, type SASLOptions } from 'kafkajs';
-import type { StackSettings } from '../infra/stack/settings.js';
+import type { KafkaSettings } from './settings.js';
 import { useNativeCrc32c } from './kafka-crc.js';
 
 /** A kafkajs client from the stack settings (brokers, TLS, SASL): the one factory every Kafka user calls. */
-export function kafkaFrom(settings: StackSettings['kafka'], clientId: string, options: { retry?: RetryOptions } = {}): Kafka {
+export function kafkaFrom(settings: KafkaSettings, clientId: string, options: { retry?: RetryOptions; silent?: boolean } = {}): Kafka {
   useNativeCrc32c();
   const sasl = settings.sasl
     ? ({ mechanism: settings.sasl.mechanism, username: settings.sasl.username, password: settings.sasl.password } as SASLOptions)
     : undefined;
-  return new Kafka({ clientId, brokers: settings.brokers, ssl: settings.ssl, sasl, logLevel: logLevel.ERROR, logCreator: quietLogCreator, retry: options.retry });
+  return new Kafka({ clientId, brokers: settings.brokers, ssl: settings.ssl, sasl, logLevel: options.silent ? logLevel.NOTHING : logLevel.ERROR, logCreator: quietLogCreator, retry: options.retry });
 }
 
 /** Errors a fresh consumer group meets while the broker loads its coordinator, and a socket closed under a request at shutdown: kafkajs recovers from both. */

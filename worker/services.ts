@@ -3,10 +3,11 @@
  * and the ClickHouse projections (a Kafka consumer group). Several such processes can share one
  * task queue and one consumer group: nothing here keeps state another process would not see.
  */
-import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import { Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import { connectWorker } from '../adapters/temporal-worker.js';
 import { createActivities, createActivityDeps, type ActivityDeps } from '../activities/index.js';
 import { startProjections } from '../projections/runner.js';
-import type { TallyConfig } from './config.js';
+import type { TallyConfig } from '../infra/config.js';
 import { workflowBundlePath } from './workflow-bundle.js';
 
 let runtimeInstalled = false;
@@ -41,7 +42,7 @@ export async function startServices(config: TallyConfig, options: ServiceOptions
     options.projections === false
       ? undefined
       : await startProjections({ settings: config.stack, topicPrefix: config.topicPrefix, groupId: config.projectionsGroup });
-  const connection = await NativeConnection.connect({ address: config.stack.temporal.address, tls: config.stack.temporal.tls || undefined });
+  const connection = await connectWorker(config.stack.temporal);
   const worker = await Worker.create({
     connection,
     namespace: config.stack.temporal.namespace,
