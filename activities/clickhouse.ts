@@ -2,14 +2,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { DiscrepancyDetected, ObservationRecorded, Period } from '../domain/events.js';
 import type { PreviousState } from '../domain/reconcile/index.js';
-import { selectRows } from '../adapters/clickhouse.js';
+import { isoFromClickHouse, selectRows } from '../adapters/clickhouse.js';
 import { quoteString, quoteStringList } from '../adapters/sql.js';
 import type { PriorKnowledge } from '../ingest/process-drop.js';
 
-/** ClickHouse DateTime text ('2019-07-31 00:00:00', UTC) to ISO. */
-export function isoFromClickHouse(text: string): string {
-  return `${text.replace(' ', 'T')}Z`;
-}
 
 export function parseDisaggregation(key: string): Record<string, string> {
   if (!key) return {};

@@ -60,6 +60,11 @@ export async function insertRows(
   });
 }
 
+/** ClickHouse DateTime text ('2019-07-31 00:00:00', UTC) to ISO ('2019-07-31T00:00:00Z'). */
+export function isoFromClickHouse(text: string): string {
+  return `${text.replace(' ', 'T')}Z`;
+}
+
 /** Runs a SELECT and returns its rows as objects. */
 export async function selectRows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   const result = await client.query({ query, format: 'JSONEachRow' });

@@ -14,6 +14,7 @@ import { consumerLag } from '../projections/watermark.js';
 import { rebuildProjections } from '../projections/rebuild.js';
 import { createKafka } from '../adapters/publisher.js';
 import { topicsFor } from '../domain/events.js';
+import { looksLikePcode } from '../domain/codes.js';
 import { matchPlace } from '../domain/places.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import { startExplorer } from '../web/server.js';
@@ -203,7 +204,7 @@ function printIngest(r: IngestSummary, json: boolean): void {
 
 export function resolveArea(text: string | undefined): string | undefined {
   if (!text) return undefined;
-  if (/^(MLI|ML\d{2}|ML\d{4})$/i.test(text)) return text.toUpperCase();
+  if (looksLikePcode(text)) return text.toUpperCase();
   for (const level of [1, 2, 0] as const) {
     const m = matchPlace(text, level);
     if (m.ok) return m.value.pcode;

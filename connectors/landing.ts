@@ -8,6 +8,7 @@ import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/
 import { basename, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DROP_ID_PATTERN } from '../domain/codes.js';
 
 export interface LandedDrop {
   dropId: string;
@@ -23,7 +24,6 @@ export interface LandedDrop {
 
 type StoredMeta = Omit<LandedDrop, 'path' | 'isNew'>;
 
-const DROP_ID = /^[0-9a-f]{64}$/;
 
 function isErrno(error: unknown, code: string): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === code;
@@ -65,7 +65,7 @@ export class LandingStore {
   }
 
   async get(dropId: string): Promise<LandedDrop | undefined> {
-    if (!DROP_ID.test(dropId)) return undefined;
+    if (!DROP_ID_PATTERN.test(dropId)) return undefined;
     try {
       const stored = JSON.parse(await readFile(this.metaPath(dropId), 'utf8')) as StoredMeta;
       return { ...stored, path: this.bytesPath(dropId), isNew: false };

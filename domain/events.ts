@@ -8,6 +8,7 @@
  * FigureReconciled/DiscrepancyDetected/DiscrepancyResolved.
  */
 import { z } from 'zod';
+import { DROP_ID_PATTERN, DROP_ID_RULE, PCODE_PATTERN, PCODE_RULE } from './codes.js';
 
 export const TOPICS = {
   drops: 'tally.drops',
@@ -30,7 +31,7 @@ export function topicsFor(prefix = ''): Topics {
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
 const isoDateTime = z.string().datetime({ offset: true });
-const pcode = z.string().regex(/^(MLI|ML\d{2}|ML\d{4})$/, 'expected a Mali P-code (MLI, MLnn or MLnnnn)');
+const pcode = z.string().regex(PCODE_PATTERN, PCODE_RULE);
 
 /** A stock describes a date; a flow describes a period from start to end (both inclusive). */
 export const Period = z.discriminatedUnion('kind', [
@@ -49,7 +50,7 @@ export type Unit = z.infer<typeof Unit>;
 export const DropReceived = z.object({
   type: z.literal('DropReceived'),
   eventId: z.string(),
-  dropId: z.string().regex(/^[0-9a-f]{64}$/),
+  dropId: z.string().regex(DROP_ID_PATTERN, DROP_ID_RULE),
   source: z.string(),
   fileName: z.string(),
   bytes: z.number().int().nonnegative(),

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { BoundedMap } from './collections.js';
+import { looksLikePcode } from './codes.js';
 import { repairMojibake } from './mojibake.js';
 import { fail, ok, type Failure, type Parsed } from './result.js';
 
@@ -119,7 +120,7 @@ function matchPlaceUncached(raw: string, level: PlaceLevel, opts: MatchPlaceOpti
 
 function byCode(text: string, level: PlaceLevel, raw: string): Parsed<Place> | undefined {
   if (/^ML-(?:[1-9]|10|BKO)$/i.test(text)) return fail(EXPECTED[level], raw, 'an ISO 3166-2 code, not a P-code');
-  if (!/^(?:MLI|ML\d{2}|ML\d{4})$/i.test(text)) return undefined;
+  if (!looksLikePcode(text)) return undefined;
   const pcode = text.toUpperCase();
   const place = BY_PCODE.get(pcode);
   if (!place) return fail(EXPECTED[level], raw, `${pcode} is not in the COD P-code list of Mali`);

@@ -5,8 +5,9 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
+import { DROP_ID_PATTERN, DROP_ID_RULE, PCODE_PATTERN, PCODE_RULE } from '../domain/codes.js';
 import type { SourceValue } from '../domain/events.js';
-import { selectRows, toNumber } from '../adapters/clickhouse.js';
+import { isoFromClickHouse, selectRows, toNumber } from '../adapters/clickhouse.js';
 import { isCalendarDate, quoteDate, quoteDateTime, quoteNumber, quoteString, toClickHouseDateTime } from '../adapters/sql.js';
 
 /** A query input that fails its rule: bad input, never worth a retry. */
@@ -24,7 +25,7 @@ export class QueryInputError extends Error {
 
 const CODE_RE = /^[a-z][a-z0-9_-]*$/;
 export const CODE = z.string().max(64).regex(CODE_RE, `expected a code matching ${CODE_RE}`);
-export const PCODE = z.string().regex(/^(MLI|ML\d{2}|ML\d{4})$/, 'expected a Mali P-code (MLI, MLnn or MLnnnn)');
+export const PCODE = z.string().regex(PCODE_PATTERN, PCODE_RULE);
 export const DATE = z.string().refine(isCalendarDate, 'expected a date YYYY-MM-DD');
 export const AS_OF = z.string().refine((s) => {
   try {
@@ -34,7 +35,7 @@ export const AS_OF = z.string().refine((s) => {
     return false;
   }
 }, 'expected an ISO date-time such as 2020-01-31T12:00:00Z, or a date');
-export const DROP_ID = z.string().regex(/^[0-9a-f]{64}$/, 'expected a drop id (64 hex digits)');
+export const DROP_ID = z.string().regex(DROP_ID_PATTERN, DROP_ID_RULE);
 const DROP_ID_OR_PREFIX = z.string().regex(/^[0-9a-f]{6,64}$/, 'expected a drop id or its first 6+ hex digits');
 const LIMIT = z.number().int().min(1).max(1_000_000);
 const KEY = z.string().max(2000);
@@ -59,10 +60,6 @@ function asOfSql(asOf: string): string {
   return quoteDateTime(/^\d{4}-\d{2}-\d{2}$/.test(asOf) ? `${asOf}T23:59:59Z` : asOf);
 }
 
-/** `2019-07-31 00:00:00` (UTC, from ClickHouse) → `2019-07-31T00:00:00Z`. */
-function isoFromClickHouse(s: string): string {
-  return `${s.replace(' ', 'T')}Z`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Figures

@@ -1,4 +1,6 @@
 /** Mali's admin1 P-codes (OCHA COD); the national total is their sum. */
+import { REGION_PCODE_PATTERN } from '../codes.js';
+
 export const MALI_REGIONS: ReadonlyArray<readonly [pcode: string, name: string]> = [
   ['ML01', 'Kayes'],
   ['ML02', 'Koulikoro'],
@@ -15,5 +17,5 @@ export const MALI_REGIONS: ReadonlyArray<readonly [pcode: string, name: string]>
 export const NATIONAL_AREA = 'MLI';
 
 export function isRegion(area: string): boolean {
-  return /^ML\d{2}$/.test(area);
+  return REGION_PCODE_PATTERN.test(area);
 }
