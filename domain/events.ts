@@ -91,7 +91,7 @@ export const ObservationRecorded = z.object({
   rows: z.array(z.number().int().positive()).min(1),
   indicator: z.string(),
   area: pcode,
-  areaLevel: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+  areaLevel: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]),
   period: Period,
   value: z.number().finite().nonnegative(),
   unit: Unit,

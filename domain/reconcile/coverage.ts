@@ -4,7 +4,8 @@ import { ComparisonKind, discrepancyFrom, SUM_OF_REGIONS } from './comparison.js
 import { toSourceValue } from './current.js';
 import { describeValue, formatCount, formatPercent } from './format.js';
 import { toleranceFor, type ReconcilePolicy } from './policy.js';
-import { isRegion, MALI_REGIONS, NATIONAL_AREA } from './regions.js';
+import { placeByPcode } from '../places.js';
+import { isNational, isRegion, regionsOf } from './regions.js';
 import { compareText, latestInstant } from './time.js';
 import { groupBy } from '../collections.js';
 
@@ -19,12 +20,12 @@ export function coverageDiscrepancies(
 ): DiscrepancyDetected[] {
   const regional = groupBy(
     figures.filter((f) => isRegion(f.area)),
-    (f) => pointKey(f.indicator, f.disaggregation, f.period),
+    (f) => `${placeByPcode(f.area)?.parent ?? ''}|${pointKey(f.indicator, f.disaggregation, f.period)}`,
   );
   const found: DiscrepancyDetected[] = [];
   for (const national of current) {
-    if (national.area !== NATIONAL_AREA) continue;
-    const regions = (regional.get(pointKey(national.indicator, national.disaggregation, national.period)) ?? [])
+    if (!isNational(national.area)) continue;
+    const regions = (regional.get(`${national.area}|${pointKey(national.indicator, national.disaggregation, national.period)}`) ?? [])
       .filter((f) => f.unit === national.unit)
       .sort((a, b) => compareText(a.area, b.area));
     if (regions.length === 0) continue;
@@ -38,7 +39,8 @@ function compareWithRegions(national: ObservationRecorded, regions: FigureReconc
   const nationalValue = toSourceValue(national);
   const sum = sumOfRegions(nationalValue, regions);
   const present = new Set(regions.map((f) => f.area));
-  const missing = MALI_REGIONS.filter(([pcode]) => !present.has(pcode)).map(([pcode, name]) => `${pcode} ${name}`);
+  const all = regionsOf(national.area);
+  const missing = all.filter(([pcode]) => !present.has(pcode)).map(([pcode, name]) => `${pcode} ${name}`);
   const partial = missing.length > 0 && sum.value < national.value;
   return discrepancyFrom({
     groupKey: national.groupKey,
@@ -55,7 +57,7 @@ function compareWithRegions(national: ObservationRecorded, regions: FigureReconc
       if (missing.length > 0) {
         return `${head}; the regions present already exceed the national figure, so the missing regions (${missing.join(', ')}) do not explain the gap`;
       }
-      return `${head}; all ${MALI_REGIONS.length} regions are present: no known cause`;
+      return `${head}; all ${all.length} regions are present: no known cause`;
     },
   });
 }

@@ -3,7 +3,7 @@ import { periodKey, shortHash } from '../series.js';
 import { ComparisonKind, discrepancyIdFor, SUM_OF_REGIONS } from './comparison.js';
 import { describeValue } from './format.js';
 import type { ReconcileResult } from './reconcile.js';
-import { NATIONAL_AREA } from './regions.js';
+import { isNational } from './regions.js';
 import { compareText, latestInstant } from './time.js';
 import { groupBy } from '../collections.js';
 
@@ -74,7 +74,7 @@ function knownComparisons(figures: readonly FigureReconciled[]): Map<string, Kno
         for (const kind of [ComparisonKind.referenceDates, ComparisonKind.overlappingPeriods, ComparisonKind.stockVsFlow(a), ComparisonKind.stockVsFlow(b)]) add(a, b, kind);
         for (const p of periods) add(a, b, ComparisonKind.samePeriod(p));
       }
-      if (head.area === NATIONAL_AREA) for (const p of periods) add(a, SUM_OF_REGIONS, ComparisonKind.regions(p));
+      if (isNational(head.area)) for (const p of periods) add(a, SUM_OF_REGIONS, ComparisonKind.regions(p));
     });
   }
   return known;

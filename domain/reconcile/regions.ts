@@ -1,6 +1,7 @@
-/** Mali's admin1 P-codes (OCHA COD); the national total is their sum. */
-import { REGION_PCODE_PATTERN } from '../codes.js';
+/** A country's admin-1 areas (OCHA COD), whose figures add up to the national total. */
+import { placeByPcode, regions } from '../places.js';
 
+/** Mali's regions with their names as Malian sources write them. */
 export const MALI_REGIONS: ReadonlyArray<readonly [pcode: string, name: string]> = [
   ['ML01', 'Kayes'],
   ['ML02', 'Koulikoro'],
@@ -14,8 +15,18 @@ export const MALI_REGIONS: ReadonlyArray<readonly [pcode: string, name: string]>
   ['ML10', 'Ménaka'],
 ];
 
-export const NATIONAL_AREA = 'MLI';
+/** The admin-1 areas of the country, as [P-code, name]. */
+export function regionsOf(country: string): ReadonlyArray<readonly [pcode: string, name: string]> {
+  if (country === 'MLI') return MALI_REGIONS;
+  return regions(country).map((r) => [r.pcode, r.name] as const);
+}
 
+/** A country's own figure: the area is its ISO alpha-3 code. */
+export function isNational(area: string): boolean {
+  return placeByPcode(area)?.level === 0;
+}
+
+/** An admin-1 area of any country with a P-code list. */
 export function isRegion(area: string): boolean {
-  return REGION_PCODE_PATTERN.test(area);
+  return placeByPcode(area)?.level === 1;
 }
