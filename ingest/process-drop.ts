@@ -16,7 +16,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import type { RowDuplicated, TallyEvent } from '../domain/events.js';
+import type { DropCounts, RowDuplicated, TallyEvent } from '../domain/events.js';
 import type { SourceProfile } from '../domain/profile.js';
 import { observationId } from '../domain/series.js';
 import { splitCsv } from './csv-split.js';
@@ -33,15 +33,6 @@ import type { RawTable } from '../connectors/table.js';
 import { groupBy } from '../domain/collections.js';
 
 export type { DropContext } from './drop-events.js';
-
-export interface DropCounts {
-  rows: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  observations: number;
-  revisions: number;
-}
 
 /** What the event log already holds for this source, asked in batches. */
 export interface PriorKnowledge {
