@@ -4,8 +4,7 @@ import type { DiscrepancyDetected, ObservationRecorded, Period } from '../domain
 import type { PreviousState } from '../domain/reconcile/index.js';
 import { isoFromClickHouse, selectRows } from '../adapters/clickhouse.js';
 import { quoteString, quoteStringList } from '../adapters/sql.js';
-import type { PriorKnowledge } from '../ingest/process-drop.js';
-
+import type { PriorKnowledge } from '../ingest/look-ups.js';
 
 export function parseDisaggregation(key: string): Record<string, string> {
   if (!key) return {};

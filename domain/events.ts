@@ -58,6 +58,21 @@ export const DropReceived = z.object({
   receivedAt: isoDateTime,
 });
 
+const count = z.number().int().nonnegative();
+
+/** How a drop's rows were accounted for: accepted + rejected + duplicates = rows. */
+export const DropCounts = z.object({
+  rows: count,
+  accepted: count,
+  rejected: count,
+  duplicates: count,
+  /** Observations published (accepted rows summed by location/round become one observation). */
+  observations: count,
+  /** Observations published for a series this source reported in another drop: a new value there. */
+  revisions: count,
+});
+export type DropCounts = z.infer<typeof DropCounts>;
+
 export const DropProcessed = z.object({
   type: z.literal('DropProcessed'),
   eventId: z.string(),
@@ -67,13 +82,7 @@ export const DropProcessed = z.object({
   status: z.enum(['processed', 'refused']),
   /** Why a refused drop could not be used at all. */
   reason: z.string().optional(),
-  rows: z.number().int().nonnegative(),
-  accepted: z.number().int().nonnegative(),
-  rejected: z.number().int().nonnegative(),
-  duplicates: z.number().int().nonnegative(),
-  /** Observations published (accepted rows summed by location/round become one observation). */
-  observations: z.number().int().nonnegative(),
-  revisions: z.number().int().nonnegative(),
+  ...DropCounts.shape,
   receivedAt: isoDateTime,
 });
 

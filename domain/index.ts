@@ -9,7 +9,9 @@
  * const when = parsePeriod('T3 2019', 'stock');   // { ok: true, value: { kind: 'stock', date: '2019-09-30' } }
  * ```
  *
- * The event contract lives in `events.ts` and the series keys in `series.ts`. Temporal workflow
+ * The event contract lives in `events.ts` and the series keys in `series.ts`. The rules for a
+ * figure reported twice in one drop are in `copies.ts` (BA/SA copies and rounds of a series) and
+ * `duplicates.ts` (repeated and conflicting rows of an observation). Temporal workflow
  * code should import `periods.js` or `indicators.js` directly: `places.js` reads the P-code list
  * from disk when it loads.
  */
@@ -34,3 +36,7 @@ export type { Place, PlaceLevel, MatchPlaceOptions } from './places.js';
 export { repairMojibake } from './mojibake.js';
 export { INDICATORS, INDICATOR_CODES, IndicatorCode, UnknownIndicatorError, getIndicator, isIndicatorCode } from './indicators.js';
 export type { Indicator, IndicatorKind } from './indicators.js';
+export { settleCopies, copyOutcome, compareCopies, roundNumber } from './copies.js';
+export type { SeriesCopy, CopyOutcome, SettledCopies } from './copies.js';
+export { joinObservation, repeatedRowDetail, conflictRejection } from './duplicates.js';
+export type { ObservationParts, RowJoin } from './duplicates.js';

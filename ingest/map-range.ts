@@ -2,7 +2,7 @@
  * Maps one byte range of a plain CSV (see csv-split.ts): reads it with csv-parse block by block,
  * maps every row (drop-map.ts) into the range's own partition files and writes its rejections, as
  * events, one JSON per line. Synchronous by design: a parse thread runs it straight through, and
- * the activity's thread runs it one block at a time between other work (see process-drop.ts).
+ * the activity's thread runs it one block at a time between other work (see map-threads.ts).
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';

@@ -1,7 +1,7 @@
 import { defineQuery, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { IngestTimings } from '../activities/ingest.js';
-import type { DropCounts } from '../ingest/process-drop.js';
+import type { DropCounts } from '../domain/events.js';
 import { INGEST, WATERMARK } from './options.js';
 import { reconcileWorkflow } from './reconcile.js';
 

@@ -8,9 +8,9 @@ import { decodeEntry, encodeEntry, flushBytesFor, partitionOf, partitionsFor, re
 import { mapRange, type MapRangeInput } from '../../../ingest/map-range.js';
 import { planColumns } from '../../../ingest/mapping.js';
 import { openDrop } from '../../../connectors/open.js';
-import { processDrop, type DropCounts, type ProcessOptions } from '../../../ingest/process-drop.js';
+import { processDrop, type ProcessOptions } from '../../../ingest/process-drop.js';
 import { getProfile, loadProfiles } from '../../../connectors/profiles.js';
-import type { TallyEvent } from '../../../domain/events.js';
+import type { DropCounts, TallyEvent } from '../../../domain/events.js';
 import { parsePeriod, referenceDate } from '../../../domain/periods.js';
 import { cerclesOf, regions } from '../../../domain/places.js';
 

@@ -1,0 +1,83 @@
+/**
+ * The reduce side of a drop, one partition at a time: its entries become aggregates, one per
+ * observation (rows summed, repeated or conflicting: domain/duplicates.ts), and the copies of each
+ * series are settled so that one stands for it (domain/copies.ts). What the event log says of the
+ * ones kept is asked next (look-ups.ts), and every row is then accounted for (accounting.ts).
+ */
+import { settleCopies } from '../domain/copies.js';
+import { groupBy } from '../domain/collections.js';
+import { joinObservation } from '../domain/duplicates.js';
+import type { RowDuplicated } from '../domain/events.js';
+import { observationId } from '../domain/series.js';
+import { decodeEntry, observationKey } from './drop-partitions.js';
+import type { RowFigure } from './normalise.js';
+
+/** What becomes of an aggregate: published, a duplicate of another observation, or rejected. */
+export type AggregateOutcome =
+  | { kind: 'publish'; observationId: string }
+  | { kind: 'duplicate'; reason: RowDuplicated['reason']; detail: string; observationId: string }
+  | { kind: 'reject'; expected: string; found: string; hint: string };
+
+export interface Aggregate {
+  figure: RowFigure;
+  series: string;
+  round: string;
+  assessment: string;
+  value: number;
+  rows: number[];
+  /** Hashes of (sum-over, value) already added: the same pair again is a repeated row. */
+  parts: number[];
+  /** Created on the first repeat or conflict only: most aggregates have none. */
+  repeated?: Array<{ row: number; of: number }>;
+  /** Rows that give this place and date another value where nothing says they should be summed. */
+  conflicts?: Array<{ row: number; value: number }>;
+  outcome?: AggregateOutcome;
+}
+
+/** The observation id of an aggregate's figure. */
+export function aggregateId(source: string, agg: Aggregate): string {
+  return observationId(source, agg.series, agg.value, agg.figure.unit);
+}
+
+/** Replays a partition's entries in row order: sums, repeats and conflicts as the rows come. */
+export function aggregatePartition(lines: string[], summing: boolean): Map<string, Aggregate> {
+  const aggregates = new Map<string, Aggregate>();
+  for (const line of lines) {
+    const e = decodeEntry(line);
+    const key = observationKey(e);
+    let agg = aggregates.get(key);
+    if (!agg) {
+      if (!e.figure) throw new Error(`partition entry for row ${e.row} (${key}) carries no figure; expected the first entry of an observation to carry one`);
+      agg = { figure: e.figure, series: e.series, round: e.round, assessment: e.assessment, value: 0, rows: [], parts: [] };
+      aggregates.set(key, agg);
+    }
+    const join = joinObservation(agg, e.part, summing);
+    if (join.kind === 'repeated') {
+      (agg.repeated ??= []).push({ row: e.row, of: join.of });
+    } else if (join.kind === 'conflict') {
+      (agg.conflicts ??= []).push({ row: e.row, value: e.value });
+    } else {
+      agg.parts.push(e.part);
+      agg.rows.push(e.row);
+      agg.value += e.value;
+    }
+  }
+  return aggregates;
+}
+
+/**
+ * BA/SA copies of one round and older rounds for the same date: keeps one aggregate per series
+ * and gives every other copy its outcome.
+ */
+export function keepOneCopyPerSeries(aggregates: Map<string, Aggregate>, source: string): Aggregate[] {
+  const bySeries = groupBy(aggregates.values(), (agg) => `${agg.series}|${agg.figure.unit}`);
+  const kept: Aggregate[] = [];
+  for (const copies of bySeries.values()) {
+    const { winner, others } = settleCopies(copies);
+    kept.push(winner);
+    for (const { copy, outcome } of others) {
+      copy.outcome = outcome.kind === 'duplicate' ? { ...outcome, observationId: aggregateId(source, winner) } : outcome;
+    }
+  }
+  return kept;
+}
