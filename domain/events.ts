@@ -73,6 +73,18 @@ export const DropCounts = z.object({
 });
 export type DropCounts = z.infer<typeof DropCounts>;
 
+/**
+ * Something about a drop as a whole that is not a row's fate: a column that maps to nothing, a
+ * place name that does not match its P-code (the P-code decided), the country the rows were read in.
+ */
+export const DropNotice = z.object({
+  kind: z.enum(['ignored_column', 'name_mismatch', 'country']),
+  detail: z.string().min(1),
+  /** Rows it concerns, when it concerns rows. */
+  rows: count.optional(),
+});
+export type DropNotice = z.infer<typeof DropNotice>;
+
 export const DropProcessed = z.object({
   type: z.literal('DropProcessed'),
   eventId: z.string(),
@@ -83,6 +95,8 @@ export const DropProcessed = z.object({
   /** Why a refused drop could not be used at all. */
   reason: z.string().optional(),
   ...DropCounts.shape,
+  /** At most MAX_NOTICES, the last one saying how many more there were. */
+  notices: z.array(DropNotice).optional(),
   receivedAt: isoDateTime,
 });
 

@@ -1,3 +1,4 @@
+import { noticeText } from '../domain/notices.js';
 import { dateTime, defineProjection } from './projection.js';
 
 /**
@@ -23,6 +24,7 @@ export const dropsProjection = defineProjection({
           duplicates: 0,
           observations: 0,
           revisions: 0,
+          notices: [],
           received_at: dateTime(e.receivedAt),
           processed_at: null,
           stage: 1,
@@ -39,6 +41,7 @@ export const dropsProjection = defineProjection({
           duplicates: e.duplicates,
           observations: e.observations,
           revisions: e.revisions,
+          notices: (e.notices ?? []).map(noticeText),
           received_at: dateTime(e.receivedAt),
           processed_at: dateTime(meta.timestamp),
           stage: 2,

@@ -23,6 +23,13 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const table of TABLES) await client.command({ query: createTableSql(database, table) });
     },
   },
+  {
+    version: 2,
+    name: 'drop notices',
+    async up(client, database) {
+      await addColumnIfMissing(client, database, 'drops', 'notices', 'Array(String) AFTER revisions');
+    },
+  },
 ];
 
 /** True when `table` has `column` (the check 18.16 needs before ALTER TABLE … ADD COLUMN). */

@@ -87,6 +87,7 @@ const COLUMNS: Record<TableName, { columns: string; engine: string }> = {
   duplicates UInt32,
   observations UInt32,
   revisions UInt32,
+  notices Array(String),
   received_at DateTime('UTC'),
   processed_at Nullable(DateTime('UTC')),
   stage UInt8`,
