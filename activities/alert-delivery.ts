@@ -1,6 +1,6 @@
-/** Alert delivery activities: the discrepancy is read back from ClickHouse by its event id. */
-import { ApplicationFailure } from '@temporalio/activity';
-import { createAlertActivities, NonRetryableAlertError } from './alerts.js';
+/** Alert delivery activities: the discrepancy is read back from ClickHouse by its event id. A refusal (AlertRefusedError) is never retried. */
+import { NotProjectedYetError } from '../domain/errors.js';
+import { createAlertActivities } from './alerts.js';
 import { discrepancyEvent } from './clickhouse.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -16,14 +16,9 @@ export function createAlertDeliveryActivities(deps: ActivityDeps) {
     },
     async deliverAlert(input: { eventId: string; sink: 'webhook' | 'log' }): Promise<void> {
       const discrepancy = await discrepancyEvent(deps.clickhouse, input.eventId);
-      if (!discrepancy) throw ApplicationFailure.retryable(`discrepancy ${input.eventId} is not projected yet`, 'NotProjectedYet');
-      try {
-        if (input.sink === 'webhook') await sinks.deliverWebhook(discrepancy);
-        else await sinks.logAlert(discrepancy);
-      } catch (err) {
-        if (err instanceof NonRetryableAlertError) throw ApplicationFailure.nonRetryable(err.message, 'AlertRefused');
-        throw err;
-      }
+      if (!discrepancy) throw new NotProjectedYetError(input.eventId);
+      if (input.sink === 'webhook') await sinks.deliverWebhook(discrepancy);
+      else await sinks.logAlert(discrepancy);
     },
   };
 }
