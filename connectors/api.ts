@@ -78,7 +78,8 @@ function parseBody(text: string, url: string, req: Request, status: number): unk
   try {
     body = JSON.parse(text);
   } catch {
-    throw new AbortError(failure(req, url, `expected a JSON body, found "${text.slice(0, 60)}"`, false, { status, expected: 'a JSON body', found: text.slice(0, 60) }));
+    const head = text.slice(0, 60);
+    throw new AbortError(failure(req, url, `expected a JSON body, found "${head}"`, false, { status, expected: 'a JSON body', found: head }));
   }
   if (typeof body === 'object' && body !== null && (body as Record<string, unknown>).isSuccess === false) {
     const why = `the API answered isSuccess false: ${dtmErrors(body as Record<string, unknown>)}`;
