@@ -1,10 +1,20 @@
-/** Alert delivery activities: the discrepancy is read back from ClickHouse by its event id. */
-import { ApplicationFailure } from '@temporalio/activity';
-import { createAlertActivities, NonRetryableAlertError } from './alerts.js';
+/**
+ * Alert delivery activities: the discrepancy is read back from ClickHouse by its event id. One not
+ * projected yet is asked for again (NotProjectedYetError); a refusal (AlertRefusedError) is final.
+ */
+import type { DiscrepancyDetected } from '../domain/events.js';
+import { NotProjectedYetError } from '../domain/errors.js';
+import { createAlertActivities } from './alerts.js';
 import { discrepancyEvent } from './clickhouse.js';
 import type { ActivityDeps } from './deps.js';
 
-export function createAlertDeliveryActivities(deps: ActivityDeps) {
+/** Where a discrepancy event is read from. @default its row in ClickHouse */
+export type DiscrepancyReader = (eventId: string) => Promise<DiscrepancyDetected | undefined>;
+
+export function createAlertDeliveryActivities(
+  deps: ActivityDeps,
+  read: DiscrepancyReader = (eventId) => discrepancyEvent(deps.clickhouse, eventId),
+) {
   const sinks = createAlertActivities({ webhook: deps.config.alerts.webhook, log: deps.config.alerts.log });
   return {
     /** The sinks configured for this deployment, in delivery order. */
@@ -15,15 +25,10 @@ export function createAlertDeliveryActivities(deps: ActivityDeps) {
       return out;
     },
     async deliverAlert(input: { eventId: string; sink: 'webhook' | 'log' }): Promise<void> {
-      const discrepancy = await discrepancyEvent(deps.clickhouse, input.eventId);
-      if (!discrepancy) throw ApplicationFailure.retryable(`discrepancy ${input.eventId} is not projected yet`, 'NotProjectedYet');
-      try {
-        if (input.sink === 'webhook') await sinks.deliverWebhook(discrepancy);
-        else await sinks.logAlert(discrepancy);
-      } catch (err) {
-        if (err instanceof NonRetryableAlertError) throw ApplicationFailure.nonRetryable(err.message, 'AlertRefused');
-        throw err;
-      }
+      const discrepancy = await read(input.eventId);
+      if (!discrepancy) throw new NotProjectedYetError(input.eventId);
+      if (input.sink === 'webhook') await sinks.deliverWebhook(discrepancy);
+      else await sinks.logAlert(discrepancy);
     },
   };
 }

@@ -2,9 +2,10 @@
  * Alert sinks for newly detected discrepancies: a webhook (Slack-compatible `text`, HMAC-signed,
  * with the event id as an idempotency key for receivers) and a log line. A sink that is not
  * configured does nothing. Failures say whether to retry: a network fault, 429 or 5xx is a plain
- * Error that Temporal retries; any other 4xx is a NonRetryableAlertError.
+ * Error that Temporal retries; any other 4xx is an AlertRefusedError, never retried.
  */
 import { createHmac } from 'node:crypto';
+import { AlertRefusedError } from '../domain/errors.js';
 import type { DiscrepancyDetected } from '../domain/events.js';
 import { describeValue, formatPercent } from '../domain/reconcile/index.js';
 
@@ -21,18 +22,6 @@ export interface AlertSinkConfig {
 }
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
-
-/** The receiver refused the alert (a 4xx other than 408 and 429): retrying would not help. */
-export class NonRetryableAlertError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly deliveryId: string,
-  ) {
-    super(message);
-    this.name = 'NonRetryableAlertError';
-  }
-}
 
 const CAUSE_WORDS: Record<DiscrepancyDetected['cause'], string> = {
   different_reference_dates: 'different reference dates',
@@ -90,7 +79,7 @@ async function post(webhook: NonNullable<AlertSinkConfig['webhook']>, d: Discrep
   if (response.ok) return;
   const message = `${where}: HTTP ${response.status}${reply ? ` ${JSON.stringify(reply)}` : ''}`;
   if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-    throw new NonRetryableAlertError(message, response.status, d.eventId);
+    throw new AlertRefusedError(message, response.status, d.eventId);
   }
   throw new Error(message);
 }

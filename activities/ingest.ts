@@ -6,10 +6,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { DropCounts, DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
 import { partitionsFor, removeSpill } from '../ingest/drop-partitions.js';
-import { DropUnusableError } from '../domain/errors.js';
+import { DropNotLandedError, DropUnusableError, ProjectionsBehindError } from '../domain/errors.js';
 import { openDrop } from '../connectors/open.js';
 import { processDrop } from '../ingest/process-drop.js';
 import { getProfile } from '../connectors/profiles.js';
@@ -125,15 +125,8 @@ export function createIngestActivities(deps: ActivityDeps) {
   return {
     async ingestDrop(input: IngestDropInput): Promise<IngestDropOutput> {
       const landed = await deps.landing.get(input.dropId);
-      if (!landed) {
-        throw ApplicationFailure.nonRetryable(`drop ${input.dropId} is not in the landing store ${deps.config.landingDir}`, 'DropNotLanded');
-      }
-      let profile;
-      try {
-        profile = getProfile(input.source, deps.profiles);
-      } catch (err) {
-        throw ApplicationFailure.nonRetryable((err as Error).message, 'UnknownSource');
-      }
+      if (!landed) throw new DropNotLandedError(input.dropId, deps.config.landingDir);
+      const profile = getProfile(input.source, deps.profiles);
       const ctx = { dropId: input.dropId, source: input.source, fileName: landed.fileName, receivedAt: seconds(landed.receivedAt) };
       const received: DropReceived = {
         type: 'DropReceived',
@@ -225,9 +218,7 @@ export function createIngestActivities(deps: ActivityDeps) {
     /** Succeeds once the projections' consumer group has committed past `offsets`; otherwise a retryable failure. */
     async awaitProjected(input: { offsets: Offsets }): Promise<void> {
       const { caughtUp, lag } = await groupCaughtUp(deps.kafka, deps.config.projectionsGroup, input.offsets);
-      if (!caughtUp) {
-        throw ApplicationFailure.retryable(`projections are ${lag} events behind`, 'ProjectionsBehind');
-      }
+      if (!caughtUp) throw new ProjectionsBehindError(deps.config.projectionsGroup, lag);
     },
   };
 }

@@ -1,7 +1,7 @@
 /** Polling API sources: fetch, land; the landing store says whether the bytes are new. */
-import { ApplicationFailure } from '@temporalio/activity';
 import { fetchApiDrop } from '../connectors/api.js';
 import { getProfile } from '../connectors/profiles.js';
+import { NoApiUrlError } from '../domain/errors.js';
 import type { ActivityDeps } from './deps.js';
 
 export function createSourceActivities(deps: ActivityDeps) {
@@ -9,9 +9,7 @@ export function createSourceActivities(deps: ActivityDeps) {
     async fetchSource(input: { source: string; url?: string }): Promise<{ dropId: string; isNew: boolean; fileName: string }> {
       const profile = getProfile(input.source, deps.profiles);
       const url = input.url ?? profile.api?.url;
-      if (!url) {
-        throw ApplicationFailure.nonRetryable(`source ${input.source} has no API url in its profile and none was given`, 'NoApiUrl');
-      }
+      if (!url) throw new NoApiUrlError(input.source);
       const bytes = await fetchApiDrop(url, {
         paging: profile.api?.paging ?? 'none',
         apiKeyEnv: profile.api?.apiKeyEnv,

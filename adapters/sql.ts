@@ -5,17 +5,16 @@
  * `SqlValueError` that says what was expected and what was found.
  */
 import { BoundedMap } from '../domain/collections.js';
+import { TallyError } from '../domain/errors.js';
 
 /** A value that cannot be put into SQL. Bad input: never worth a retry. */
-export class SqlValueError extends Error {
+export class SqlValueError extends TallyError {
   override readonly name = 'SqlValueError';
   readonly type = 'SqlValueError';
-  constructor(
-    message: string,
-    readonly expected: string,
-    readonly found: unknown,
-  ) {
-    super(message);
+  readonly nonRetryable = true;
+
+  constructor(message: string, expected: string, found: unknown) {
+    super({ message, expected, found });
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import pRetry, { AbortError } from 'p-retry';
 import { publicUrl, redact, secretsOf, withPage } from './api-url.js';
-import { ApiFetchError } from '../domain/errors.js';
+import { ApiFetchError, type ApiFetchFailure } from '../domain/errors.js';
 import { dtmErrors } from './json.js';
 
 export interface FetchOptions {
@@ -48,9 +48,13 @@ function retryAfterMs(header: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-function failure(req: Request, url: string, why: string, retryable: boolean, status?: number, wait?: number): ApiFetchError {
+/** What went wrong beyond the message: the status, the server's Retry-After, what was expected and found. */
+type FailureParts = Pick<ApiFetchFailure, 'status' | 'retryAfterMs' | 'expected' | 'found'>;
+
+function failure(req: Request, url: string, why: string, retryable: boolean, parts: FailureParts = {}): ApiFetchError {
   const shown = publicUrl(url);
-  return new ApiFetchError(redact(`GET ${shown}: ${why}`, req.secrets), shown, retryable, status, wait);
+  const found = typeof parts.found === 'string' ? redact(parts.found, req.secrets) : parts.found;
+  return new ApiFetchError(redact(`GET ${shown}: ${why}`, req.secrets), { ...parts, found, url: shown, retryable });
 }
 
 function networkCause(error: unknown): string {
@@ -64,7 +68,8 @@ async function send(url: string, req: Request): Promise<Response> {
   try {
     return await fetch(url, { headers: req.headers, ...(signal ? { signal } : {}) });
   } catch (error) {
-    throw failure(req, url, `network error (${networkCause(error)}), expected an HTTP response`, true);
+    const cause = networkCause(error);
+    throw failure(req, url, `network error (${cause}), expected an HTTP response`, true, { expected: 'an HTTP response', found: `network error (${cause})` });
   }
 }
 
@@ -73,11 +78,12 @@ function parseBody(text: string, url: string, req: Request, status: number): unk
   try {
     body = JSON.parse(text);
   } catch {
-    throw new AbortError(failure(req, url, `expected a JSON body, found "${text.slice(0, 60)}"`, false, status));
+    const head = text.slice(0, 60);
+    throw new AbortError(failure(req, url, `expected a JSON body, found "${head}"`, false, { status, expected: 'a JSON body', found: head }));
   }
   if (typeof body === 'object' && body !== null && (body as Record<string, unknown>).isSuccess === false) {
     const why = `the API answered isSuccess false: ${dtmErrors(body as Record<string, unknown>)}`;
-    throw new AbortError(failure(req, url, why, false, status));
+    throw new AbortError(failure(req, url, why, false, { status, expected: 'isSuccess true', found: 'isSuccess false' }));
   }
   return body;
 }
@@ -99,16 +105,23 @@ async function attempt(url: string, req: Request): Promise<unknown> {
   if (status === 429 || status >= 500) {
     await response.body?.cancel();
     const wait = retryAfterMs(response.headers.get('retry-after'));
-    throw failure(req, url, `HTTP ${status} ${statusText}, expected 200`, true, status, wait);
+    throw failure(req, url, `HTTP ${status} ${statusText}, expected 200`, true, { status, retryAfterMs: wait, expected: 'HTTP 200', found: `HTTP ${status} ${statusText}` });
   }
   if (!response.ok) {
     const detail = await refusalDetail(response);
-    throw new AbortError(failure(req, url, `HTTP ${status} ${statusText}, expected 200 (not retried)${detail}`, false, status));
+    const found = `HTTP ${status} ${statusText}`;
+    throw new AbortError(failure(req, url, `${found}, expected 200 (not retried)${detail}`, false, { status, expected: 'HTTP 200', found }));
   }
   const text = await response.text().catch((error: unknown) => {
-    throw failure(req, url, `network error while reading the body (${networkCause(error)})`, true, status);
+    const cause = networkCause(error);
+    throw failure(req, url, `network error while reading the body (${cause})`, true, { status, expected: 'the whole body', found: `network error (${cause})` });
   });
   return parseBody(text, url, req, status);
+}
+
+/** The same failure told again with more said: still retryable, same URL, status and what was found. */
+function again(error: ApiFetchError): ApiFetchFailure {
+  return { url: error.url, retryable: true, status: error.status, expected: error.expected, found: error.found };
 }
 
 /** Waits what the server asked for, on top of the backoff; a wait too long for now ends the retries. */
@@ -116,7 +129,7 @@ async function honourRetryAfter(error: Error, retriesLeft: number): Promise<void
   if (!(error instanceof ApiFetchError) || error.retryAfterMs === undefined || retriesLeft === 0) return;
   if (error.retryAfterMs > MAX_RETRY_AFTER_MS) {
     const seconds = Math.round(error.retryAfterMs / 1000);
-    throw new ApiFetchError(`${error.message}; Retry-After asks for ${seconds} s, more than ${MAX_RETRY_AFTER_MS / 1000} s`, error.url, true, error.status);
+    throw new ApiFetchError(`${error.message}; Retry-After asks for ${seconds} s, more than ${MAX_RETRY_AFTER_MS / 1000} s`, again(error));
   }
   await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs));
 }
@@ -137,17 +150,20 @@ async function fetchJson(url: string, req: Request): Promise<unknown> {
     });
   } catch (error) {
     if (!(error instanceof ApiFetchError) || !error.retryable) throw error;
-    throw new ApiFetchError(`${error.message}; gave up after ${attempts} attempts`, error.url, true, error.status);
+    throw new ApiFetchError(`${error.message}; gave up after ${attempts} attempts`, again(error));
   }
 }
 
 function maxPagesOf(body: unknown, url: string, req: Request): number {
   const maxPages = (body as { maxPages?: unknown } | null)?.maxPages;
   if (typeof maxPages !== 'number' || !Number.isInteger(maxPages)) {
-    throw failure(req, url, `expected a UNHCR page with an integer maxPages, found ${JSON.stringify(maxPages) ?? 'none'}`, false);
+    const found = JSON.stringify(maxPages) ?? 'none';
+    throw failure(req, url, `expected a UNHCR page with an integer maxPages, found ${found}`, false, { expected: 'a UNHCR page with an integer maxPages', found });
   }
   const bound = req.opts.maxPages ?? 1000;
-  if (maxPages > bound) throw failure(req, url, `maxPages is ${maxPages}, more than the safety bound of ${bound} (raise maxPages)`, false);
+  if (maxPages > bound) {
+    throw failure(req, url, `maxPages is ${maxPages}, more than the safety bound of ${bound} (raise maxPages)`, false, { expected: `maxPages at most ${bound}`, found: maxPages });
+  }
   return Math.max(1, maxPages);
 }
 
@@ -168,7 +184,10 @@ function requestOf(url: string, opts: ApiDropOptions): Request {
   const secrets = [...secretsOf(headers), ...secretsOf(Object.fromEntries(new URL(url).searchParams))];
   if (opts.apiKeyEnv) {
     const key = process.env[opts.apiKeyEnv];
-    if (!key) throw new ApiFetchError(`GET ${publicUrl(url)}: expected the API key in environment variable ${opts.apiKeyEnv}, found it unset`, publicUrl(url), false);
+    if (!key) {
+      const expected = `the API key in environment variable ${opts.apiKeyEnv}`;
+      throw new ApiFetchError(`GET ${publicUrl(url)}: expected ${expected}, found it unset`, { url: publicUrl(url), retryable: false, expected, found: 'it unset' });
+    }
     headers[opts.apiKeyHeader ?? 'Ocp-Apim-Subscription-Key'] = key;
     secrets.push(key);
   }

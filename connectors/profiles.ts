@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { SourceProfile } from '../domain/profile.js';
+import { UnknownSourceError } from '../domain/errors.js';
 
 const BUNDLED = fileURLToPath(new URL('./profiles/', import.meta.url));
 
@@ -48,10 +49,11 @@ export function loadProfiles(extraDir: string | undefined = process.env.TALLY_PR
   return profiles;
 }
 
+/** The profile of source `id`; an UnknownSourceError (never worth a retry) when there is none. */
 export function getProfile(id: string, profiles = loadProfiles()): SourceProfile {
   const profile = profiles.get(id);
   if (!profile) {
-    throw new ProfileError(`unknown source "${id}": expected one of ${[...profiles.keys()].join(', ')} (or add a profile to TALLY_PROFILES_DIR)`);
+    throw new UnknownSourceError(id, [...profiles.keys()]);
   }
   return profile;
 }

@@ -1,8 +1,99 @@
 /**
+ * The project's errors. Each one says whether asking again may help (`nonRetryable`), carries a
+ * `type` code that Temporal's retry policies and callers match on, and says what was expected,
+ * what was found and where. Activities throw them; activities/failures.ts turns them into
+ * Temporal failures once, at the activity boundary. Anything else thrown is a fault worth a retry.
+ *
+ * ```ts
+ * throw new DropNotLandedError('3f2a…', '/var/tally/landing');
+ * // drop 3f2a…: expected its bytes in the landing store /var/tally/landing, found none
+ * ```
+ */
+
+/** Where the trouble is, as far as it is known. */
+export interface ErrorWhere {
+  file?: string;
+  /** 1-based data row. */
+  row?: number;
+  column?: string;
+  /** Anything else that names the place: an input field, a URL, a drop, a source. */
+  at?: string;
+}
+
+/** The structured part of a TallyError, JSON-safe: what goes into a Temporal failure's details. */
+export interface ErrorDetail {
+  expected?: string;
+  found?: string;
+  where: ErrorWhere;
+}
+
+export interface TallyErrorParts {
+  expected?: string;
+  /** The value or a description of what was there; strings are shown as they are, other values as JSON. */
+  found?: unknown;
+  where?: ErrorWhere;
+  /** The message, when it cannot follow the template. @default "<where>: expected <expected>, found <found>" */
+  message?: string;
+  cause?: unknown;
+}
+
+/** `dtm-r47.csv row 12, column "Nombre de PDI"`; `query.area`; `GET https://…`. */
+export function describeWhere(where: ErrorWhere): string {
+  const head = [where.file, where.at, where.row === undefined ? undefined : `row ${where.row}`].filter((p) => p !== undefined).join(' ');
+  const column = where.column === undefined ? '' : `column "${where.column}"`;
+  return [head, column].filter((p) => p !== '').join(', ');
+}
+
+/** A found value for a message or a detail: strings as they are, others as JSON, at most 80 characters. */
+export function describeFound(found: unknown): string {
+  let text: string;
+  try {
+    text = typeof found === 'string' ? found : (JSON.stringify(found) ?? String(found));
+  } catch {
+    text = String(found);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function templateMessage(parts: TallyErrorParts): string {
+  const where = describeWhere(parts.where ?? {});
+  const what = [parts.expected === undefined ? '' : `expected ${parts.expected}`, 'found' in parts ? `found ${describeFound(parts.found)}` : '']
+    .filter((p) => p !== '')
+    .join(', ');
+  return [where, what].filter((p) => p !== '').join(': ');
+}
+
+/** The base of every error the project throws on purpose. */
+export abstract class TallyError extends Error {
+  /** A stable code: Temporal's `nonRetryableErrorTypes` and callers match on it. */
+  abstract readonly type: string;
+  /** True when asking again cannot help (bad input, a broken rule, a refusal). */
+  abstract readonly nonRetryable: boolean;
+  readonly expected?: string;
+  readonly found?: unknown;
+  readonly where: ErrorWhere;
+
+  constructor(parts: TallyErrorParts) {
+    super(parts.message ?? templateMessage(parts), parts.cause === undefined ? undefined : { cause: parts.cause });
+    this.expected = parts.expected;
+    this.found = parts.found;
+    this.where = Object.fromEntries(Object.entries(parts.where ?? {}).filter(([, v]) => v !== undefined));
+  }
+
+  /** The structured part, JSON-safe. */
+  detail(): ErrorDetail {
+    const detail: ErrorDetail = { where: { ...this.where } };
+    if (this.expected !== undefined) detail.expected = this.expected;
+    if (this.found !== undefined) detail.found = describeFound(this.found);
+    return detail;
+  }
+}
+
+/**
  * A drop that cannot be used at all (empty, binary, unreadable, no header row…). The message is one
  * line saying why; the ingest refuses the whole drop with it. Never worth retrying.
  */
-export class DropUnusableError extends Error {
+export class DropUnusableError extends TallyError {
   override readonly name = 'DropUnusableError';
   readonly type = 'DropUnusable';
   readonly nonRetryable = true;
@@ -10,24 +101,125 @@ export class DropUnusableError extends Error {
   constructor(
     message: string,
     readonly fileName: string,
+    detail: Pick<TallyErrorParts, 'expected' | 'found' | 'cause'> & Pick<ErrorWhere, 'row' | 'column'> = {},
   ) {
-    super(message.replace(/\s*\n\s*/g, ' '));
+    const { row, column, ...parts } = detail;
+    super({ ...parts, message: message.replace(/\s*\n\s*/g, ' '), where: { file: fileName, row, column } });
   }
 }
 
-/** An HTTP API that could not be fetched. `retryable` says whether asking again may help. */
-export class ApiFetchError extends Error {
+export interface ApiFetchFailure extends Omit<TallyErrorParts, 'message' | 'where'> {
+  /** The URL fetched, without secrets. */
+  url: string;
+  /** Whether asking again may help: a network fault, 429 or 5xx may pass; a 404 or a malformed body will not. */
+  retryable: boolean;
+  status?: number;
+  /** What the server's Retry-After asked for, in milliseconds. */
+  retryAfterMs?: number;
+}
+
+/** An HTTP API that could not be fetched. Retryable or not as the failure says (see `retryable`). */
+export class ApiFetchError extends TallyError {
   override readonly name = 'ApiFetchError';
   readonly type = 'ApiFetchFailed';
+  readonly nonRetryable: boolean;
+  readonly url: string;
+  readonly retryable: boolean;
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, failure: ApiFetchFailure) {
+    const { url, retryable, status, retryAfterMs, ...parts } = failure;
+    super({ ...parts, message, where: { at: `GET ${url}` } });
+    this.url = url;
+    this.retryable = retryable;
+    this.nonRetryable = !retryable;
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** An activity was asked to ingest a drop whose bytes are not in the landing store. */
+export class DropNotLandedError extends TallyError {
+  override readonly name = 'DropNotLandedError';
+  readonly type = 'DropNotLanded';
+  readonly nonRetryable = true;
+
+  constructor(
+    readonly dropId: string,
+    landingDir: string,
+  ) {
+    super({ where: { at: `drop ${dropId}` }, expected: `its bytes in the landing store ${landingDir}`, found: 'none' });
+  }
+}
+
+/** A source id with no profile. */
+export class UnknownSourceError extends TallyError {
+  override readonly name = 'UnknownSourceError';
+  readonly type = 'UnknownSource';
+  readonly nonRetryable = true;
+
+  constructor(
+    readonly source: string,
+    known: readonly string[],
+  ) {
+    const expected = `one of ${known.join(', ')}`;
+    super({
+      message: `unknown source "${source}": expected ${expected} (or add a profile to TALLY_PROFILES_DIR)`,
+      where: { at: 'source' },
+      expected,
+      found: source,
+    });
+  }
+}
+
+/** An API source polled with no URL given and none in its profile. */
+export class NoApiUrlError extends TallyError {
+  override readonly name = 'NoApiUrlError';
+  readonly type = 'NoApiUrl';
+  readonly nonRetryable = true;
+
+  constructor(readonly source: string) {
+    super({ where: { at: `source ${source}` }, expected: 'an API url in its profile or in the request', found: 'neither' });
+  }
+}
+
+/** The alert receiver refused the alert (a 4xx other than 408 and 429): retrying would not help. */
+export class AlertRefusedError extends TallyError {
+  override readonly name = 'AlertRefusedError';
+  readonly type = 'AlertRefused';
+  readonly nonRetryable = true;
 
   constructor(
     message: string,
-    readonly url: string,
-    readonly retryable: boolean,
-    readonly status?: number,
-    /** What the server's Retry-After asked for, in milliseconds. */
-    readonly retryAfterMs?: number,
+    readonly status: number,
+    readonly deliveryId: string,
   ) {
-    super(message);
+    super({ message, where: { at: `delivery ${deliveryId}` }, expected: 'a 2xx answer', found: `HTTP ${status}` });
+  }
+}
+
+/** The projections have not yet caught up with some offsets: ask again (this is how waiting is done). */
+export class ProjectionsBehindError extends TallyError {
+  override readonly name = 'ProjectionsBehindError';
+  readonly type = 'ProjectionsBehind';
+  readonly nonRetryable = false;
+
+  constructor(
+    readonly group: string,
+    readonly lag: number,
+  ) {
+    super({ where: { at: `consumer group ${group}` }, expected: 'committed offsets at the end offsets given', found: `${lag} events behind` });
+  }
+}
+
+/** A discrepancy to alert on that the projections have not written yet: ask again. */
+export class NotProjectedYetError extends TallyError {
+  override readonly name = 'NotProjectedYetError';
+  readonly type = 'NotProjectedYet';
+  readonly nonRetryable = false;
+
+  constructor(readonly eventId: string) {
+    super({ where: { at: `discrepancy ${eventId}` }, expected: 'its row in ClickHouse', found: 'none yet' });
   }
 }

@@ -3,7 +3,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
 import { selectRows, toNumber } from '../adapters/clickhouse.js';
 import { quoteString } from '../adapters/sql.js';
-import { DROP_ID, parseInput, type DropRow, dropRowFrom, type RawDropRow, DROP_COLUMNS } from './queries.js';
+import { DROP_ID, parseInput } from './queries/inputs.js';
+import { DROP_COLUMNS, dropRowFrom, type DropRow, type RawDropRow } from './queries/drops.js';
 
 /** Distinct observation events projected for a drop (redeliveries count once). */
 export async function projectedObservations(client: ClickHouseClient, dropId: string): Promise<number> {

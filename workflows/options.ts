@@ -1,4 +1,9 @@
-/** Activity options shared by the workflows: how long each kind of work may take and how it is retried. */
+/**
+ * Activity options shared by the workflows: how long each kind of work may take and how it is retried.
+ * Activities mark each failure retryable or not themselves (activities/failures.ts); the types listed
+ * in `nonRetryableErrorTypes` are those that are never worth a retry, kept here as a second guard
+ * (test/unit/activities/failures.unit.spec.ts checks each is a real, non-retryable TallyError type).
+ */
 import type { ActivityOptions } from '@temporalio/workflow';
 
 /** Reading and publishing a whole drop: long, heartbeating, retried after a crash. */
@@ -6,7 +11,7 @@ export const INGEST: ActivityOptions = {
   startToCloseTimeout: '2 hours',
   // Heartbeats come with every published batch; a silent worker is presumed dead and the drop resumes elsewhere.
   heartbeatTimeout: '20 seconds',
-  retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: ['DropUnusable', 'DropNotLanded', 'UnknownSource'] },
+  retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: ['DropNotLanded', 'UnknownSource'] },
 };
 
 /** Waiting for the projections: each attempt checks the watermark once; retries are the polling. */
@@ -27,7 +32,8 @@ export const ALERT: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['AlertRefused'] },
 };
 
+/** Fetching an API source. An ApiFetchFailed says itself whether it is worth a retry (a 5xx is, a 404 is not). */
 export const FETCH: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
-  retry: { maximumAttempts: 3, initialInterval: '5 seconds', nonRetryableErrorTypes: ['NoApiUrl', 'ApiFetchFailed'] },
+  retry: { maximumAttempts: 3, initialInterval: '5 seconds', nonRetryableErrorTypes: ['NoApiUrl', 'UnknownSource'] },
 };

@@ -3,7 +3,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { reconcile } from '../../../domain/reconcile/index.js';
-import { createAlertActivities, formatAlert, NonRetryableAlertError, signBody } from '../../../activities/alerts.js';
+import { createAlertActivities, formatAlert, signBody } from '../../../activities/alerts.js';
+import { AlertRefusedError } from '../../../domain/errors.js';
 import { cmp2020, dtm2019, policy } from '../reconcile/fixtures.js';
 
 const [discrepancy] = reconcile([dtm2019, cmp2020], policy).discrepancies;
@@ -95,20 +96,20 @@ describe('deliverWebhook', () => {
       status = code;
       const failure = await createAlertActivities({ webhook: { url, secret } }).deliverWebhook(discrepancy).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(Error);
-      expect(failure).not.toBeInstanceOf(NonRetryableAlertError);
+      expect(failure).not.toBeInstanceOf(AlertRefusedError);
       expect((failure as Error).name).toBe('Error');
       expect((failure as Error).message).toContain(`HTTP ${code}`);
     }
   });
 
-  it('throws a NonRetryableAlertError on 400', async () => {
+  it('throws an AlertRefusedError on 400, never retried', async () => {
     status = 400;
     const failure = await createAlertActivities({ webhook: { url, secret } }).deliverWebhook(discrepancy).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(NonRetryableAlertError);
-    expect((failure as NonRetryableAlertError).name).toBe('NonRetryableAlertError');
-    expect((failure as NonRetryableAlertError).status).toBe(400);
-    expect((failure as NonRetryableAlertError).message).toContain('HTTP 400 "refused"');
-    expect((failure as NonRetryableAlertError).message).not.toContain('/hooks/tally');
+    expect(failure).toBeInstanceOf(AlertRefusedError);
+    expect(failure).toMatchObject({ name: 'AlertRefusedError', type: 'AlertRefused', nonRetryable: true });
+    expect((failure as AlertRefusedError).status).toBe(400);
+    expect((failure as AlertRefusedError).message).toContain('HTTP 400 "refused"');
+    expect((failure as AlertRefusedError).message).not.toContain('/hooks/tally');
   });
 
   it('throws a retryable Error when nothing listens', async () => {
@@ -118,7 +119,7 @@ describe('deliverWebhook', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const failure = await createAlertActivities({ webhook: { url: `http://127.0.0.1:${port}/` } }).deliverWebhook(discrepancy).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(Error);
-    expect(failure).not.toBeInstanceOf(NonRetryableAlertError);
+    expect(failure).not.toBeInstanceOf(AlertRefusedError);
   });
 
   it('does nothing when no webhook is configured', async () => {
