@@ -7,11 +7,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { DropCounts, DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
+import type { DropCounts, DropNotice, DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
 import { partitionsFor, removeSpill } from '../ingest/drop-partitions.js';
 import { DropNotLandedError, DropUnusableError, ProjectionsBehindError } from '../domain/errors.js';
 import { openDrop } from '../connectors/open.js';
-import { processDrop } from '../ingest/process-drop.js';
+import { processDrop, type ProcessedDrop } from '../ingest/process-drop.js';
 import { getProfile } from '../connectors/profiles.js';
 import { shortHash } from '../domain/series.js';
 import { priorKnowledge } from './clickhouse.js';
@@ -26,6 +26,8 @@ export interface IngestDropInput {
 export type Offsets = Record<string, Record<number, string>>;
 
 export interface IngestDropOutput extends DropCounts {
+  /** What the drop's summary says beyond its counts (ignored columns, names that do not match their P-code…). */
+  notices: DropNotice[];
   dropId: string;
   source: string;
   fileName: string;
@@ -153,7 +155,7 @@ export function createIngestActivities(deps: ActivityDeps) {
       };
 
       await emit(received);
-      let counts: DropCounts;
+      let counts: ProcessedDrop;
       let refusal: string | undefined;
       // Partitions and parse threads' output go to a scratch directory of this attempt only.
       const spillDir = await mkdtemp(join(tmpdir(), 'tally-drop-'));
@@ -179,7 +181,7 @@ export function createIngestActivities(deps: ActivityDeps) {
       } catch (err) {
         if (!(err instanceof DropUnusableError)) throw err;
         refusal = err.message;
-        counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0, observations: 0, revisions: 0 };
+        counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0, observations: 0, revisions: 0, notices: [] };
       } finally {
         removeSpill(spillDir);
       }
@@ -192,6 +194,7 @@ export function createIngestActivities(deps: ActivityDeps) {
         status: refusal ? 'refused' : 'processed',
         reason: refusal,
         ...counts,
+        notices: counts.notices.length > 0 ? counts.notices : undefined,
         receivedAt: ctx.receivedAt,
       };
       await emit(processed);

@@ -2,6 +2,7 @@
  * The map side of a drop: each row becomes a rejection (with its reason) or figure entries in the
  * partition of its place and reference date. The same function runs in the activity's thread and in parse threads.
  */
+import { NoticeBook } from '../domain/notices.js';
 import type { SourceProfile } from '../domain/profile.js';
 import { referenceDate } from '../domain/periods.js';
 import { seriesKey } from '../domain/series.js';
@@ -19,6 +20,8 @@ export type RowRejection = Extract<RowOutcome, { kind: 'rejected' }>;
  */
 export class RowMapper {
   private carried = new Set<string>();
+  /** What the rows said about the drop as a whole (names that do not match their P-code…). */
+  readonly notices = new NoticeBook();
   constructor(
     private readonly plan: ColumnPlan,
     private readonly profile: SourceProfile,
@@ -29,6 +32,7 @@ export class RowMapper {
   map(row: RawRow): RowRejection | undefined {
     const outcome = normaliseRow(row, this.plan, this.profile);
     if (outcome.kind === 'rejected') return outcome;
+    for (const n of outcome.notices ?? []) this.notices.add(n.kind, n.detail);
     const { round, assessment, sumOver } = outcome.context;
     for (const figure of outcome.figures) {
       const series = seriesKey(figure.indicator, figure.area.pcode, figure.period, figure.disaggregation);

@@ -6,6 +6,7 @@
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import type { DropNotice } from '../domain/events.js';
 import type { SourceProfile } from '../domain/profile.js';
 import type { CsvRange } from './csv-split.js';
 import type { DropContext } from './drop-events.js';
@@ -32,6 +33,7 @@ export interface MapRangeInput {
 export interface RangeCounts {
   rows: number;
   rejected: number;
+  notices: DropNotice[];
 }
 
 /**
@@ -142,7 +144,7 @@ export function* mapRange(input: MapRangeInput): Generator<number, RangeCounts, 
       mapper.resetCarried();
       if (!last) yield rows;
     }
-    return { rows, rejected };
+    return { rows, rejected, notices: mapper.notices.list() };
   } finally {
     store.close();
     closeSync(rejectedFd);

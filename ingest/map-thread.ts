@@ -3,9 +3,10 @@
  * rows read after every block, then its counts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { DropNotice } from '../domain/events.js';
 import { mapRange, type MapRangeInput } from './map-range.js';
 
-export type MapThreadMessage = { kind: 'progress'; rows: number } | { kind: 'done'; rows: number; rejected: number };
+export type MapThreadMessage = { kind: 'progress'; rows: number } | { kind: 'done'; rows: number; rejected: number; notices: DropNotice[] };
 
 const steps = mapRange(workerData as MapRangeInput);
 for (;;) {

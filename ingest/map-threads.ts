@@ -7,7 +7,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import type { TallyEvent } from '../domain/events.js';
+import type { DropNotice, TallyEvent } from '../domain/events.js';
+import { NoticeBook } from '../domain/notices.js';
 import type { SourceProfile } from '../domain/profile.js';
 import type { RawTable } from '../connectors/table.js';
 import { splitCsv } from './csv-split.js';
@@ -48,6 +49,7 @@ export interface MapJob {
 export interface Mapped {
   rows: number;
   rejected: number;
+  notices: DropNotice[];
   lines(partition: number): string[];
 }
 
@@ -80,7 +82,7 @@ async function mapHere({ table, plan, profile, ctx, emit, options, partitions }:
     }
   }
   store.close();
-  return { rows, rejected, lines: (p) => store.lines(p) };
+  return { rows, rejected, notices: mapper.notices.list(), lines: (p) => store.lines(p) };
 }
 
 /**
@@ -128,7 +130,7 @@ async function mapInThreads({ table, plan, profile, ctx, emit, options, partitio
       worker.on('message', (m: MapThreadMessage) => {
         progress[input.mapper] = m.rows;
         report();
-        if (m.kind === 'done') done = { rows: m.rows, rejected: m.rejected };
+        if (m.kind === 'done') done = { rows: m.rows, rejected: m.rejected, notices: m.notices };
       });
       worker.on('error', reject);
       worker.on('exit', (code) => {
@@ -154,7 +156,9 @@ async function mapInThreads({ table, plan, profile, ctx, emit, options, partitio
   }
   const mappers = counts.map((_, m) => m);
   const sum = (pick: (c: RangeCounts) => number) => counts.reduce((a, c) => a + pick(c), 0);
-  return { rows: sum((c) => c.rows), rejected: sum((c) => c.rejected), lines: (p) => readSpilled(spillDir, mappers, p) };
+  const notices = new NoticeBook();
+  for (const c of counts) notices.merge(c.notices);
+  return { rows: sum((c) => c.rows), rejected: sum((c) => c.rejected), notices: notices.list(), lines: (p) => readSpilled(spillDir, mappers, p) };
 }
 
 /** Maps a range in this thread one block at a time, letting timers, I/O and thread messages run in between. */
@@ -164,8 +168,8 @@ async function mapRangeHere(input: MapRangeInput, stop: AbortSignal, onProgress:
     // Yield first, so the threads start and their messages are heard while this one reads.
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (stop.aborted) {
-      steps.return({ rows: 0, rejected: 0 }); // closes the range's files; a thread failed, the drop fails
-      return { rows: 0, rejected: 0 };
+      steps.return({ rows: 0, rejected: 0, notices: [] }); // closes the range's files; a thread failed, the drop fails
+      return { rows: 0, rejected: 0, notices: [] };
     }
     const step = steps.next();
     if (step.done) return step.value;

@@ -4,7 +4,7 @@
  * header synonyms are matched insensitively to case, accents and punctuation.
  */
 import type { SourceProfile } from '../domain/profile.js';
-import type { Unit } from '../domain/events.js';
+import type { DropNotice, Unit } from '../domain/events.js';
 import { DropUnusableError } from '../domain/errors.js';
 import { hxlHas, type HxlTag } from '../connectors/hxl.js';
 import type { RawTable } from '../connectors/table.js';
@@ -38,6 +38,8 @@ export interface ColumnPlan {
   values: ValuePlan[];
   /** 'hxl' when the hashtag row drove the mapping. */
   via: 'hxl' | 'headers';
+  /** Notices about the columns themselves (a tag that maps to nothing…), for the drop's summary. */
+  notices?: Array<Pick<DropNotice, 'kind' | 'detail'>>;
   headers: string[];
 }
 

@@ -2,7 +2,7 @@
  * Turns one raw row into figures (indicator, place, period, value) or a rejection that names the
  * row, the column, what was expected and what was found.
  */
-import type { Disaggregation, Period, Unit } from '../domain/events.js';
+import type { Disaggregation, DropNotice, Period, Unit } from '../domain/events.js';
 import { getIndicator, isIndicatorCode } from '../domain/indicators.js';
 import { parseCount } from '../domain/numbers.js';
 import { flowBetween, parsePeriod, unhcrYearPeriod } from '../domain/periods.js';
@@ -27,8 +27,11 @@ export interface RowContext {
   sumOver: string;
 }
 
+/** Something worth telling about the drop that is not the row's fate (the row is still accepted). */
+export type RowNotice = Pick<DropNotice, 'kind' | 'detail'>;
+
 export type RowOutcome =
-  | { kind: 'figures'; figures: RowFigure[]; context: RowContext }
+  | { kind: 'figures'; figures: RowFigure[]; context: RowContext; notices?: RowNotice[] }
   | { kind: 'rejected'; column?: string; expected: string; found: string; hint?: string };
 
 type Rejection = Extract<RowOutcome, { kind: 'rejected' }>;

@@ -17,7 +17,8 @@
  * series is kept (aggregates.ts), the kept ones are looked up in the event log (look-ups.ts), and
  * every row is accounted for (accounting.ts).
  */
-import type { DropCounts, TallyEvent } from '../domain/events.js';
+import type { DropCounts, DropNotice, TallyEvent } from '../domain/events.js';
+import { NoticeBook } from '../domain/notices.js';
 import type { SourceProfile } from '../domain/profile.js';
 import type { RawTable } from '../connectors/table.js';
 import { emitOutcomes, StatusBook } from './accounting.js';
@@ -37,9 +38,12 @@ export interface ProcessOptions extends MapOptions {
   onMapped?: () => void;
 }
 
+/** A processed drop: its counts and what its summary says beyond them. */
+export type ProcessedDrop = DropCounts & { notices: DropNotice[] };
+
 /**
  * Streams the table, writes every event through `emit` (rejections first, in row order, then each
- * partition's observations and row outcomes) and returns the counts.
+ * partition's observations and row outcomes) and returns the counts and notices.
  */
 export async function processDrop(
   table: RawTable,
@@ -47,7 +51,7 @@ export async function processDrop(
   ctx: DropContext,
   emit: (event: TallyEvent) => Promise<void> | void,
   options: ProcessOptions = {},
-): Promise<DropCounts> {
+): Promise<ProcessedDrop> {
   const plan = planColumns(table, profile);
   const prior = options.prior ?? NO_PRIOR_KNOWLEDGE;
   const partitions = Math.max(1, options.partitions ?? 1);
@@ -74,5 +78,8 @@ export async function processDrop(
     totals.observations += counts.observations;
     alive();
   }
-  return { rows, ...totals };
+  const notices = new NoticeBook();
+  for (const n of plan.notices ?? []) notices.add(n.kind, n.detail, false);
+  notices.merge(mapped.notices);
+  return { rows, ...totals, notices: notices.list() };
 }

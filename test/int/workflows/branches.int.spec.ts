@@ -55,6 +55,7 @@ function counts(input: IngestDropInput, status: 'processed' | 'refused', reason?
     duplicates: 0,
     observations: 0,
     revisions: 0,
+    notices: [],
     offsets: { [`${input.dropId}.observations`]: { 0: '3' } },
     timings: { readSeconds: 0, settleSeconds: 0, drainSeconds: 0 },
   };

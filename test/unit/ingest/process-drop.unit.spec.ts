@@ -161,7 +161,7 @@ describe('mapRange', () => {
     const steps = mapRange(input);
     expect(steps.next().done).toBe(false);
     expect(openFds()).toBeGreaterThan(before);
-    steps.return({ rows: 0, rejected: 0 });
+    steps.return({ rows: 0, rejected: 0, notices: [] });
     expect(openFds()).toBe(before);
   }, 60_000);
 });
