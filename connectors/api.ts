@@ -7,6 +7,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { publicUrl, redact, secretsOf, withPage } from './api-url.js';
 import { ApiFetchError } from '../domain/errors.js';
 import { dtmErrors } from './json.js';
+import { secretFromEnv } from '../infra/config.js';
 
 export interface FetchOptions {
   /** Extra request headers. */
@@ -167,7 +168,7 @@ function requestOf(url: string, opts: ApiDropOptions): Request {
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
   const secrets = [...secretsOf(headers), ...secretsOf(Object.fromEntries(new URL(url).searchParams))];
   if (opts.apiKeyEnv) {
-    const key = process.env[opts.apiKeyEnv];
+    const key = secretFromEnv(opts.apiKeyEnv);
     if (!key) throw new ApiFetchError(`GET ${publicUrl(url)}: expected the API key in environment variable ${opts.apiKeyEnv}, found it unset`, publicUrl(url), false);
     headers[opts.apiKeyHeader ?? 'Ocp-Apim-Subscription-Key'] = key;
     secrets.push(key);
