@@ -1,5 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
+/** The integration and e2e tiers: real engines, started once for both (test/support/global-setup.ts). */
+const engines = {
+  exclude: ['node_modules/**', 'dist/**'],
+  globalSetup: ['test/support/global-setup.ts'],
+  testTimeout: 120_000,
+  hookTimeout: 180_000,
+  // Two cores: run integration files two at a time against the shared engines.
+  maxWorkers: 2,
+};
+
 export default defineConfig({
   test: {
     reporters: ['default', 'json'],
@@ -18,15 +28,20 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'int',
-          include: ['**/*.int.spec.ts', '**/*.e2e.spec.ts'],
+          include: ['**/*.int.spec.ts'],
           // After the unit tier, so that a broken unit fails fast before engines start.
           sequence: { groupOrder: 1 },
-          exclude: ['node_modules/**', 'dist/**'],
-          globalSetup: ['test/support/global-setup.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
-          // Two cores: run integration files two at a time against the shared engines.
-          maxWorkers: 2,
+          ...engines,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.spec.ts'],
+          // Last: the browser on top of everything the integration tier checked.
+          sequence: { groupOrder: 2 },
+          ...engines,
         },
       },
     ],

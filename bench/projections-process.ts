@@ -3,8 +3,7 @@
  * Configured like `tally worker` (TALLY_STACK=external, engine URLs, TALLY_TOPIC_PREFIX,
  * TALLY_PROJECTIONS_GROUP, CLICKHOUSE_DATABASE); prints "ready" once consuming; SIGTERM stops it.
  */
-import { configFromEnv } from '../infra/config.js';
-import { settingsFromEnv } from '../infra/stack/index.js';
+import { configFromEnv, settingsFromEnv } from '../infra/config.js';
 import { startProjections } from '../projections/runner.js';
 
 const config = configFromEnv(settingsFromEnv());

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { settingsFromEnv, startStack, type RunningStack } from '../infra/stack/index.js';
+import { startStack, type RunningStack } from '../infra/stack/index.js';
+import { isExternalStack, settingsFromEnv } from '../infra/config.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
 import { quoteIdentifier } from '../adapters/sql.js';
 import { countRows, createRawTable, loadLimit, loadNaive } from './baselines.js';
@@ -48,7 +49,7 @@ const log = (line: string) => console.error(`[bench ${((performance.now() - t0) 
 const workDir = mkdtempSync(join(tmpdir(), 'tally-bench-'));
 let stack: RunningStack | undefined;
 try {
-  if (process.env.TALLY_STACK === 'external') {
+  if (isExternalStack()) {
     stack = { settings: settingsFromEnv(), stop: async () => undefined };
     log('using external engines (TALLY_STACK=external)');
   } else {

@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { configFromEnv, type TallyConfig } from '../infra/config.js';
+import { benchNodeFlagsFromEnv, childEnv as environment, configFromEnv, logLevelFromEnv, type TallyConfig } from '../infra/config.js';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/runtime.js';
 import type { StackSettings } from '../infra/stack/settings.js';
 import { landFile, startIngest, summarise, type IngestSummary } from '../cli/ingest.js';
 import { temporalClient } from '../cli/context.js';
@@ -21,25 +22,17 @@ import { PeakSampler, readMemory, resetPeak } from './proc.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
- * How the services run in production (docs/performance.md): a capped old generation makes V8
- * collect instead of growing the heap, so the resident size follows the live set; semi-spaces of
- * 8 MB (16 by default) keep the young generation small without slowing the drop.
+ * How the services run in production: the flags and environment `tally worker` applies to itself
+ * (worker/runtime.ts, where each value is explained). The bench passes them explicitly, to the
+ * projections process too, so the worker it starts never re-executes itself and the pid it samples
+ * is the worker's. A value already in the environment wins.
  */
-export const SERVICE_NODE_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=8'];
-/**
- * And the environment they run with: glibc keeps up to 8 malloc arenas per core, one per thread
- * that allocates, each holding on to memory it freed; two arenas cut the worker's peak by 20-30 MB.
- * glibc also raises its mmap threshold (up to 32 MB) each time a large block is freed, after which
- * kafkajs' and the HTTP client's buffers of 128 KiB-1 MB come from the arenas and stay there; a
- * fixed threshold of 128 KiB gives them back when freed: at 5M rows the worker's samples during
- * reconcile went from 255-310 MB to 231-257 MB (docs/performance.md). A value already in the
- * environment wins.
- */
-export const SERVICE_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
+export const SERVICE_NODE_FLAGS = WORKER_NODE_FLAGS;
+export const SERVICE_ENV = WORKER_ENV;
 
 /** Extra flags for both services, e.g. `TALLY_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=prof"` (NODE_OPTIONS refuses --cpu-prof). */
 function serviceFlags(): string[] {
-  return [...SERVICE_NODE_FLAGS, ...(process.env.TALLY_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
+  return [...SERVICE_NODE_FLAGS, ...benchNodeFlagsFromEnv()];
 }
 const SOURCE = 'dtm';
 
@@ -90,7 +83,7 @@ export function tallyIds(stack: StackSettings, runId: string, workDir: string): 
   const database = `bench_${runId}`;
   quoteIdentifier(database);
   const settings: StackSettings = { ...stack, clickhouse: { ...stack.clickhouse, database } };
-  const config = configFromEnv(settings, process.env, {
+  const config = configFromEnv(settings, undefined, {
     topicPrefix: `bench-${runId}.`,
     projectionsGroup: `bench-${runId}-projections`,
     taskQueue: `bench-${runId}`,
@@ -102,9 +95,7 @@ export function tallyIds(stack: StackSettings, runId: string, workDir: string): 
 
 function childEnv(config: TallyConfig): NodeJS.ProcessEnv {
   const s = config.stack;
-  return {
-    ...SERVICE_ENV,
-    ...process.env,
+  return environment({
     TALLY_STACK: 'external',
     KAFKA_BROKERS: s.kafka.brokers.join(','),
     TEMPORAL_ADDRESS: s.temporal.address,
@@ -118,8 +109,8 @@ function childEnv(config: TallyConfig): NodeJS.ProcessEnv {
     TALLY_TASK_QUEUE: config.taskQueue,
     TALLY_LANDING_DIR: config.landingDir,
     TALLY_ALERT_LOG: '0',
-    TALLY_LOG_LEVEL: process.env.TALLY_LOG_LEVEL ?? 'warn',
-  };
+    TALLY_LOG_LEVEL: logLevelFromEnv(undefined, 'warn'),
+  }, SERVICE_ENV);
 }
 
 export interface Child {

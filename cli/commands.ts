@@ -2,12 +2,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { SingleBar, Presets } from 'cli-progress';
 import { waitWithProgress } from './progress.js';
 import { startStack, readStackState, stopStackInDir } from '../infra/stack/index.js';
-import { configFromEnv, type TallyConfig } from '../infra/config.js';
+import { configFromEnv, isExternalStack, type TallyConfig } from '../infra/config.js';
+import { PROJECT_ROOT } from '../infra/paths.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
 import { listDiscrepancies, listDrops, listRejections, queryFigures, type FigureRow } from '../projections/queries.js';
 import { consumerLag } from '../projections/watermark.js';
@@ -22,12 +22,14 @@ import { pollSourceWorkflow } from '../workflows/index.js';
 import { CliError, EXIT, STACK_DIR, resolveConfig, temporalClient } from './context.js';
 import { landFile, landUrl, startIngest, summarise, type IngestSummary } from './ingest.js';
 import { placeLabel, table } from './report.js';
+import { untilStopSignal } from '../worker/runtime.js';
 import { toCsv, toSdmxCsv } from './formats.js';
 
 /** The worker (Temporal's native runtime) loads in about a second: only the commands that run it pay for it. */
 const services_ = () => import('../worker/services.js');
 
-const BIN = fileURLToPath(new URL('../bin/tally.mjs', import.meta.url));
+/** The `tally` command, for the background `serve` of `up --detach`. */
+const BIN = join(PROJECT_ROOT, 'bin', 'tally.mjs');
 const SERVE_PID = join(STACK_DIR, 'serve.pid');
 
 function untilInterrupted(): Promise<void> {
@@ -67,7 +69,7 @@ export async function upCommand(opts: { detach?: boolean; port: string }): Promi
     mkdirSync(STACK_DIR, { recursive: true });
     const logFile = join(STACK_DIR, 'serve.log');
     const fd = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', opts.port], { detached: true, stdio: ['ignore', fd, fd], env: process.env });
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', opts.port], { detached: true, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     child.unref();
     writeFileSync(SERVE_PID, String(child.pid));
@@ -102,7 +104,7 @@ export async function workerCommand(opts: { projections: boolean }): Promise<voi
   const config = resolveConfig();
   const services = await (await services_()).startServices(config, { projections: opts.projections });
   console.error(`worker running on task queue ${config.taskQueue}${opts.projections ? ' with projections' : ''}; Ctrl-C stops it gracefully`);
-  await untilInterrupted();
+  await untilStopSignal();
   console.error('shutting down: finishing in-flight activities…');
   await services.stop();
 }
@@ -132,8 +134,9 @@ export async function downCommand(): Promise<void> {
 // ---- status ---------------------------------------------------------------------------------
 
 export async function statusCommand(opts: { json?: boolean }): Promise<void> {
-  const state = process.env.TALLY_STACK === 'external' ? undefined : readStackState(STACK_DIR);
-  if (!state && process.env.TALLY_STACK !== 'external') {
+  const external = isExternalStack();
+  const state = external ? undefined : readStackState(STACK_DIR);
+  if (!state && !external) {
     if (opts.json) console.log(JSON.stringify({ running: false }));
     else console.log("no engines running: 'tally up --detach' starts them");
     return;
@@ -267,7 +270,8 @@ export async function rejectionsCommand(opts: { drop?: string; json?: boolean })
 
 // ---- schedules ------------------------------------------------------------------------------
 
-const scheduleId = (source: string) => `${process.env.TALLY_WORKFLOW_ID_PREFIX ?? ''}poll-${source}`;
+/** The schedule of a source: `poll-<source>`, after the deployment's workflow id prefix. */
+const scheduleId = (config: TallyConfig, source: string) => `${config.workflowIdPrefix}poll-${source}`;
 
 export async function scheduleAddCommand(opts: { source: string; every: string; url?: string }): Promise<void> {
   const profile = getProfile(opts.source, loadProfiles());
@@ -275,23 +279,23 @@ export async function scheduleAddCommand(opts: { source: string; every: string; 
   if (!/^\d+\s*(s|m|h|d)$/.test(opts.every)) throw new CliError(`--every: expected an interval such as 30m, 6h or 1d, found "${opts.every}"`);
   await withTemporal(async (client, config) => {
     await client.schedule.create({
-      scheduleId: scheduleId(opts.source),
+      scheduleId: scheduleId(config, opts.source),
       spec: { intervals: [{ every: opts.every.replace(/\s+/g, '') as `${number}d` }] },
       action: { type: 'startWorkflow', workflowType: pollSourceWorkflow, taskQueue: config.taskQueue, args: [{ source: opts.source, url: opts.url, idPrefix: config.workflowIdPrefix }] },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
     });
-    console.log(`scheduled ${scheduleId(opts.source)}: poll ${opts.source} every ${opts.every}`);
+    console.log(`scheduled ${scheduleId(config, opts.source)}: poll ${opts.source} every ${opts.every}`);
   });
 }
 
 export async function scheduleListCommand(opts: { json?: boolean }): Promise<void> {
-  await withTemporal(async (client) => {
+  await withTemporal(async (client, config) => {
     const out: Array<{ scheduleId: string; source?: string; every?: string; nextRun?: string }> = [];
     for await (const s of client.schedule.list()) {
-      if (!s.scheduleId.startsWith(scheduleId(''))) continue;
+      if (!s.scheduleId.startsWith(scheduleId(config, ''))) continue;
       const d = await client.schedule.getHandle(s.scheduleId).describe();
       const every = d.spec.intervals?.[0]?.every;
-      out.push({ scheduleId: s.scheduleId, source: s.scheduleId.slice(scheduleId('').length), every: every === undefined ? undefined : String(every), nextRun: d.info.nextActionTimes[0]?.toISOString() });
+      out.push({ scheduleId: s.scheduleId, source: s.scheduleId.slice(scheduleId(config, '').length), every: every === undefined ? undefined : String(every), nextRun: d.info.nextActionTimes[0]?.toISOString() });
     }
     if (opts.json) console.log(JSON.stringify(out, null, 2));
     else if (out.length === 0) console.log('no schedules');
@@ -300,9 +304,9 @@ export async function scheduleListCommand(opts: { json?: boolean }): Promise<voi
 }
 
 export async function scheduleRemoveCommand(opts: { source: string }): Promise<void> {
-  await withTemporal(async (client) => {
-    await client.schedule.getHandle(scheduleId(opts.source)).delete();
-    console.log(`removed ${scheduleId(opts.source)}`);
+  await withTemporal(async (client, config) => {
+    await client.schedule.getHandle(scheduleId(config, opts.source)).delete();
+    console.log(`removed ${scheduleId(config, opts.source)}`);
   });
 }
 

@@ -1,10 +1,11 @@
 /** Where the CLI finds the engines: existing clusters (TALLY_STACK=external) or the stack `tally up` started. */
 import type { Client } from '@temporalio/client';
 import { temporalClient as clientFor } from '../adapters/temporal.js';
-import { readStackState, settingsFromEnv, type StackSettings } from '../infra/stack/index.js';
-import { configFromEnv, type TallyConfig } from '../infra/config.js';
+import { readStackState, type StackSettings } from '../infra/stack/index.js';
+import { configFromEnv, isExternalStack, settingsFromEnv, stackDirFromEnv, type TallyConfig } from '../infra/config.js';
 
-export const STACK_DIR = process.env.TALLY_STACK_DIR ?? '.tally/stack';
+/** Where `tally up` keeps the engines' state (TALLY_STACK_DIR). */
+export const STACK_DIR = stackDirFromEnv();
 
 /** Exit codes of the command-line contract. */
 export const EXIT = { ok: 0, failure: 1, unusable: 2 } as const;
@@ -19,7 +20,7 @@ export class CliError extends Error {
 }
 
 export function resolveSettings(): StackSettings {
-  if (process.env.TALLY_STACK === 'external') return settingsFromEnv();
+  if (isExternalStack()) return settingsFromEnv();
   const state = readStackState(STACK_DIR);
   if (!state) {
     throw new CliError(

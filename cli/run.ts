@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { startStack, readStackState, type RunningStack } from '../infra/stack/index.js';
-import { configFromEnv } from '../infra/config.js';
+import { configFromEnv, isExternalStack } from '../infra/config.js';
 import { startServices } from '../worker/services.js';
 import { loadProfiles } from '../connectors/profiles.js';
 import { buildReport } from './report.js';
@@ -84,7 +84,7 @@ export async function runMainJob(dirArg: string, options: RunOptions = {}): Prom
   if (drops.length === 0) throw new CliError(`${dirArg}: no drops found (expected drops.json or files named <source>-….csv|xlsx|json)`);
 
   let stack: RunningStack | undefined;
-  const running = process.env.TALLY_STACK === 'external' ? undefined : readStackState(STACK_DIR);
+  const running = isExternalStack() ? undefined : readStackState(STACK_DIR);
   const t0 = Date.now();
   if (running) {
     log(`using the engines started by 'tally up' (${STACK_DIR})`);

@@ -3,8 +3,14 @@
  * (docs/cli.md): 0 done, 1 failed, 2 the drop is unusable as a whole.
  */
 import { Command, Option } from 'commander';
-import { CliError, EXIT } from './context.js';
-import {
+import { applyWorkerRuntime } from '../worker/runtime.js';
+
+// `tally worker` first re-executes itself with the worker's runtime settings (worker/runtime.ts),
+// before the rest of the CLI is loaded: the process that waits for it stays small.
+if (process.argv[2] === 'worker') await applyWorkerRuntime();
+
+const { CliError, EXIT } = await import('./context.js');
+const {
   downCommand,
   discrepanciesCommand,
   ingestCommand,
@@ -19,7 +25,7 @@ import {
   statusCommand,
   upCommand,
   workerCommand,
-} from './commands.js';
+} = await import('./commands.js');
 
 const program = new Command('tally')
   .description('Migration Tally: migration figures for Mali from disagreeing sources, reconciled')

@@ -7,6 +7,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { publicUrl, redact, secretsOf, withPage } from './api-url.js';
 import { ApiFetchError, type ApiFetchFailure } from '../domain/errors.js';
 import { dtmErrors } from './json.js';
+import { secretFromEnv } from '../infra/config.js';
 
 export interface FetchOptions {
   /** Extra request headers. */
@@ -183,7 +184,7 @@ function requestOf(url: string, opts: ApiDropOptions): Request {
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
   const secrets = [...secretsOf(headers), ...secretsOf(Object.fromEntries(new URL(url).searchParams))];
   if (opts.apiKeyEnv) {
-    const key = process.env[opts.apiKeyEnv];
+    const key = secretFromEnv(opts.apiKeyEnv);
     if (!key) {
       const expected = `the API key in environment variable ${opts.apiKeyEnv}`;
       throw new ApiFetchError(`GET ${publicUrl(url)}: expected ${expected}, found it unset`, { url: publicUrl(url), retryable: false, expected, found: 'it unset' });

@@ -9,6 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DROP_ID_PATTERN } from '../domain/codes.js';
+import { landingDirFromEnv } from '../infra/config.js';
 
 export interface LandedDrop {
   dropId: string;
@@ -32,9 +33,9 @@ function isErrno(error: unknown, code: string): boolean {
 export class LandingStore {
   readonly dir: string;
 
-  /** @param dir where drops are kept. @default process.env.TALLY_LANDING_DIR ?? '.tally/landing' */
-  constructor(dir?: string) {
-    this.dir = resolve(dir ?? process.env.TALLY_LANDING_DIR ?? '.tally/landing');
+  /** @param dir where drops are kept (TallyConfig.landingDir). @default TALLY_LANDING_DIR, else '.tally/landing' */
+  constructor(dir: string = landingDirFromEnv()) {
+    this.dir = resolve(dir);
   }
 
   /** Streams the file into the store while hashing it; never holds it in memory. */

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { SourceProfile } from '../domain/profile.js';
 import { UnknownSourceError } from '../domain/errors.js';
+import { profilesDirFromEnv } from '../infra/config.js';
 
 const BUNDLED = fileURLToPath(new URL('./profiles/', import.meta.url));
 
@@ -39,7 +40,7 @@ function readDir(dir: string, into: Map<string, SourceProfile>): void {
 /**
  * The bundled profiles, then those in TALLY_PROFILES_DIR (which may add sources or replace bundled ones).
  */
-export function loadProfiles(extraDir: string | undefined = process.env.TALLY_PROFILES_DIR): Map<string, SourceProfile> {
+export function loadProfiles(extraDir: string | undefined = profilesDirFromEnv()): Map<string, SourceProfile> {
   const profiles = new Map<string, SourceProfile>();
   readDir(BUNDLED, profiles);
   if (extraDir) {

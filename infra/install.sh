@@ -49,13 +49,16 @@ install_npm() {
   step
   need node "Node.js 20.19 or later"
   need npm "the npm client"
-  if [[ ! -d "$ROOT/node_modules" || "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]]; then
-    # npm install, not npm ci: the lockfile lists optional platform builds (e.g. @swc/core for
-    # other systems) that the registry here does not serve, which npm ci refuses outright.
-    say "npm packages: installing from package-lock.json (first time: a few minutes)"
-    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
+  local modules="$ROOT/node_modules" lock="$ROOT/package-lock.json"
+  if [[ -L "$modules" ]]; then
+    # A link to another checkout's packages (a git worktree): npm ci would delete and rewrite them.
+    say "npm packages: node_modules links to $(readlink "$modules"), not installed here (run npm ci where it points)"
+  elif [[ ! -d "$modules" || ! -f "$modules/.package-lock.json" || "$lock" -nt "$modules/.package-lock.json" ]]; then
+    # npm ci: exactly the lockfile's versions, from a clean node_modules, or it fails.
+    say "npm packages: npm ci from package-lock.json (first time: a few minutes)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
   else
-    say "npm packages: up to date"
+    say "npm packages: up to date with package-lock.json"
   fi
 }
 

@@ -1,16 +1,18 @@
 /**
- * The script parse threads run. A thread does not inherit the TypeScript loader, and loading it
- * in every thread costs a second of start-up and tens of MB each, so the thread's code is bundled
- * once per process with esbuild (about 30 ms) into `.tally/bundles/`, where the project's
- * node_modules resolve its packages. Compiled builds run `map-thread.js` directly; if bundling
- * fails, threads fall back to registering the loader themselves (`map-thread.mjs`).
+ * The script parse threads run. Compiled (dist/, `npm run build`), that is `map-thread.js` beside
+ * this module, built with the rest. From the sources (tests, development) a thread does not
+ * inherit the TypeScript loader, and loading it in every thread costs a second of start-up and
+ * tens of MB each, so the thread's code is bundled once per process with esbuild (about 30 ms, a
+ * development dependency) into `.tally/bundles/`, where the project's node_modules resolve its
+ * packages; if bundling fails, threads fall back to registering the loader themselves
+ * (`map-thread.mjs`).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PROJECT_ROOT } from '../infra/paths.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let entry: Promise<URL> | undefined;
 
 export function mapThreadEntry(): Promise<URL> {
@@ -36,7 +38,7 @@ async function bundled(): Promise<URL> {
       define: { 'import.meta.url': JSON.stringify(new URL('../domain/places.ts', import.meta.url).href) },
     });
     const text = result.outputFiles[0]!.text;
-    const dir = join(ROOT, '.tally', 'bundles');
+    const dir = join(PROJECT_ROOT, '.tally', 'bundles');
     const path = join(dir, `map-thread-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.mjs`);
     if (!existsSync(path)) {
       mkdirSync(dir, { recursive: true });

@@ -8,6 +8,7 @@
  * 161-163 MB RSS against 182-214 MB (docs/performance.md).
  */
 import { setFlagsFromString } from 'node:v8';
+import { nodeOptionsFromEnv } from '../infra/config.js';
 
 /** Semi-space of a parse thread, in MB (its young generation is about three of them). */
 export const THREAD_SEMI_SPACE_MB = 1;
@@ -15,7 +16,7 @@ export const THREAD_SEMI_SPACE_MB = 1;
 const SEMI_SPACE_FLAG = /^--max[-_]semi[-_]space[-_]size=(\d+)$/;
 
 /** The process's `--max-semi-space-size` in MB (NODE_OPTIONS, then the command line: the last wins); undefined when not set. */
-export function processSemiSpaceMb(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): number | undefined {
+export function processSemiSpaceMb(execArgv: readonly string[] = process.execArgv, nodeOptions = nodeOptionsFromEnv()): number | undefined {
   let found: number | undefined;
   for (const arg of [...nodeOptions.split(/\s+/), ...execArgv]) {
     const m = SEMI_SPACE_FLAG.exec(arg);

@@ -3,20 +3,19 @@
  * and the ClickHouse projections (a Kafka consumer group). Several such processes can share one
  * task queue and one consumer group: nothing here keeps state another process would not see.
  */
-import { Worker, Runtime, DefaultLogger, type LogLevel } from '@temporalio/worker';
+import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { connectWorker } from '../adapters/temporal-worker.js';
 import { createActivities, createActivityDeps, type ActivityDeps } from '../activities/index.js';
 import { startProjections } from '../projections/runner.js';
-import type { TallyConfig } from '../infra/config.js';
+import { workerLogLevelFromEnv, type TallyConfig } from '../infra/config.js';
 import { workflowBundlePath } from './workflow-bundle.js';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const level = (process.env.TALLY_WORKER_LOG_LEVEL ?? 'WARN') as LogLevel;
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    Runtime.install({ logger: new DefaultLogger(workerLogLevelFromEnv()) });
   } catch {
     // already installed by this process (tests)
   }

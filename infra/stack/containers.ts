@@ -10,9 +10,8 @@ export const IMAGES = {
   clickhouse: 'clickhouse/clickhouse-server:25.8',
 } as const;
 
-/** True when a container runtime (Docker, Podman…) answers within the timeout. */
+/** True when a container runtime (Docker, Podman…) answers within the timeout. TALLY_STACK=local never asks (chooseProvider). */
 export async function containerRuntimeAnswers(timeoutMs = 3000): Promise<boolean> {
-  if (process.env.TALLY_STACK === 'local') return false;
   try {
     const client = await Promise.race([
       getContainerRuntimeClient(),

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { tallyHomeFromEnv } from '../config.js';
 
 const Manifest = z.object({
   kafka: z.object({ version: z.string(), libs: z.string(), java: z.string() }),
@@ -12,7 +12,7 @@ export type EngineManifest = z.infer<typeof Manifest>;
 
 /** Where the installer keeps engines and their manifest. @default ~/.cache/migration-tally */
 export function tallyHome(): string {
-  return process.env.TALLY_HOME ?? join(homedir(), '.cache', 'migration-tally');
+  return tallyHomeFromEnv();
 }
 
 /** Reads the manifest that infra/install.sh writes; says what to run when it is missing. */

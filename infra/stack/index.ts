@@ -2,14 +2,15 @@
  * The stack manager: starts or finds Kafka, Temporal and ClickHouse and hands out their settings.
  *
  * Providers, chosen by TALLY_STACK (or automatically):
- * - `external`: existing clusters, from KAFKA_BROKERS, TEMPORAL_ADDRESS, CLICKHOUSE_URL… (see settings.ts);
+ * - `external`: existing clusters, from KAFKA_BROKERS, TEMPORAL_ADDRESS, CLICKHOUSE_URL… (settingsFromEnv in infra/config.ts);
  * - `containers`: testcontainers, when a container runtime answers;
  * - `local`: the engines installed by infra/install.sh, as child processes (the default here).
  */
 import { LocalStack, type LocalStackOptions } from './local.js';
-import { settingsFromEnv, type StackSettings } from './settings.js';
+import type { StackSettings } from './settings.js';
+import { settingsFromEnv, stackProviderFromEnv, type StackProvider } from '../config.js';
 
-export { StackSettings, settingsFromEnv } from './settings.js';
+export { StackSettings } from './settings.js';
 export { LocalStack, readStackState, stopStackInDir } from './local.js';
 export { readEngineManifest, tallyHome } from './engines.js';
 export { kafkaHealthy, temporalHealthy, clickhouseHealthy } from './health.js';
@@ -19,13 +20,11 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-export type StackProvider = StackSettings['provider'];
+export type { StackProvider } from '../config.js';
 
-/** Picks the provider: TALLY_STACK when set, else containers when a runtime answers, else local. */
-export async function chooseProvider(env: NodeJS.ProcessEnv = process.env): Promise<StackProvider> {
-  const wanted = env.TALLY_STACK;
-  if (wanted === 'local' || wanted === 'containers' || wanted === 'external') return wanted;
-  if (wanted) throw new Error(`TALLY_STACK must be one of local, containers, external; found "${wanted}"`);
+/** Picks the provider: `wanted` (TALLY_STACK) when set, else containers when a runtime answers, else local. */
+export async function chooseProvider(wanted: StackProvider | undefined = stackProviderFromEnv()): Promise<StackProvider> {
+  if (wanted) return wanted;
   // testcontainers is loaded only when it may be used: it is slow to import.
   const { containerRuntimeAnswers } = await import('./containers.js');
   return (await containerRuntimeAnswers()) ? 'containers' : 'local';

@@ -187,7 +187,8 @@ async function planPorts(dir: string, persistent: boolean): Promise<PortPlan> {
   return plan;
 }
 
-function spawnEngine(name: string, command: string, args: string[], dir: string, env: NodeJS.ProcessEnv = process.env): EngineProcess {
+/** `env`: the engine's environment. @default this process's */
+function spawnEngine(name: string, command: string, args: string[], dir: string, env?: NodeJS.ProcessEnv): EngineProcess {
   const log = join(dir, `${name}.out.log`);
   const fd = openSync(log, 'a');
   // detached: each engine leads its own process group, so it can be stopped as a whole
