@@ -4,6 +4,7 @@
 #   - Apache Kafka (KRaft) jars from Maven Central, resolved by mvn
 #   - the Temporal CLI dev server, built by `go install` (pinned version)
 #   - ClickHouse from Debian's clickhouse-server package
+#   - chdb-core (a current ClickHouse, in-process) from PyPI, for the SQL compatibility test
 # Engines live in $TALLY_HOME (default ~/.cache/migration-tally), never in the repository.
 # The paths found are written to $TALLY_HOME/engines.json, which the stack manager reads.
 # TALLY_STACK=external skips the engines (the pipeline then uses existing clusters).
@@ -13,11 +14,12 @@ KAFKA_VERSION="${TALLY_KAFKA_VERSION:-4.1.1}"
 SLF4J_VERSION="2.0.17"
 LOG4J_VERSION="2.24.3"
 TEMPORAL_CLI_VERSION="v1.5.1"
+CHDB_VERSION="26.9.0"
 TALLY_HOME="${TALLY_HOME:-$HOME/.cache/migration-tally}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 STEP=0
-STEPS=5
+STEPS=6
 say() { printf '[install %s/%s] %s\n' "$STEP" "$STEPS" "$*" >&2; }
 step() { STEP=$((STEP + 1)); }
 fail() { printf '[install] error: %s\n' "$*" >&2; exit 1; }
@@ -124,6 +126,20 @@ install_clickhouse() {
     apt-get install -y --no-install-recommends clickhouse-server
 }
 
+install_chdb() {
+  step
+  need python3 "Python 3.9+, to replay the project's SQL on a current ClickHouse (chdb-core)"
+  local have
+  if have="$(python3 -c 'import chdb, sys; sys.stdout.write(chdb.__version__)' 2>/dev/null)"; then
+    say "chdb-core (ClickHouse 26.x in-process, for test/int/compat): reusing chdb $have"
+    return
+  fi
+  say "chdb-core $CHDB_VERSION (ClickHouse 26.x in-process, for test/int/compat): installing with pip (first time: about a minute)"
+  with_heartbeat "pip install chdb-core==$CHDB_VERSION" env PIP_BREAK_SYSTEM_PACKAGES=1 \
+    python3 -m pip install --quiet --disable-pip-version-check "chdb-core==$CHDB_VERSION"
+  python3 -c 'import chdb' 2>/dev/null || fail "pip installed chdb-core but python3 cannot import chdb"
+}
+
 install_chromium() {
   step
   if command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]]; then
@@ -163,6 +179,7 @@ main() {
   install_kafka
   install_temporal
   install_clickhouse
+  install_chdb
   if [[ "${TALLY_SKIP_BROWSER:-}" != "1" ]]; then install_chromium; fi
   write_manifest
 }
