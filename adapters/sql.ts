@@ -9,7 +9,6 @@ import { TallyError } from '../domain/errors.js';
 
 /** A value that cannot be put into SQL. Bad input: never worth a retry. */
 export class SqlValueError extends TallyError {
-  override readonly name = 'SqlValueError';
   readonly type = 'SqlValueError';
   readonly nonRetryable = true;
 

@@ -5,22 +5,22 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Clien
 import { LandingStore } from '../connectors/landing.js';
 import { fetchApiDrop } from '../connectors/api.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
+import type { DropCounts } from '../domain/events.js';
+import { noticeText } from '../domain/notices.js';
 import type { TallyConfig } from '../infra/config.js';
 import { ingestDropWorkflow, ingestWorkflowId, type IngestDropResult } from '../workflows/index.js';
 import { CliError, EXIT } from './context.js';
 
-export interface IngestSummary {
+/** What `tally ingest --json` prints for a drop: the contract's fields, then its status and notices. */
+export interface IngestSummary extends Pick<DropCounts, 'rows' | 'accepted' | 'rejected' | 'duplicates' | 'revisions'> {
   dropId: string;
   source: string;
   fileName: string;
-  rows: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  revisions: number;
   discrepancies: number;
   status?: 'processed' | 'refused';
   reason?: string;
+  /** One line each: `name_mismatch: "Ouest" is not the name of HT01 (West) (12 rows)`. */
+  notices?: string[];
   workflowId: string;
 }
 
@@ -37,6 +37,7 @@ export function summarise(r: IngestDropResult, workflowId: string): IngestSummar
     discrepancies: r.discrepancies,
     status: r.status,
     reason: r.reason,
+    notices: r.notices && r.notices.length > 0 ? r.notices.map(noticeText) : undefined,
     workflowId,
   };
 }

@@ -75,6 +75,7 @@ export abstract class TallyError extends Error {
 
   constructor(parts: TallyErrorParts) {
     super(parts.message ?? templateMessage(parts), parts.cause === undefined ? undefined : { cause: parts.cause });
+    this.name = new.target.name;
     this.expected = parts.expected;
     this.found = parts.found;
     this.where = Object.fromEntries(Object.entries(parts.where ?? {}).filter(([, v]) => v !== undefined));
@@ -94,7 +95,6 @@ export abstract class TallyError extends Error {
  * line saying why; the ingest refuses the whole drop with it. Never worth retrying.
  */
 export class DropUnusableError extends TallyError {
-  override readonly name = 'DropUnusableError';
   readonly type = 'DropUnusable';
   readonly nonRetryable = true;
 
@@ -120,7 +120,6 @@ export interface ApiFetchFailure extends Omit<TallyErrorParts, 'message' | 'wher
 
 /** An HTTP API that could not be fetched. Retryable or not as the failure says (see `retryable`). */
 export class ApiFetchError extends TallyError {
-  override readonly name = 'ApiFetchError';
   readonly type = 'ApiFetchFailed';
   readonly nonRetryable: boolean;
   readonly url: string;
@@ -141,7 +140,6 @@ export class ApiFetchError extends TallyError {
 
 /** An activity was asked to ingest a drop whose bytes are not in the landing store. */
 export class DropNotLandedError extends TallyError {
-  override readonly name = 'DropNotLandedError';
   readonly type = 'DropNotLanded';
   readonly nonRetryable = true;
 
@@ -155,7 +153,6 @@ export class DropNotLandedError extends TallyError {
 
 /** A source id with no profile. */
 export class UnknownSourceError extends TallyError {
-  override readonly name = 'UnknownSourceError';
   readonly type = 'UnknownSource';
   readonly nonRetryable = true;
 
@@ -175,7 +172,6 @@ export class UnknownSourceError extends TallyError {
 
 /** An API source polled with no URL given and none in its profile. */
 export class NoApiUrlError extends TallyError {
-  override readonly name = 'NoApiUrlError';
   readonly type = 'NoApiUrl';
   readonly nonRetryable = true;
 
@@ -186,7 +182,6 @@ export class NoApiUrlError extends TallyError {
 
 /** The alert receiver refused the alert (a 4xx other than 408 and 429): retrying would not help. */
 export class AlertRefusedError extends TallyError {
-  override readonly name = 'AlertRefusedError';
   readonly type = 'AlertRefused';
   readonly nonRetryable = true;
 
@@ -201,7 +196,6 @@ export class AlertRefusedError extends TallyError {
 
 /** The projections have not yet caught up with some offsets: ask again (this is how waiting is done). */
 export class ProjectionsBehindError extends TallyError {
-  override readonly name = 'ProjectionsBehindError';
   readonly type = 'ProjectionsBehind';
   readonly nonRetryable = false;
 
@@ -215,7 +209,6 @@ export class ProjectionsBehindError extends TallyError {
 
 /** A discrepancy to alert on that the projections have not written yet: ask again. */
 export class NotProjectedYetError extends TallyError {
-  override readonly name = 'NotProjectedYetError';
   readonly type = 'NotProjectedYet';
   readonly nonRetryable = false;
 

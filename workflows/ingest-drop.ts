@@ -1,7 +1,7 @@
 import { defineQuery, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { IngestTimings } from '../activities/ingest.js';
-import type { DropCounts } from '../domain/events.js';
+import type { DropCounts, DropNotice } from '../domain/events.js';
 import { INGEST, WATERMARK } from './options.js';
 import { reconcileWorkflow } from './reconcile.js';
 
@@ -27,6 +27,8 @@ export interface IngestDropResult extends DropCounts {
   resolved: number;
   /** Where the ingest activity's time went (absent from runs recorded before it was measured). */
   timings?: IngestTimings;
+  /** What the drop's summary says beyond its counts (absent from runs recorded before notices). */
+  notices?: DropNotice[];
 }
 
 export type IngestStage = 'reading' | 'projecting' | 'reconciling' | 'done';

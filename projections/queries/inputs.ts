@@ -9,7 +9,6 @@ import { isCalendarDate, quoteDateTime, toClickHouseDateTime } from '../../adapt
 
 /** A query input that fails its rule: bad input, never worth a retry. */
 export class QueryInputError extends TallyError {
-  override readonly name = 'QueryInputError';
   readonly type = 'QueryInputError';
   readonly nonRetryable = true;
 
