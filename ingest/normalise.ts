@@ -90,7 +90,7 @@ function ownCountry(row: RawRow, plan: ColumnPlan): (Parsed<OwnCountry> & { inde
     const parsed = countryOfCell(text);
     if (!parsed.ok) return { ...parsed, index: r.country };
     const c = parsed.value;
-    return { ok: true, value: { country: c, from: `from the column "${plan.headers[r.country!]}"`, index: r.country!, found: text, hint: `the row's country is ${c.name}, ${c.iso3}` } };
+    return { ok: true, value: { country: c, from: `from the column "${plan.headers[r.country!]}"`, index: r.country!, found: text, hint: `the row's country column says ${c.name}` } };
   }
   for (const role of ['regionCode', 'cercleCode', 'region', 'cercle'] as const) {
     const code = cell(row, r[role]);
