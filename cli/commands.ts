@@ -15,7 +15,7 @@ import { rebuildProjections } from '../projections/rebuild.js';
 import { createKafka } from '../adapters/publisher.js';
 import { topicsFor } from '../domain/events.js';
 import { looksLikePcode } from '../domain/codes.js';
-import { countryOfPcode, loadPlaceListFiles, matchPlace } from '../domain/places.js';
+import { countryOfPcode, loadPlaceListFiles, matchPlace, regions } from '../domain/places.js';
 import { countryByIso3, DEFAULT_COUNTRY, parseCountry } from '../domain/countries.js';
 import type { Failure } from '../domain/result.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
@@ -229,9 +229,10 @@ export function resolveArea(text: string | undefined, country?: string): string 
     failures.push(m);
   }
   const best = failures.find((f) => f.hint?.includes('did you mean')) ?? failures.find((f) => f.hint !== undefined && !f.hint.includes(' is not a place of ')) ?? failures[0]!;
-  const name = countryByIso3(where)?.name ?? where;
+  const example = where === DEFAULT_COUNTRY ? { pcode: 'ML05', name: 'Mopti' } : (regions(where)[0] ?? { pcode: where, name: countryByIso3(where)?.name ?? where });
+  const of = where === DEFAULT_COUNTRY ? '' : ` of ${countryByIso3(where)?.name ?? where}`;
   const elsewhere = country === undefined && owner === undefined ? '; --country ISO3 matches names in another country' : '';
-  throw new CliError(`--area: expected a P-code or a place name of ${name}, found "${text}"${best.hint ? `: ${best.hint}` : ''}${elsewhere}`);
+  throw new CliError(`--area: expected a P-code (${example.pcode}) or a place name (${example.name})${of}, found "${text}"${best.hint ? `: ${best.hint}` : ''}${elsewhere}`);
 }
 
 export function contractRow(f: FigureRow): Record<string, unknown> {

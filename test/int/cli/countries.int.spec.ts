@@ -191,7 +191,7 @@ describe('tally for Chad and Haiti, and a P-code list of ones own', () => {
   it('refuses a bad --country, a P-code of another country and an unknown place, in one line (exit 1)', async () => {
     expectRefused(await tally('ingest', CHAD, '--source', 'dtm', '--country', 'Atlantis', '--json'), '--country: expected a country (ISO 3166 alpha-3 such as MLI or TCD, or its name), found "Atlantis"');
     expectRefused(await tally('query', '--indicator', 'idps', '--country', 'MLI', '--area', 'TD07'), '--area: expected a place in Mali (--country MLI), found "TD07" (a P-code of Chad)');
-    expectRefused(await tally('query', '--indicator', 'idps', '--country', 'TCD', '--area', 'Bathaa'), /^tally: --area: expected a P-code or a place name of Chad, found "Bathaa": .*\(did you mean Batha \(TD01\)\?\)$/);
+    expectRefused(await tally('query', '--indicator', 'idps', '--country', 'TCD', '--area', 'Bathaa'), /^tally: --area: expected a P-code \(TD01\) or a place name \(Batha\) of Chad, found "Bathaa": .*\(did you mean Batha \(TD01\)\?\)$/);
   });
 
   it('lists the countries with figures and their areas on the HTTP API, and filters by country', async () => {

@@ -65,11 +65,11 @@ describe('--area for any country', () => {
 
   it('names an unknown place and the nearest known names, never guessing', () => {
     expect(() => resolveArea('Mopty')).toThrow(
-      '--area: expected a P-code or a place name of Mali, found "Mopty": "Mopty" is not a place of Mali in the COD list; unknown names are not guessed (did you mean Mopti (ML05)?); --country ISO3 matches names in another country',
+      '--area: expected a P-code (ML05) or a place name (Mopti), found "Mopty": "Mopty" is not a place of Mali in the COD list; unknown names are not guessed (did you mean Mopti (ML05)?); --country ISO3 matches names in another country',
     );
     expect(() => resolveArea('Bathaa', 'TCD')).toThrow(/found "Bathaa": .*did you mean Batha \(TD01\)\?\)$/);
     expect(() => resolveArea('Lac')).toThrow(/is not a place of Mali in the COD list.*; --country ISO3 matches names in another country$/);
-    expect(() => resolveArea('TD99')).toThrow('--area: expected a P-code or a place name of Chad, found "TD99": TD99 is not in the COD P-code list of Chad');
+    expect(() => resolveArea('TD99')).toThrow('--area: expected a P-code (TD01) or a place name (Batha) of Chad, found "TD99": TD99 is not in the COD P-code list of Chad');
   });
 });
 
