@@ -6,7 +6,7 @@ import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { SingleBar, Presets } from 'cli-progress';
 import { waitWithProgress } from './progress.js';
 import { startStack, readStackState, stopStackInDir } from '../infra/stack/index.js';
-import { configFromEnv, isExternalStack, type TallyConfig } from '../infra/config.js';
+import { configFromEnv, isExternalStack, pcodesFilesFromEnv, type TallyConfig } from '../infra/config.js';
 import { PROJECT_ROOT } from '../infra/paths.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
 import { listDiscrepancies, listDrops, listRejections, queryFigures, type FigureRow } from '../projections/queries.js';
@@ -15,7 +15,9 @@ import { rebuildProjections } from '../projections/rebuild.js';
 import { createKafka } from '../adapters/publisher.js';
 import { topicsFor } from '../domain/events.js';
 import { looksLikePcode } from '../domain/codes.js';
-import { matchPlace } from '../domain/places.js';
+import { countryOfPcode, loadPlaceListFiles, matchPlace, regions } from '../domain/places.js';
+import { countryByIso3, DEFAULT_COUNTRY, parseCountry } from '../domain/countries.js';
+import type { Failure } from '../domain/result.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import { startExplorer } from '../web/server.js';
 import { pollSourceWorkflow } from '../workflows/index.js';
@@ -165,7 +167,8 @@ export async function statusCommand(opts: { json?: boolean }): Promise<void> {
 
 // ---- ingest ---------------------------------------------------------------------------------
 
-export async function ingestCommand(files: string[], opts: { source: string; url?: string; wait?: boolean; json?: boolean }): Promise<void> {
+export async function ingestCommand(files: string[], opts: { source: string; url?: string; country?: string; wait?: boolean; json?: boolean }): Promise<void> {
+  const country = countryOption(opts.country);
   if (files.length === 0 && !opts.url) throw new CliError('expected FILE... or --url URL, found neither', EXIT.unusable);
   getProfile(opts.source, loadProfiles());
   let worst: number = EXIT.ok;
@@ -173,7 +176,7 @@ export async function ingestCommand(files: string[], opts: { source: string; url
     const drops: Array<{ file?: string; url?: string }> = opts.url ? [{ url: opts.url }] : files.map((file) => ({ file }));
     for (const drop of drops) {
       const landed = drop.file ? await landFile(config, drop.file, opts.source) : await landUrl(config, drop.url!, opts.source);
-      const handle = await startIngest(client, config, landed.dropId, opts.source);
+      const handle = await startIngest(client, config, landed.dropId, opts.source, country);
       if (!opts.wait) {
         const out = { dropId: landed.dropId, source: opts.source, fileName: landed.fileName, workflowId: handle.workflowId, status: 'started' };
         console.log(opts.json ? JSON.stringify(out) : `${landed.fileName}: drop ${landed.dropId.slice(0, 12)} started (workflow ${handle.workflowId})`);
@@ -191,7 +194,8 @@ export async function ingestCommand(files: string[], opts: { source: string; url
 function printIngest(r: IngestSummary, json: boolean): void {
   if (json) {
     const { dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies } = r;
-    console.log(JSON.stringify({ dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies, status: r.status, ...(r.reason ? { reason: r.reason } : {}) }));
+    const tail = { status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.notices ? { notices: r.notices } : {}) };
+    console.log(JSON.stringify({ dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies, ...tail }));
     // The contract's one line saying why goes to stderr whatever the format; stdout stays one JSON object.
     if (r.status === 'refused') console.error(`tally: ${r.reason}`);
     return;
@@ -201,18 +205,34 @@ function printIngest(r: IngestSummary, json: boolean): void {
     return;
   }
   console.log(`${r.fileName}: ${r.rows} rows, ${r.accepted} accepted, ${r.rejected} rejected, ${r.duplicates} duplicates, ${r.revisions} revisions, ${r.discrepancies} new discrepancies (drop ${r.dropId.slice(0, 12)})`);
+  for (const notice of r.notices ?? []) console.log(`  ${notice}`);
 }
 
 // ---- query / discrepancies / rejections -----------------------------------------------------
 
-export function resolveArea(text: string | undefined): string | undefined {
+/**
+ * `--area`: a P-code (of its own country, which must be `country` when given) or a name, matched
+ * in `country` (ISO 3166 alpha-3), else in Mali. An unknown place is an error naming the nearest names.
+ */
+export function resolveArea(text: string | undefined, country?: string): string | undefined {
   if (!text) return undefined;
-  if (looksLikePcode(text)) return text.toUpperCase();
-  for (const level of [1, 2, 0] as const) {
-    const m = matchPlace(text, level);
-    if (m.ok) return m.value.pcode;
+  const owner = looksLikePcode(text) ? countryOfPcode(text) : undefined;
+  if (owner && country && owner.iso3 !== country) {
+    const here = countryByIso3(country)?.name ?? country;
+    throw new CliError(`--area: expected a place in ${here} (--country ${country}), found "${text}" (${text.trim().toUpperCase() === owner.iso3 ? `${owner.iso3} is ${owner.name}` : `a P-code of ${owner.name}`})`);
   }
-  throw new CliError(`--area: expected a P-code (ML05) or a place name (Mopti), found "${text}"`);
+  const where = country ?? owner?.iso3 ?? DEFAULT_COUNTRY;
+  const failures: Failure[] = [];
+  for (const level of [1, 2, 0, 3] as const) {
+    const m = matchPlace(text, level, { country: where });
+    if (m.ok) return m.value.pcode;
+    failures.push(m);
+  }
+  const best = failures.find((f) => f.hint?.includes('did you mean')) ?? failures.find((f) => f.hint !== undefined && !f.hint.includes(' is not a place of ')) ?? failures[0]!;
+  const example = where === DEFAULT_COUNTRY ? { pcode: 'ML05', name: 'Mopti' } : (regions(where)[0] ?? { pcode: where, name: countryByIso3(where)?.name ?? where });
+  const of = where === DEFAULT_COUNTRY ? '' : ` of ${countryByIso3(where)?.name ?? where}`;
+  const elsewhere = country === undefined && owner === undefined ? '; --country ISO3 matches names in another country' : '';
+  throw new CliError(`--area: expected a P-code (${example.pcode}) or a place name (${example.name})${of}, found "${text}"${best.hint ? `: ${best.hint}` : ''}${elsewhere}`);
 }
 
 export function contractRow(f: FigureRow): Record<string, unknown> {
@@ -220,9 +240,21 @@ export function contractRow(f: FigureRow): Record<string, unknown> {
   return { indicator: f.indicator, area: f.area, ...when, value: f.value, ...(f.source !== undefined ? { source: f.source } : { sources: f.sources }) };
 }
 
-export async function queryCommand(opts: { indicator: string; area?: string; from?: string; to?: string; source?: string; asOf?: string; format: string }): Promise<void> {
-  const area = resolveArea(opts.area);
-  const figures = await withClickHouse((client) => queryFigures(client, { indicator: opts.indicator, area, from: opts.from, to: opts.to, source: opts.source, asOf: opts.asOf }));
+export async function queryCommand(opts: {
+  indicator: string;
+  country?: string;
+  area?: string;
+  from?: string;
+  to?: string;
+  source?: string;
+  asOf?: string;
+  format: string;
+}): Promise<void> {
+  loadUserPlaces();
+  const country = countryOption(opts.country);
+  const area = resolveArea(opts.area, country);
+  const query = { indicator: opts.indicator, country, area, from: opts.from, to: opts.to, source: opts.source, asOf: opts.asOf };
+  const figures = await withClickHouse((client) => queryFigures(client, query));
   switch (opts.format) {
     case 'json':
       console.log(JSON.stringify(figures.map(contractRow), null, 2));
@@ -250,6 +282,7 @@ export async function queryCommand(opts: { indicator: string; area?: string; fro
 }
 
 export async function discrepanciesCommand(opts: { open?: boolean; json?: boolean }): Promise<void> {
+  loadUserPlaces();
   const rows = await withClickHouse((client) => listDiscrepancies(client, { open: opts.open }));
   if (opts.json) {
     console.log(JSON.stringify(rows, null, 2));
@@ -345,5 +378,24 @@ export async function runCommand(dir: string, opts: { keep?: boolean; json?: boo
     console.error('left running; press Ctrl-C to stop');
     await untilInterrupted();
     await stop();
+  }
+}
+
+// ---- countries ------------------------------------------------------------------------------
+
+/** `--country`: an ISO 3166 alpha-3 code (or alpha-2, M49, an English or French name), as alpha-3; exit 1 otherwise. */
+export function countryOption(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const parsed = parseCountry(text);
+  if (!parsed.ok) throw new CliError(`--country: expected a country (ISO 3166 alpha-3 such as MLI or TCD, or its name), found "${text}"`);
+  return parsed.value.iso3;
+}
+
+/** The user's P-code lists (TALLY_PCODES_FILE), for the commands that name or resolve places. */
+export function loadUserPlaces(): void {
+  try {
+    loadPlaceListFiles(pcodesFilesFromEnv());
+  } catch (err) {
+    throw new CliError(`TALLY_PCODES_FILE: ${(err as Error).message}`);
   }
 }

@@ -42,14 +42,17 @@ export function summarise(r: IngestDropResult, workflowId: string): IngestSummar
   };
 }
 
-/** Starts (or finds) the ingestion of a landed drop; the same drop twice is one workflow. */
-export async function startIngest(client: Client, config: TallyConfig, dropId: string, source: string) {
+/**
+ * Starts (or finds) the ingestion of a landed drop; the same drop twice is one workflow, whatever
+ * `country` (ISO 3166 alpha-3, `--country`) the second one names: a drop is read once.
+ */
+export async function startIngest(client: Client, config: TallyConfig, dropId: string, source: string, country?: string) {
   const workflowId = ingestWorkflowId(dropId, config.workflowIdPrefix);
   try {
     return await client.workflow.start(ingestDropWorkflow, {
       taskQueue: config.taskQueue,
       workflowId,
-      args: [{ dropId, source, idPrefix: config.workflowIdPrefix }],
+      args: [{ dropId, source, idPrefix: config.workflowIdPrefix, ...(country ? { country } : {}) }],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     });
   } catch (err) {
@@ -77,9 +80,10 @@ export async function ingestOne(
   drop: { file?: string; url?: string },
   source: string,
   wait: boolean,
+  country?: string,
 ): Promise<IngestSummary | { dropId: string; source: string; workflowId: string; fileName: string }> {
   const landed = drop.file ? await landFile(config, drop.file, source) : await landUrl(config, drop.url!, source);
-  const handle = await startIngest(client, config, landed.dropId, source);
+  const handle = await startIngest(client, config, landed.dropId, source, country);
   if (!wait) return { dropId: landed.dropId, source, workflowId: handle.workflowId, fileName: landed.fileName };
   return summarise(await handle.result(), handle.workflowId);
 }

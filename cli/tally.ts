@@ -49,6 +49,7 @@ program
   .argument('[files...]', 'CSV, XLSX or JSON drops')
   .requiredOption('--source <id>', 'source profile id (dtm, cmp, mmeia, instat, iom-avr, unhcr, or your own)')
   .option('--url <url>', 'fetch an API source instead of reading files')
+  .option('--country <iso3>', 'country of rows that do not say theirs (default: the profile, else MLI); a row of another country is rejected')
   .option('--wait', 'return once the figures are queryable and reconciled')
   .option('--json', 'print one JSON object per drop')
   .action(ingestCommand);
@@ -57,7 +58,8 @@ program
   .command('query')
   .description('figures for an indicator: reconciled, or one source with --source')
   .requiredOption('--indicator <code>', 'indicator code, e.g. idps')
-  .option('--area <pcode|name>', 'a P-code (ML05) or a place name (Mopti)')
+  .option('--country <iso3>', "only this country's figures (MLI, TCD…); names in --area are matched there")
+  .option('--area <pcode|name>', 'a P-code (ML05, TD07) or a place name (Mopti; in another country with --country)')
   .option('--from <date>', 'first reference date, YYYY-MM-DD')
   .option('--to <date>', 'last reference date, YYYY-MM-DD')
   .option('--source <id>', "one source's figures instead of the reconciled ones")

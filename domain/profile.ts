@@ -4,6 +4,8 @@
  * means adding a profile (JSON or YAML), not code.
  */
 import { z } from 'zod';
+import { COUNTRY_PATTERN } from './codes.js';
+import { countryByIso3 } from './countries.js';
 
 const code = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a lowercase id such as "cmp" or "iom-avr"');
 const headers = z.array(z.string().min(1)).min(1);
@@ -47,6 +49,15 @@ export const SourceProfile = z.object({
       fixed: z.string().optional(),
     })
     .default({ rule: 'cell' }),
+  /**
+   * The country of the source's drops (ISO 3166 alpha-3), when a drop does not say (no country
+   * column, no P-code) and `tally ingest` has no --country. @default 'MLI' (DEFAULT_COUNTRY)
+   */
+  country: z
+    .string()
+    .regex(COUNTRY_PATTERN, 'expected an ISO 3166 alpha-3 code such as "MLI" or "TCD"')
+    .refine((c) => countryByIso3(c) !== undefined, 'expected an ISO 3166 alpha-3 code of a country')
+    .optional(),
   /** Level of the place column when it holds names. @default 1 */
   areaLevel: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
   columns: z

@@ -34,6 +34,8 @@ export interface TallyConfig {
   tolerance: Record<string, number>;
   /** Threads that parse a large plain CSV. @default the cores, at most 4 */
   parseThreads: number;
+  /** The user's P-code lists (TALLY_PCODES_FILE), read beside the bundled ones. @default [] */
+  pcodesFiles: string[];
 }
 
 function parseTolerance(text: string | undefined): Record<string, number> {
@@ -71,6 +73,7 @@ export function configFromEnv(stack: StackSettings, env: Env = process.env, over
     },
     tolerance: parseTolerance(env.TALLY_TOLERANCE),
     parseThreads: parseThreads(env.TALLY_PARSE_THREADS),
+    pcodesFiles: pcodesFilesFromEnv(env),
     ...overrides,
   };
 }
@@ -111,6 +114,7 @@ export function configToEnv(config: TallyConfig): Record<string, string> {
   }
   const tolerance = Object.entries(config.tolerance).map(([k, v]) => `${k}=${v}`).join(',');
   if (tolerance) env.TALLY_TOLERANCE = tolerance;
+  if (config.pcodesFiles?.length) env.TALLY_PCODES_FILE = config.pcodesFiles.join(':');
   return env;
 }
 
@@ -208,6 +212,14 @@ export function landingDirFromEnv(env: Env = process.env): string {
 /** TALLY_PROFILES_DIR: a directory of the user's source profiles, beside the bundled ones; undefined when unset. */
 export function profilesDirFromEnv(env: Env = process.env): string | undefined {
   return env.TALLY_PROFILES_DIR || undefined;
+}
+
+/**
+ * TALLY_PCODES_FILE: the user's P-code lists in OCHA's layout (a newer or deeper list, admin 3),
+ * several separated by ':'; [] when unset. Their rows add to the bundled lists.
+ */
+export function pcodesFilesFromEnv(env: Env = process.env): string[] {
+  return (env.TALLY_PCODES_FILE ?? '').split(':').map((p) => p.trim()).filter((p) => p !== '');
 }
 
 /** TALLY_BUNDLE_DIR: where development runs cache workflow bundles; undefined when unset (then <project>/.tally/bundles). */

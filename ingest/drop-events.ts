@@ -8,6 +8,8 @@ export interface DropContext {
   source: string;
   fileName: string;
   receivedAt: string;
+  /** `tally ingest --country` (ISO 3166 alpha-3), when given: see normalise.ts `RowPlaces`. */
+  country?: string;
 }
 
 export function observationRecorded(ctx: DropContext, figure: RowFigure, series: string, value: number, rows: number[], id: string): ObservationRecorded {

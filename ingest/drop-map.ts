@@ -8,7 +8,7 @@ import { referenceDate } from '../domain/periods.js';
 import { seriesKey } from '../domain/series.js';
 import { encodeEntry, fnv1a, observationKey, partitionOf, type PartitionStore } from './drop-partitions.js';
 import type { ColumnPlan } from './mapping.js';
-import { normaliseRow, type RowOutcome } from './normalise.js';
+import { normaliseRow, type RowOutcome, type RowPlaces } from './normalise.js';
 import type { RawRow } from '../connectors/table.js';
 
 export type RowRejection = Extract<RowOutcome, { kind: 'rejected' }>;
@@ -26,11 +26,12 @@ export class RowMapper {
     private readonly plan: ColumnPlan,
     private readonly profile: SourceProfile,
     private readonly store: PartitionStore,
+    private readonly places: RowPlaces = {},
   ) {}
 
   /** Returns the rejection for a rejected row, undefined when its figures went to the store. */
   map(row: RawRow): RowRejection | undefined {
-    const outcome = normaliseRow(row, this.plan, this.profile);
+    const outcome = normaliseRow(row, this.plan, this.profile, this.places);
     if (outcome.kind === 'rejected') return outcome;
     for (const n of outcome.notices ?? []) this.notices.add(n.kind, n.detail);
     const { round, assessment, sumOver } = outcome.context;
