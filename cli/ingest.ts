@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { LandingStore } from '../connectors/landing.js';
-import { fetchApiDrop } from '../connectors/api.js';
+import { apiDropOptions, apiTarget, fetchApiDrop } from '../connectors/api.js';
+import type { ApiRequestOptions } from '../domain/api-request.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import type { DropCounts } from '../domain/events.js';
 import { noticeText } from '../domain/notices.js';
@@ -43,13 +44,13 @@ export function summarise(r: IngestDropResult, workflowId: string): IngestSummar
 }
 
 /** Starts (or finds) the ingestion of a landed drop; the same drop twice is one workflow. */
-export async function startIngest(client: Client, config: TallyConfig, dropId: string, source: string) {
+export async function startIngest(client: Client, config: TallyConfig, dropId: string, source: string, opts: { country?: string } = {}) {
   const workflowId = ingestWorkflowId(dropId, config.workflowIdPrefix);
   try {
     return await client.workflow.start(ingestDropWorkflow, {
       taskQueue: config.taskQueue,
       workflowId,
-      args: [{ dropId, source, idPrefix: config.workflowIdPrefix }],
+      args: [{ dropId, source, idPrefix: config.workflowIdPrefix, ...(opts.country ? { country: opts.country } : {}) }],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     });
   } catch (err) {
@@ -65,9 +66,19 @@ export async function landFile(config: TallyConfig, file: string, source: string
 }
 
 export async function landUrl(config: TallyConfig, url: string, source: string) {
+  return landApi(config, source, { url });
+}
+
+/**
+ * Fetches and lands an API drop: `url` as given, or the request the profile builds from `request`
+ * (`--country`, `--admin-level`, `--from`…). Returns the landed drop and the country asked for.
+ */
+export async function landApi(config: TallyConfig, source: string, input: { url?: string; request?: ApiRequestOptions }) {
   const profile = getProfile(source, loadProfiles());
-  const bytes = await fetchApiDrop(url, { paging: profile.api?.paging ?? 'none', apiKeyEnv: profile.api?.apiKeyEnv, apiKeyHeader: profile.api?.apiKeyHeader });
-  return new LandingStore(config.landingDir).putBytes(bytes, { source, fileName: `${source}-api.json` });
+  const target = apiTarget(profile, input);
+  const bytes = await fetchApiDrop(target.url, apiDropOptions(profile, target));
+  const landed = await new LandingStore(config.landingDir).putBytes(bytes, { source, fileName: target.fileName });
+  return { ...landed, country: target.country };
 }
 
 /** Lands and ingests one drop; with wait, returns once its figures are queryable and reconciled. */

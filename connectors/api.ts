@@ -5,9 +5,11 @@
  */
 import pRetry, { AbortError } from 'p-retry';
 import { publicUrl, redact, secretsOf, withPage } from './api-url.js';
-import { ApiFetchError, type ApiFetchFailure } from '../domain/errors.js';
+import { ApiFetchError, NoApiUrlError, type ApiFetchFailure } from '../domain/errors.js';
+import { buildApiRequest, defaultApiUrl, isEmptyRequest, type ApiRequestOptions } from '../domain/api-request.js';
+import type { SourceProfile } from '../domain/profile.js';
 import { dtmCountMismatch, dtmErrors } from './json.js';
-import { apiKeyFromEnv } from '../infra/config.js';
+import { apiBaseUrlFromEnv, apiKeyFromEnv } from '../infra/config.js';
 
 export interface FetchOptions {
   /** Extra request headers. */
@@ -270,4 +272,41 @@ export async function fetchApiDrop(url: string, opts: ApiDropOptions = {}): Prom
   }
   checkEchoed(responses, url, req);
   return Buffer.from(JSON.stringify({ kind: 'api-drop', url: publicUrl(url), responses }));
+}
+
+/** What to fetch for a source: the URL, the drop's file name, and the country asked for. */
+export interface ApiTarget {
+  url: string;
+  fileName: string;
+  /** ISO 3166 alpha-3, when the request was built for a country. */
+  country?: string;
+  expect?: ApiDropOptions['expect'];
+}
+
+/**
+ * The request for a source: `url` as given; else one built from `request` (its options, with
+ * defaults, even when empty) by the profile's `api.request`; else the profile's own `api.url`.
+ * A built or profile URL goes to TALLY_<SOURCE>_API_URL instead of its origin when that is set.
+ */
+export function apiTarget(profile: SourceProfile, input: { url?: string; request?: ApiRequestOptions }): ApiTarget {
+  if (input.url) return { url: input.url, fileName: `${profile.id}-api.json` };
+  const base = apiBaseUrlFromEnv(profile.id);
+  // Options the profile cannot build a request from are refused by buildApiRequest, never dropped.
+  if (input.request && (profile.api?.request || !isEmptyRequest(input.request))) {
+    const built = buildApiRequest(profile, input.request, base);
+    return { url: built.url, fileName: `${built.label}.json`, country: built.country, expect: built.expect };
+  }
+  const url = defaultApiUrl(profile, base);
+  if (!url) throw new NoApiUrlError(profile.id);
+  return { url, fileName: `${profile.id}-api.json` };
+}
+
+/** How a profile's API is fetched: its paging and its key. */
+export function apiDropOptions(profile: SourceProfile, target?: ApiTarget): ApiDropOptions {
+  return {
+    paging: profile.api?.paging ?? 'none',
+    apiKeyEnv: profile.api?.apiKeyEnv,
+    apiKeyHeader: profile.api?.apiKeyHeader,
+    ...(target?.expect ? { expect: target.expect } : {}),
+  };
 }
