@@ -131,10 +131,11 @@ export function buildApiRequest(profile: SourceProfile, options: ApiRequestOptio
   if (level !== undefined) label.push(`admin${level}`);
   for (const [name, value] of values) {
     if (value === undefined) continue;
+    const option = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const key = spec.params[name];
-    if (!key) throw new ApiRequestError(source, `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, `an option the ${source} API takes`, value);
+    if (!key) throw new ApiRequestError(source, `--${option}`, `an option the ${source} API takes`, value);
     url.searchParams.set(key, value);
-    if (name !== 'country') label.push(`${slug(name)}-${slug(value)}`);
+    if (name !== 'country') label.push(`${option}-${slug(value)}`);
   }
   for (const [key, value] of Object.entries(spec.fixed)) url.searchParams.set(key, value);
   return { url: url.toString(), country, label: label.join('-'), ...(spec.countryField ? { expect: { field: spec.countryField, value: country } } : {}) };
