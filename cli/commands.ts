@@ -22,8 +22,7 @@ import { pollSourceWorkflow } from '../workflows/index.js';
 import { CliError, EXIT, STACK_DIR, resolveConfig, temporalClient } from './context.js';
 import { landApi, landFile, startIngest, summarise, type IngestSummary } from './ingest.js';
 import { apiTarget } from '../connectors/api.js';
-import { ApiRequestOptions, buildApiRequest, isEmptyRequest } from '../domain/api-request.js';
-import { parseCountry } from '../domain/countries.js';
+import { ApiRequestOptions, buildApiRequest, isEmptyRequest, requestCountry } from '../domain/api-request.js';
 import { disaggregationKey } from '../domain/series.js';
 import { placeLabel, table } from './report.js';
 import { untilStopSignal } from '../worker/runtime.js';
@@ -179,7 +178,7 @@ export async function ingestCommand(files: string[], opts: { source: string; url
   }
   // The request is built once here, so that a bad option fails before anything is fetched.
   if (files.length === 0 && !opts.url) apiTarget(profile, { request });
-  const country = request.country === undefined ? undefined : buildApiCountry(request.country);
+  const country = request.country === undefined ? undefined : requestCountry(opts.source, request.country);
   let worst: number = EXIT.ok;
   await withTemporal(async (client, config) => {
     const drops: Array<{ file?: string; url?: string; request?: ApiRequestOptions }> = opts.url ? [{ url: opts.url }] : files.length > 0 ? files.map((file) => ({ file })) : [{ request }];
@@ -248,13 +247,6 @@ export function apiRequestOptions(opts: ApiCliOptions): ApiRequestOptions {
     toRound: wholeNumber('--to-round', opts.toRound),
   });
   return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as ApiRequestOptions;
-}
-
-/** `--country` as ISO 3166 alpha-3 (it accepts alpha-2, M49 and names too). */
-function buildApiCountry(text: string): string {
-  const parsed = parseCountry(text);
-  if (!parsed.ok) throw new CliError(`--country: expected ${parsed.expected}, found "${text}"${parsed.hint ? ` (${parsed.hint})` : ''}`);
-  return parsed.value.iso3;
 }
 
 // ---- query / discrepancies / rejections -----------------------------------------------------

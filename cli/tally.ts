@@ -45,13 +45,13 @@ program.command('status').description('engines, worker, consumer lag and the las
 
 program
   .command('ingest')
-  .description('ingest drops (files, or an API response with --url)')
+  .description('ingest drops: files, an API response with --url, or with neither the request an API source (dtm, unhcr) builds for --country')
   .argument('[files...]', 'CSV, XLSX or JSON drops')
   .requiredOption('--source <id>', 'source profile id (dtm, cmp, mmeia, instat, iom-avr, unhcr, or your own)')
   .option('--url <url>', 'fetch an API source instead of reading files')
+  .option('--country <iso3>', 'country of rows that do not say theirs (default: the profile, else MLI); a row of another country is rejected')
   .option('--wait', 'return once the figures are queryable and reconciled')
   .option('--json', 'print one JSON object per drop')
-  .option('--country <iso3>', "the drop's country (default MLI); an API source (dtm, unhcr) is asked for it")
   .option('--admin-level <n>', 'API sources: the admin level asked for (dtm: 0, 1 or 2; default 1)')
   .option('--from <date>', 'API sources: the first reporting date (dtm, YYYY-MM-DD) or year (unhcr)')
   .option('--to <date>', 'API sources: the last reporting date or year')

@@ -54,6 +54,13 @@ export function isEmptyRequest(options: ApiRequestOptions): boolean {
   return Object.values(options).every((v) => v === undefined);
 }
 
+/** `--country` as ISO 3166 alpha-3 (alpha-2, M49 and names are accepted too); Mali when none is given. */
+export function requestCountry(source: string, text: string | undefined): string {
+  const parsed = parseCountry(text ?? DEFAULT_COUNTRY);
+  if (!parsed.ok) throw new ApiRequestError(source, '--country', parsed.expected, text);
+  return parsed.value.iso3;
+}
+
 function specOf(profile: SourceProfile): ApiRequestSpec {
   const spec = profile.api?.request;
   if (!spec) throw new ApiRequestError(profile.id, 'api.request', 'a profile that says how to build requests to its API (api.request)', 'none: pass --url');
@@ -107,9 +114,7 @@ type Param = keyof ApiRequestSpec['params'];
 export function buildApiRequest(profile: SourceProfile, options: ApiRequestOptions, base?: string): BuiltApiRequest {
   const spec = specOf(profile);
   const source = profile.id;
-  const parsed = parseCountry(options.country ?? DEFAULT_COUNTRY);
-  if (!parsed.ok) throw new ApiRequestError(source, '--country', parsed.expected, options.country);
-  const country = parsed.value.iso3;
+  const country = requestCountry(source, options.country);
   const level = adminLevelOf(source, spec, options.adminLevel);
   const values: Array<[Param, string | undefined]> = [
     // Every request names a country, Mali by default, unless the API takes none and none was asked for.
