@@ -22,7 +22,10 @@ import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import { startExplorer } from '../web/server.js';
 import { pollSourceWorkflow } from '../workflows/index.js';
 import { CliError, EXIT, STACK_DIR, resolveConfig, temporalClient } from './context.js';
-import { landFile, landUrl, startIngest, summarise, type IngestSummary } from './ingest.js';
+import { landApi, landFile, startIngest, summarise, type IngestSummary } from './ingest.js';
+import { apiTarget } from '../connectors/api.js';
+import { ApiRequestOptions, buildApiRequest, isEmptyRequest, requestCountry } from '../domain/api-request.js';
+import { disaggregationKey } from '../domain/series.js';
 import { placeLabel, table } from './report.js';
 import { untilStopSignal } from '../worker/runtime.js';
 import { toCsv, toSdmxCsv } from './formats.js';
@@ -167,16 +170,26 @@ export async function statusCommand(opts: { json?: boolean }): Promise<void> {
 
 // ---- ingest ---------------------------------------------------------------------------------
 
-export async function ingestCommand(files: string[], opts: { source: string; url?: string; country?: string; wait?: boolean; json?: boolean }): Promise<void> {
-  const country = countryOption(opts.country);
-  if (files.length === 0 && !opts.url) throw new CliError('expected FILE... or --url URL, found neither', EXIT.unusable);
-  getProfile(opts.source, loadProfiles());
+export async function ingestCommand(files: string[], opts: { source: string; url?: string; wait?: boolean; json?: boolean } & ApiCliOptions): Promise<void> {
+  const profile = getProfile(opts.source, loadProfiles());
+  const request = apiRequestOptions({ ...opts, country: countryOption(opts.country) });
+  const { country: _country, ...apiOnly } = request;
+  if (files.length === 0 && !opts.url && !profile.api) throw new CliError('expected FILE... or --url URL, found neither', EXIT.unusable);
+  if ((files.length > 0 || opts.url) && !isEmptyRequest(apiOnly)) {
+    throw new CliError(`--admin-level, --from, --to, --operation, --from-round and --to-round build a request to the ${opts.source} API: expected them without FILE... or --url`);
+  }
+  // The request is built once here, so that a bad option fails before anything is fetched.
+  if (files.length === 0 && !opts.url) apiTarget(profile, { request });
+  const country = request.country === undefined ? undefined : requestCountry(opts.source, request.country);
   let worst: number = EXIT.ok;
   await withTemporal(async (client, config) => {
-    const drops: Array<{ file?: string; url?: string }> = opts.url ? [{ url: opts.url }] : files.map((file) => ({ file }));
+    const drops: Array<{ file?: string; url?: string; request?: ApiRequestOptions }> = opts.url ? [{ url: opts.url }] : files.length > 0 ? files.map((file) => ({ file })) : [{ request }];
     for (const drop of drops) {
-      const landed = drop.file ? await landFile(config, drop.file, opts.source) : await landUrl(config, drop.url!, opts.source);
-      const handle = await startIngest(client, config, landed.dropId, opts.source, country);
+      const api = drop.file ? undefined : await landApi(config, opts.source, drop);
+      const landed = api ?? (await landFile(config, drop.file!, opts.source));
+      // The country asked of the API is the drop's country, as --country is for a file.
+      const dropCountry = country ?? api?.country;
+      const handle = await startIngest(client, config, landed.dropId, opts.source, dropCountry);
       if (!opts.wait) {
         const out = { dropId: landed.dropId, source: opts.source, fileName: landed.fileName, workflowId: handle.workflowId, status: 'started' };
         console.log(opts.json ? JSON.stringify(out) : `${landed.fileName}: drop ${landed.dropId.slice(0, 12)} started (workflow ${handle.workflowId})`);
@@ -208,6 +221,38 @@ function printIngest(r: IngestSummary, json: boolean): void {
   for (const notice of r.notices ?? []) console.log(`  ${notice}`);
 }
 
+/** The options of `ingest` and `schedule add` that build a request to an API source. */
+export interface ApiCliOptions {
+  country?: string;
+  adminLevel?: string;
+  from?: string;
+  to?: string;
+  operation?: string;
+  fromRound?: string;
+  toRound?: string;
+}
+
+function wholeNumber(option: string, text: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n > max) throw new CliError(`${option}: expected a whole number${max < 10 ? ` from 0 to ${max}` : ''}, found "${text}"`);
+  return n;
+}
+
+/** The command line's API options, checked and typed; the profile then says which its API takes. */
+export function apiRequestOptions(opts: ApiCliOptions): ApiRequestOptions {
+  const parsed = ApiRequestOptions.parse({
+    country: opts.country,
+    adminLevel: wholeNumber('--admin-level', opts.adminLevel, 2),
+    from: opts.from,
+    to: opts.to,
+    operation: opts.operation,
+    fromRound: wholeNumber('--from-round', opts.fromRound),
+    toRound: wholeNumber('--to-round', opts.toRound),
+  });
+  return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as ApiRequestOptions;
+}
+
 // ---- query / discrepancies / rejections -----------------------------------------------------
 
 /**
@@ -237,7 +282,19 @@ export function resolveArea(text: string | undefined, country?: string): string 
 
 export function contractRow(f: FigureRow): Record<string, unknown> {
   const when = f.date !== undefined ? { date: f.date } : { periodStart: f.periodStart, periodEnd: f.periodEnd };
-  return { indicator: f.indicator, area: f.area, ...when, value: f.value, ...(f.source !== undefined ? { source: f.source } : { sources: f.sources }) };
+  const disaggregation = f.disaggregation ? { disaggregation: f.disaggregation } : {};
+  return { indicator: f.indicator, area: f.area, ...when, value: f.value, ...(f.source !== undefined ? { source: f.source } : { sources: f.sources }), ...disaggregation };
+}
+
+/** `--disaggregation origin=BFA,sex=f` as the series key spells it: keys sorted, values as ingest writes them (lower case). */
+export function disaggregationOption(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const pairs = text.split(',').map((part) => {
+    const m = /^\s*([a-z_]+)\s*=\s*(\S(?:.*\S)?)\s*$/i.exec(part);
+    if (!m) throw new CliError(`--disaggregation: expected key=value pairs such as origin=BFA or sex=f, found "${text}"`);
+    return [m[1]!.toLowerCase(), m[2]!.toLowerCase()] as const;
+  });
+  return disaggregationKey(Object.fromEntries(pairs));
 }
 
 export async function queryCommand(opts: {
@@ -248,12 +305,14 @@ export async function queryCommand(opts: {
   to?: string;
   source?: string;
   asOf?: string;
+  disaggregation?: string;
   format: string;
 }): Promise<void> {
   loadUserPlaces();
   const country = countryOption(opts.country);
   const area = resolveArea(opts.area, country);
-  const query = { indicator: opts.indicator, country, area, from: opts.from, to: opts.to, source: opts.source, asOf: opts.asOf };
+  const disaggregation = disaggregationOption(opts.disaggregation);
+  const query = { indicator: opts.indicator, country, area, from: opts.from, to: opts.to, source: opts.source, asOf: opts.asOf, ...(disaggregation ? { disaggregation } : {}) };
   const figures = await withClickHouse((client) => queryFigures(client, query));
   switch (opts.format) {
     case 'json':
@@ -306,18 +365,32 @@ export async function rejectionsCommand(opts: { drop?: string; json?: boolean })
 /** The schedule of a source: `poll-<source>`, after the deployment's workflow id prefix. */
 const scheduleId = (config: TallyConfig, source: string) => `${config.workflowIdPrefix}poll-${source}`;
 
-export async function scheduleAddCommand(opts: { source: string; every: string; url?: string }): Promise<void> {
+/**
+ * What a schedule polls, named: the source alone (`dtm`: its profile's api.url), or the request its
+ * options build (`dtm-tcd-admin1`), so that several countries of one source are several schedules.
+ */
+function pollTarget(source: string, opts: ApiCliOptions): { name: string; request?: ApiRequestOptions } {
+  const request = apiRequestOptions(opts);
+  if (isEmptyRequest(request)) return { name: source };
+  const profile = getProfile(source, loadProfiles());
+  return { name: buildApiRequest(profile, request).label, request };
+}
+
+export async function scheduleAddCommand(opts: { source: string; every: string; url?: string } & ApiCliOptions): Promise<void> {
   const profile = getProfile(opts.source, loadProfiles());
   if (!opts.url && !profile.api) throw new CliError(`source ${opts.source} has no API url in its profile: pass --url`);
   if (!/^\d+\s*(s|m|h|d)$/.test(opts.every)) throw new CliError(`--every: expected an interval such as 30m, 6h or 1d, found "${opts.every}"`);
+  const target = pollTarget(opts.source, opts);
+  if (opts.url && target.request) throw new CliError('--url is the request itself: expected it without --country, --admin-level, --from…');
   await withTemporal(async (client, config) => {
+    const input = { source: opts.source, url: opts.url, ...(target.request ? { request: target.request } : {}), idPrefix: config.workflowIdPrefix };
     await client.schedule.create({
-      scheduleId: scheduleId(config, opts.source),
+      scheduleId: scheduleId(config, target.name),
       spec: { intervals: [{ every: opts.every.replace(/\s+/g, '') as `${number}d` }] },
-      action: { type: 'startWorkflow', workflowType: pollSourceWorkflow, taskQueue: config.taskQueue, args: [{ source: opts.source, url: opts.url, idPrefix: config.workflowIdPrefix }] },
+      action: { type: 'startWorkflow', workflowType: pollSourceWorkflow, taskQueue: config.taskQueue, args: [input] },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
     });
-    console.log(`scheduled ${scheduleId(config, opts.source)}: poll ${opts.source} every ${opts.every}`);
+    console.log(`scheduled ${scheduleId(config, target.name)}: poll ${target.name === opts.source ? opts.source : `${opts.source} (${target.name})`} every ${opts.every}`);
   });
 }
 
@@ -336,10 +409,11 @@ export async function scheduleListCommand(opts: { json?: boolean }): Promise<voi
   });
 }
 
-export async function scheduleRemoveCommand(opts: { source: string }): Promise<void> {
+export async function scheduleRemoveCommand(opts: { source: string } & ApiCliOptions): Promise<void> {
+  const target = pollTarget(opts.source, opts);
   await withTemporal(async (client, config) => {
-    await client.schedule.getHandle(scheduleId(config, opts.source)).delete();
-    console.log(`removed ${scheduleId(config, opts.source)}`);
+    await client.schedule.getHandle(scheduleId(config, target.name)).delete();
+    console.log(`removed ${scheduleId(config, target.name)}`);
   });
 }
 

@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { LandingStore } from '../connectors/landing.js';
-import { fetchApiDrop } from '../connectors/api.js';
+import { apiDropOptions, apiTarget, fetchApiDrop } from '../connectors/api.js';
+import type { ApiRequestOptions } from '../domain/api-request.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import type { DropCounts } from '../domain/events.js';
 import { noticeText } from '../domain/notices.js';
@@ -68,9 +69,19 @@ export async function landFile(config: TallyConfig, file: string, source: string
 }
 
 export async function landUrl(config: TallyConfig, url: string, source: string) {
+  return landApi(config, source, { url });
+}
+
+/**
+ * Fetches and lands an API drop: `url` as given, or the request the profile builds from `request`
+ * (`--country`, `--admin-level`, `--from`…). Returns the landed drop and the country asked for.
+ */
+export async function landApi(config: TallyConfig, source: string, input: { url?: string; request?: ApiRequestOptions }) {
   const profile = getProfile(source, loadProfiles());
-  const bytes = await fetchApiDrop(url, { paging: profile.api?.paging ?? 'none', apiKeyEnv: profile.api?.apiKeyEnv, apiKeyHeader: profile.api?.apiKeyHeader });
-  return new LandingStore(config.landingDir).putBytes(bytes, { source, fileName: `${source}-api.json` });
+  const target = apiTarget(profile, input);
+  const bytes = await fetchApiDrop(target.url, apiDropOptions(profile, target));
+  const landed = await new LandingStore(config.landingDir).putBytes(bytes, { source, fileName: target.fileName });
+  return { ...landed, country: target.country };
 }
 
 /** Lands and ingests one drop; with wait, returns once its figures are queryable and reconciled. */

@@ -4,7 +4,7 @@
  */
 import type { Disaggregation, DropNotice, Period, Unit } from '../domain/events.js';
 import { getIndicator, isIndicatorCode } from '../domain/indicators.js';
-import { parseCount } from '../domain/numbers.js';
+import { isNotAvailable, parseCount } from '../domain/numbers.js';
 import { flowBetween, parsePeriod, unhcrYearPeriod } from '../domain/periods.js';
 import { BoundedMap } from '../domain/collections.js';
 import { looksLikePcode } from '../domain/codes.js';
@@ -216,8 +216,9 @@ export function normaliseRow(row: RawRow, plan: ColumnPlan, profile: SourceProfi
   const disaggregation: Disaggregation = {};
   for (const { key, index } of plan.disaggregations) {
     const text = cell(row, index);
-    if (text && !/^(total|all|tous|ensemble)$/i.test(text)) disaggregation[key] = text.toLowerCase();
+    if (text && !isNotAvailable(text) && !/^(total|all|tous|ensemble)$/i.test(text)) disaggregation[key] = text.toLowerCase();
   }
+  const summedKeys = summedDisaggregations(plan, disaggregation);
   const figures: RowFigure[] = [];
   for (const column of plan.values) {
     const raw = cell(row, column.index);
@@ -229,14 +230,16 @@ export function normaliseRow(row: RawRow, plan: ColumnPlan, profile: SourceProfi
     const indicator = getIndicator(indicatorCode.value);
     const period = resolvePeriod(row, plan, profile, indicator.kind);
     if (!period.ok) return reject(plan, period.index, period);
-    figures.push({
+    const figure: RowFigure = {
       indicator: indicator.code,
       area: area.value,
       period: period.value,
       value: count.value,
       unit: column.unit ?? indicator.unit,
       disaggregation: { ...disaggregation, ...column.disaggregation },
-    });
+    };
+    figures.push(figure);
+    if (summedKeys.length > 0) figures.push({ ...figure, disaggregation: without(figure.disaggregation, summedKeys) });
   }
   if (figures.length === 0) {
     const columns = plan.values.map((v) => v.header).join('", "');
@@ -274,4 +277,18 @@ export function oneCountryNotice(notices: readonly DropNotice[]): DropNotice[] {
 export function rejectionReason(fileName: string, row: number, r: { column?: string; expected: string; found: string; hint?: string }): string {
   const where = `${fileName} row ${row}${r.column ? `, column "${r.column}"` : ''}`;
   return `${where}: expected ${r.expected}, found "${r.found}"${r.hint ? ` (${r.hint})` : ''}`;
+}
+
+/**
+ * The row's disaggregations that are also summed (the sum-over column is a disaggregation too:
+ * UNHCR's country of origin): such a row is its own figure and a part of the total without them.
+ */
+function summedDisaggregations(plan: ColumnPlan, disaggregation: Disaggregation): string[] {
+  const sumOver = plan.roles.sumOver;
+  if (sumOver === undefined) return [];
+  return plan.disaggregations.filter((d) => d.index === sumOver && disaggregation[d.key] !== undefined).map((d) => d.key);
+}
+
+function without(disaggregation: Disaggregation, keys: readonly string[]): Disaggregation {
+  return Object.fromEntries(Object.entries(disaggregation).filter(([key]) => !keys.includes(key)));
 }
