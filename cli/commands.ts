@@ -20,7 +20,7 @@ import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import { startExplorer } from '../web/server.js';
 import { pollSourceWorkflow } from '../workflows/index.js';
 import { CliError, EXIT, STACK_DIR, resolveConfig, temporalClient } from './context.js';
-import { landFile, landUrl, startIngest, summarise, type IngestSummary } from './ingest.js';
+import { breakdownText, landFile, landUrl, startIngest, summarise, type IngestSummary } from './ingest.js';
 import { placeLabel, table } from './report.js';
 import { untilStopSignal } from '../worker/runtime.js';
 import { toCsv, toSdmxCsv } from './formats.js';
@@ -191,7 +191,7 @@ export async function ingestCommand(files: string[], opts: { source: string; url
 function printIngest(r: IngestSummary, json: boolean): void {
   if (json) {
     const { dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies } = r;
-    console.log(JSON.stringify({ dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies, status: r.status, ...(r.reason ? { reason: r.reason } : {}) }));
+    console.log(JSON.stringify({ dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies, status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.breakdown ? { breakdown: r.breakdown } : {}) }));
     // The contract's one line saying why goes to stderr whatever the format; stdout stays one JSON object.
     if (r.status === 'refused') console.error(`tally: ${r.reason}`);
     return;
@@ -201,6 +201,8 @@ function printIngest(r: IngestSummary, json: boolean): void {
     return;
   }
   console.log(`${r.fileName}: ${r.rows} rows, ${r.accepted} accepted, ${r.rejected} rejected, ${r.duplicates} duplicates, ${r.revisions} revisions, ${r.discrepancies} new discrepancies (drop ${r.dropId.slice(0, 12)})`);
+  const kinds = breakdownText(r.breakdown);
+  if (kinds) console.log(`  ${kinds}`);
 }
 
 // ---- query / discrepancies / rejections -----------------------------------------------------
@@ -264,7 +266,7 @@ export async function rejectionsCommand(opts: { drop?: string; json?: boolean })
     console.log(JSON.stringify(rows, null, 2));
     return;
   }
-  for (const r of rows) console.log(`${r.dropId.slice(0, 12)}  ${r.reason}`);
+  for (const r of rows) console.log(`${r.dropId.slice(0, 12)}  ${(r.kind ?? '-').padEnd(17)}  ${r.reason}`);
   if (rows.length === 0) console.log('no rejected rows');
 }
 
