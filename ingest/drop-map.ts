@@ -59,7 +59,10 @@ export class RowMapper {
       const header = plan.headers[index];
       if (kind && header !== undefined && !this.kindOfColumn.has(header)) this.kindOfColumn.set(header, kind);
     }
-    for (const v of plan.values) if (!this.kindOfColumn.has(v.header)) this.kindOfColumn.set(v.header, 'invalid_value');
+    for (const v of plan.values) {
+      const header = plan.headers[v.index];
+      if (header !== undefined && !this.kindOfColumn.has(header)) this.kindOfColumn.set(header, 'invalid_value');
+    }
     this.summed = sumOverColumns(plan);
     this.keyColumns = new Set([
       ...KEY_ROLES.flatMap((role) => (plan.roles[role] === undefined ? [] : [plan.roles[role]!])),
