@@ -231,7 +231,8 @@ function planFromHxl(tags: Array<HxlTag | null>, profile: SourceProfile, headers
         const figure = `${v.indicator}|${v.unit}|${Object.entries(v.disaggregation).sort().join(',')}`;
         if (figures.has(figure)) return void ignored.push(index);
         figures.set(figure, index);
-        plan.values.push({ index, header: tag.raw, ...v });
+        // The header a person sees in the file names the column in a rejection; the tag when there is none.
+        plan.values.push({ index, header: headers[index] || tag.raw, ...v });
         return;
       }
       default:

@@ -163,10 +163,10 @@ describe('HXL: value columns that are not the people present', () => {
   });
 
   it('reads households as an indicator for IDPs only', async () => {
-    const plan = await planOf(['a,b,c,d,e', '#adm1+code,#affected+idps+hh,#affected+returnees+hh,#affected+returnees+ind,#date', 'ML05,1,2,3,2019-07-31']);
+    const plan = await planOf(['a,IDP households,c,Returnees,e', '#adm1+code,#affected+idps+hh,#affected+returnees+hh,#affected+returnees+ind,#date', 'ML05,1,2,3,2019-07-31']);
     expect(plan.values.map((v) => [v.header, v.indicator, v.unit])).toEqual([
-      ['#affected+idps+hh', 'idp_households', 'households'],
-      ['#affected+returnees+ind', 'idp_returnees', 'individuals'],
+      ['IDP households', 'idp_households', 'households'],
+      ['Returnees', 'idp_returnees', 'individuals'],
     ]);
   });
 });
