@@ -7,7 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { DropCounts, DropNotice, DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
+import type { DropBreakdown, DropCounts, DropNotice, DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
 import { partitionsFor, removeSpill } from '../ingest/drop-partitions.js';
 import { DropNotLandedError, DropUnusableError, ProjectionsBehindError, TallyError } from '../domain/errors.js';
 import { countryByIso3 } from '../domain/countries.js';
@@ -41,6 +41,8 @@ export type Offsets = Record<string, Record<number, string>>;
 export interface IngestDropOutput extends DropCounts {
   /** What the drop's summary says beyond its counts (ignored columns, names that do not match their P-code…). */
   notices: DropNotice[];
+  /** The duplicates by reason and rejections by kind (absent for a refused drop). */
+  breakdown?: DropBreakdown;
   dropId: string;
   source: string;
   fileName: string;
@@ -186,6 +188,9 @@ export function createIngestActivities(deps: ActivityDeps) {
             mappedAt = performance.now();
           },
           prior: priorKnowledge(deps.clickhouse),
+          // The day the drop was received, not the clock: a retried attempt reads it the same way.
+          today: ctx.receivedAt.slice(0, 10),
+          horizonDays: deps.config.dateHorizonDays,
           // While reading, a heartbeat every few seconds keeps the attempt alive; the SDK throttles
           // heartbeats, so one per 10,000 rows would hold back the first one that says what was published.
           onProgress: (rows) => {

@@ -22,7 +22,7 @@ import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import { startExplorer } from '../web/server.js';
 import { pollSourceWorkflow } from '../workflows/index.js';
 import { CliError, EXIT, STACK_DIR, resolveConfig, temporalClient } from './context.js';
-import { landApi, landFile, startIngest, summarise, type IngestSummary } from './ingest.js';
+import { breakdownText, landApi, landFile, startIngest, summarise, type IngestSummary } from './ingest.js';
 import { apiTarget } from '../connectors/api.js';
 import { ApiRequestOptions, buildApiRequest, isEmptyRequest, requestCountry } from '../domain/api-request.js';
 import { disaggregationKey } from '../domain/series.js';
@@ -207,7 +207,7 @@ export async function ingestCommand(files: string[], opts: { source: string; url
 function printIngest(r: IngestSummary, json: boolean): void {
   if (json) {
     const { dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies } = r;
-    const tail = { status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.notices ? { notices: r.notices } : {}) };
+    const tail = { status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.breakdown ? { breakdown: r.breakdown } : {}), ...(r.notices ? { notices: r.notices } : {}) };
     console.log(JSON.stringify({ dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies, ...tail }));
     // The contract's one line saying why goes to stderr whatever the format; stdout stays one JSON object.
     if (r.status === 'refused') console.error(`tally: ${r.reason}`);
@@ -218,6 +218,8 @@ function printIngest(r: IngestSummary, json: boolean): void {
     return;
   }
   console.log(`${r.fileName}: ${r.rows} rows, ${r.accepted} accepted, ${r.rejected} rejected, ${r.duplicates} duplicates, ${r.revisions} revisions, ${r.discrepancies} new discrepancies (drop ${r.dropId.slice(0, 12)})`);
+  const kinds = breakdownText(r.breakdown);
+  if (kinds) console.log(`  ${kinds}`);
   for (const notice of r.notices ?? []) console.log(`  ${notice}`);
 }
 
@@ -356,7 +358,7 @@ export async function rejectionsCommand(opts: { drop?: string; json?: boolean })
     console.log(JSON.stringify(rows, null, 2));
     return;
   }
-  for (const r of rows) console.log(`${r.dropId.slice(0, 12)}  ${r.reason}`);
+  for (const r of rows) console.log(`${r.dropId.slice(0, 12)}  ${(r.kind ?? '-').padEnd(17)}  ${r.reason}`);
   if (rows.length === 0) console.log('no rejected rows');
 }
 

@@ -6,7 +6,7 @@ import { LandingStore } from '../connectors/landing.js';
 import { apiDropOptions, apiTarget, fetchApiDrop } from '../connectors/api.js';
 import type { ApiRequestOptions } from '../domain/api-request.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
-import type { DropCounts } from '../domain/events.js';
+import type { DropBreakdown, DropCounts } from '../domain/events.js';
 import { noticeText } from '../domain/notices.js';
 import type { TallyConfig } from '../infra/config.js';
 import { ingestDropWorkflow, ingestWorkflowId, type IngestDropResult } from '../workflows/index.js';
@@ -22,6 +22,8 @@ export interface IngestSummary extends Pick<DropCounts, 'rows' | 'accepted' | 'r
   reason?: string;
   /** One line each: `name_mismatch: "Ouest" is not the name of HT01 (West) (12 rows)`. */
   notices?: string[];
+  /** Duplicates by reason (repeated_row, assessment_copy, earlier_drop) and rejections by kind, kinds with none left out. */
+  breakdown?: DropBreakdown;
   workflowId: string;
 }
 
@@ -39,8 +41,19 @@ export function summarise(r: IngestDropResult, workflowId: string): IngestSummar
     status: r.status,
     reason: r.reason,
     notices: r.notices && r.notices.length > 0 ? r.notices.map(noticeText) : undefined,
+    breakdown: r.breakdown,
     workflowId,
   };
+}
+
+/** `duplicates: repeated_row 3, assessment_copy 1; rejected: invalid_value 2, conflict 1`; '' when there are none. */
+export function breakdownText(b: DropBreakdown | undefined): string {
+  if (!b) return '';
+  const part = (label: string, counts: Record<string, number | undefined>) => {
+    const listed = Object.entries(counts).filter(([, n]) => (n ?? 0) > 0);
+    return listed.length === 0 ? [] : [`${label}: ${listed.map(([k, n]) => `${k} ${n}`).join(', ')}`];
+  };
+  return [...part('duplicates', b.duplicates), ...part('rejected', b.rejected)].join('; ');
 }
 
 /**

@@ -36,6 +36,8 @@ export interface TallyConfig {
   parseThreads: number;
   /** The user's P-code lists (TALLY_PCODES_FILE), read beside the bundled ones. @default [] */
   pcodesFiles: string[];
+  /** Days after a drop is received that a reference date may fall; a later one is a typo or a forecast, rejected. @default 365 */
+  dateHorizonDays: number;
 }
 
 function parseTolerance(text: string | undefined): Record<string, number> {
@@ -59,6 +61,13 @@ function parseThreads(text: string | undefined): number {
   return n;
 }
 
+function parseHorizon(text: string | undefined): number {
+  if (text === undefined || text === '') return 365;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new Error(`TALLY_DATE_HORIZON_DAYS: expected a whole number of days, at least 0, found "${text}"`);
+  return n;
+}
+
 export function configFromEnv(stack: StackSettings, env: Env = process.env, overrides: Partial<TallyConfig> = {}): TallyConfig {
   return {
     stack,
@@ -74,6 +83,7 @@ export function configFromEnv(stack: StackSettings, env: Env = process.env, over
     tolerance: parseTolerance(env.TALLY_TOLERANCE),
     parseThreads: parseThreads(env.TALLY_PARSE_THREADS),
     pcodesFiles: pcodesFilesFromEnv(env),
+    dateHorizonDays: parseHorizon(env.TALLY_DATE_HORIZON_DAYS),
     ...overrides,
   };
 }
@@ -100,6 +110,7 @@ export function configToEnv(config: TallyConfig): Record<string, string> {
     TALLY_LANDING_DIR: config.landingDir,
     TALLY_ALERT_LOG: config.alerts.log ? '1' : '0',
     TALLY_PARSE_THREADS: String(config.parseThreads),
+    TALLY_DATE_HORIZON_DAYS: String(config.dateHorizonDays),
   };
   if (kafka.ssl) env.KAFKA_SSL = '1';
   if (kafka.sasl) {

@@ -4,7 +4,7 @@
  */
 import type { Disaggregation, DropNotice, Period, Unit } from '../domain/events.js';
 import { getIndicator, isIndicatorCode } from '../domain/indicators.js';
-import { isNotAvailable, parseCount } from '../domain/numbers.js';
+import { isNotAvailable, parsePeople } from '../domain/numbers.js';
 import { flowBetween, parsePeriod, unhcrYearPeriod } from '../domain/periods.js';
 import { BoundedMap } from '../domain/collections.js';
 import { looksLikePcode } from '../domain/codes.js';
@@ -222,7 +222,7 @@ export function normaliseRow(row: RawRow, plan: ColumnPlan, profile: SourceProfi
   const figures: RowFigure[] = [];
   for (const column of plan.values) {
     const raw = cell(row, column.index);
-    const count = parseCount(raw);
+    const count = parsePeople(raw);
     if (!count.ok) return reject(plan, column.index, count);
     if (count.value === null) continue;
     const indicatorCode = indicatorOf(row, plan, profile, column.indicator);

@@ -1,7 +1,7 @@
 import { defineQuery, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { IngestTimings } from '../activities/ingest.js';
-import type { DropCounts, DropNotice } from '../domain/events.js';
+import type { DropBreakdown, DropCounts, DropNotice } from '../domain/events.js';
 import { INGEST, WATERMARK } from './options.js';
 import { reconcileWorkflow } from './reconcile.js';
 
@@ -34,6 +34,8 @@ export interface IngestDropResult extends DropCounts {
   timings?: IngestTimings;
   /** What the drop's summary says beyond its counts (absent from runs recorded before notices). */
   notices?: DropNotice[];
+  /** Duplicates by reason and rejections by kind (absent for refused drops and runs recorded before it). */
+  breakdown?: DropBreakdown;
 }
 
 export type IngestStage = 'reading' | 'projecting' | 'reconciling' | 'done';
