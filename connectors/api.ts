@@ -6,7 +6,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import { publicUrl, redact, secretsOf, withPage } from './api-url.js';
 import { ApiFetchError, type ApiFetchFailure } from '../domain/errors.js';
-import { dtmErrors } from './json.js';
+import { dtmErrors, jsonDepth, MAX_JSON_DEPTH } from './json.js';
 import { secretFromEnv } from '../infra/config.js';
 
 export interface FetchOptions {
@@ -75,6 +75,10 @@ async function send(url: string, req: Request): Promise<Response> {
 }
 
 function parseBody(text: string, url: string, req: Request, status: number): unknown {
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    const expected = `a JSON body nested at most ${MAX_JSON_DEPTH} levels deep`;
+    throw new AbortError(failure(req, url, `expected ${expected}, found deeper nesting`, false, { status, expected, found: 'deeper nesting' }));
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
