@@ -19,7 +19,7 @@ import { matchPlace } from '../domain/places.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import { startExplorer } from '../web/server.js';
 import { pollSourceWorkflow } from '../workflows/index.js';
-import { CliError, EXIT, STACK_DIR, resolveConfig, temporalClient } from './context.js';
+import { CliError, EXIT, MAX_LINE_CHARS, STACK_DIR, oneLine, resolveConfig, temporalClient } from './context.js';
 import { landFile, landUrl, startIngest, summarise, type IngestSummary } from './ingest.js';
 import { placeLabel, table } from './report.js';
 import { untilStopSignal } from '../worker/runtime.js';
@@ -188,7 +188,9 @@ export async function ingestCommand(files: string[], opts: { source: string; url
   if (worst !== EXIT.ok) process.exitCode = worst;
 }
 
-function printIngest(r: IngestSummary, json: boolean): void {
+function printIngest(summary: IngestSummary, json: boolean): void {
+  // The reason is the contract's one line: "tally: " and the reason fit in MAX_LINE_CHARS.
+  const r = summary.reason === undefined ? summary : { ...summary, reason: oneLine(summary.reason, MAX_LINE_CHARS - 'tally: '.length) };
   if (json) {
     const { dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies } = r;
     console.log(JSON.stringify({ dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies, status: r.status, ...(r.reason ? { reason: r.reason } : {}) }));

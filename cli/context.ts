@@ -1,6 +1,6 @@
 /** Where the CLI finds the engines: existing clusters (TALLY_STACK=external) or the stack `tally up` started. */
 import type { Client } from '@temporalio/client';
-import { TallyError } from '../domain/errors.js';
+import { capText, TallyError } from '../domain/errors.js';
 import { temporalClient as clientFor } from '../adapters/temporal.js';
 import { readStackState, type StackSettings } from '../infra/stack/index.js';
 import { configFromEnv, isExternalStack, settingsFromEnv, stackDirFromEnv, type TallyConfig } from '../infra/config.js';
@@ -41,4 +41,12 @@ export function resolveConfig(): TallyConfig {
 
 export async function temporalClient(config: TallyConfig): Promise<{ client: Client; close(): Promise<void> }> {
   return clientFor(config.stack.temporal);
+}
+
+/** Longest line the CLI prints for an error or a refused drop (docs/cli.md). */
+export const MAX_LINE_CHARS = 300;
+
+/** A message as the one line the user reads: newlines folded, at most `max` characters. */
+export function oneLine(text: string, max = MAX_LINE_CHARS): string {
+  return capText(text.replace(/\s*[\r\n]+\s*/g, ' ').trim(), max);
 }

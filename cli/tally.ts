@@ -9,7 +9,7 @@ import { applyWorkerRuntime } from '../worker/runtime.js';
 // before the rest of the CLI is loaded: the process that waits for it stays small.
 if (process.argv[2] === 'worker') await applyWorkerRuntime();
 
-const { CliError, EXIT } = await import('./context.js');
+const { CliError, EXIT, oneLine } = await import('./context.js');
 const {
   downCommand,
   discrepanciesCommand,
@@ -102,10 +102,8 @@ program.command('serve', { hidden: true }).description('worker, projections and 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CliError) {
-    console.error(`tally: ${err.message}`);
-    process.exit(err.exitCode);
-  }
-  console.error(`tally: ${(err as Error).message ?? String(err)}`);
-  process.exit(EXIT.failure);
+  // Whatever failed, the user reads one line of at most MAX_LINE_CHARS, never a stack.
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(oneLine(`tally: ${message}`));
+  process.exit(err instanceof CliError ? err.exitCode : EXIT.failure);
 }

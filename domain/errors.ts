@@ -104,7 +104,7 @@ export class DropUnusableError extends TallyError {
     detail: Pick<TallyErrorParts, 'expected' | 'found' | 'cause'> & Pick<ErrorWhere, 'row' | 'column'> = {},
   ) {
     const { row, column, ...parts } = detail;
-    super({ ...parts, message: message.replace(/\s*\n\s*/g, ' '), where: { file: fileName, row, column } });
+    super({ ...parts, message: capText(message.replace(/\s*\n\s*/g, ' '), MAX_REASON_CHARS), where: { file: fileName, row, column } });
   }
 }
 
@@ -215,4 +215,25 @@ export class NotProjectedYetError extends TallyError {
   constructor(readonly eventId: string) {
     super({ where: { at: `discrepancy ${eventId}` }, expected: 'its row in ClickHouse', found: 'none yet' });
   }
+}
+
+/** Longest message a DropUnusableError keeps: it is stored with the drop and shown in one line. */
+export const MAX_REASON_CHARS = 1000;
+
+/** The text cut to `max` characters, ending in "…" when cut (never inside a surrogate pair). */
+export function capText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * A list for a message: the first `max` items quoted (each cut to 40 characters), then "and N
+ * more": `"foo", "bar" and 199998 more`.
+ */
+export function describeList(items: readonly string[], max = 20): string {
+  const shown = items.slice(0, max).map((item) => `"${capText(item, 40)}"`).join(', ');
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
 }

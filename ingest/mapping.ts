@@ -5,7 +5,7 @@
  */
 import type { SourceProfile } from '../domain/profile.js';
 import type { DropNotice, Unit } from '../domain/events.js';
-import { DropUnusableError } from '../domain/errors.js';
+import { describeList, DropUnusableError } from '../domain/errors.js';
 import { hxlHas, type HxlTag } from '../connectors/hxl.js';
 import type { RawTable } from '../connectors/table.js';
 
@@ -166,7 +166,7 @@ export function planColumns(table: RawTable, profile: SourceProfile): ColumnPlan
   if (plan.values.length === 0) {
     const expected = profile.values.flatMap((v) => v.headers).slice(0, 8).join('", "');
     throw new DropUnusableError(
-      `${table.fileName}: no recognisable value column for source ${profile.id}: expected a column such as "${expected}" or an HXL tag such as #affected+idps, found headers "${table.headers.join('", "')}"`,
+      `${table.fileName}: no recognisable value column for source ${profile.id}: expected a column such as "${expected}" or an HXL tag such as #affected+idps, found headers ${describeList(table.headers)}`,
       table.fileName,
     );
   }
