@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DropUnusableError } from '../domain/errors.js';
+import { decodeText } from './detect.js';
 import type { RawRow, RawTable } from './table.js';
 
 type Item = Record<string, unknown>;
@@ -99,7 +100,7 @@ function parseJson(text: string, fileName: string): unknown {
 /** headers: the union of item keys in first-seen order; rowNumber: the item's 1-based index across pages. */
 export async function readJsonDrop(path: string, opts: { fileName?: string } = {}): Promise<RawTable> {
   const fileName = opts.fileName ?? basename(path);
-  const text = await readFile(path, 'utf8');
+  const text = decodeText(await readFile(path));
   if (text.trim() === '') throw new DropUnusableError(`${fileName} is empty`, fileName);
   const items = checkedItems(allItems(parseJson(text, fileName), fileName), fileName);
   const headers = headersOf(items);
