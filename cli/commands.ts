@@ -8,7 +8,8 @@ import { waitWithProgress } from './progress.js';
 import { startStack, readStackState, stopStackInDir } from '../infra/stack/index.js';
 import { configFromEnv, isExternalStack, type TallyConfig } from '../infra/config.js';
 import { PROJECT_ROOT } from '../infra/paths.js';
-import { openClickHouse } from '../adapters/clickhouse.js';
+import { missingData, openClickHouseReader, type openClickHouse } from '../adapters/clickhouse.js';
+import { redactSecrets, redactText } from '../adapters/redact.js';
 import { listDiscrepancies, listDrops, listRejections, queryFigures, type FigureRow } from '../projections/queries.js';
 import { consumerLag } from '../projections/watermark.js';
 import { rebuildProjections } from '../projections/rebuild.js';
@@ -39,11 +40,16 @@ function untilInterrupted(): Promise<void> {
   });
 }
 
+/** For the read commands: read rights only (the analyst when the stack has one), nothing created; no data yet is one line. */
 async function withClickHouse<T>(fn: (client: Awaited<ReturnType<typeof openClickHouse>>, config: TallyConfig) => Promise<T>): Promise<T> {
   const config = resolveConfig();
-  const client = await openClickHouse(config.stack.clickhouse);
+  const client = await openClickHouseReader(config.stack.clickhouse);
   try {
     return await fn(client, config);
+  } catch (err) {
+    const missing = missingData(err);
+    if (missing) throw new CliError(`no data yet: ClickHouse at ${redactText(config.stack.clickhouse.url)} has no ${missing} (run tally up / ingest first)`);
+    throw err;
   } finally {
     await client.close();
   }
@@ -149,14 +155,15 @@ export async function statusCommand(opts: { json?: boolean }): Promise<void> {
     return { taskQueue: config.taskQueue, pollers: d.pollers?.length ?? 0 };
   }).catch((err: Error) => ({ taskQueue: config.taskQueue, pollers: 0, error: err.message }));
   const drops = await withClickHouse((client) => listDrops(client, { limit: 5 })).catch(() => []);
-  const status = { running: true, engines: config.stack, worker, consumerLag: lag, lastDrops: drops };
+  // Settings are shown without their secrets (passwords, SASL): status output is often pasted.
+  const status = { running: true, engines: redactSecrets(config.stack), worker, consumerLag: lag, lastDrops: drops };
   if (opts.json) {
     console.log(JSON.stringify(status, null, 2));
     return;
   }
   console.log(`Kafka       ${config.stack.kafka.brokers.join(',')}`);
   console.log(`Temporal    ${config.stack.temporal.address} (${config.stack.temporal.namespace})${config.stack.temporal.uiUrl ? `  UI ${config.stack.temporal.uiUrl}` : ''}`);
-  console.log(`ClickHouse  ${config.stack.clickhouse.url} (database ${config.stack.clickhouse.database})`);
+  console.log(`ClickHouse  ${redactText(config.stack.clickhouse.url)} (database ${config.stack.clickhouse.database})`);
   console.log(`worker      ${worker.pollers > 0 ? `running (${worker.pollers} pollers)` : 'not running'} on ${worker.taskQueue}`);
   console.log(`projections lag ${lag.reduce((n, t) => n + t.lag, 0)} events (${lag.map((t) => `${t.topic}: ${t.lag}`).join(', ')})`);
   console.log('\nlast drops');
