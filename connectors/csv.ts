@@ -16,8 +16,11 @@ import { isEmptyRow, type RawRow, type RawTable } from './table.js';
 
 /** Rows looked at to find the header below title lines. */
 const HEADER_SEARCH_ROWS = 50;
-/** A longer record is taken for an unclosed quote rather than buffered without end. */
-const MAX_RECORD_BYTES = 1024 * 1024;
+/**
+ * A longer record is taken for an unclosed quote rather than buffered without end. Generous: a
+ * real row with one huge cell (20 MB) is read, so that row alone is rejected, not the whole drop.
+ */
+export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 interface CsvSource {
   path: string;

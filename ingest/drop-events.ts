@@ -1,6 +1,7 @@
 /** The events a drop's rows turn into, built the same way wherever a row is read. */
 import type { ObservationRecorded, RowDuplicated, RowRejected } from '../domain/events.js';
 import { groupKey, shortHash } from '../domain/series.js';
+import { capText } from '../domain/errors.js';
 import { rejectionReason, type RowFigure } from './normalise.js';
 
 export interface DropContext {
@@ -31,7 +32,12 @@ export function observationRecorded(ctx: DropContext, figure: RowFigure, series:
   };
 }
 
-export function rowRejected(ctx: DropContext, row: number, r: { column?: string; expected: string; found: string; hint?: string }): RowRejected {
+/** Longest found value and hint a rejection keeps: a 20 MB cell must not make a 20 MB event (or message). */
+const MAX_FOUND_CHARS = 200;
+
+export function rowRejected(ctx: DropContext, row: number, rejection: { column?: string; expected: string; found: string; hint?: string }): RowRejected {
+  const cap = (text: string | undefined) => (text === undefined ? undefined : capText(text, MAX_FOUND_CHARS));
+  const r = { expected: rejection.expected, found: capText(rejection.found, MAX_FOUND_CHARS), column: cap(rejection.column), hint: cap(rejection.hint) };
   return {
     type: 'RowRejected',
     eventId: shortHash('rejected', ctx.dropId, row),
