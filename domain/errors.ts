@@ -230,10 +230,19 @@ export function capText(text: string, max: number): string {
 }
 
 /**
- * A list for a message: the first `max` items quoted (each cut to 40 characters), then "and N
- * more": `"foo", "bar" and 199998 more`.
+ * A list for a message: the first items quoted (at most `max` of them, each cut to 40 characters,
+ * as many as fit in `maxChars`), then "and N more": `"foo", "bar" and 199998 more`. The budget
+ * keeps a message with a list inside the one line of 300 characters the CLI prints.
  */
-export function describeList(items: readonly string[], max = 20): string {
-  const shown = items.slice(0, max).map((item) => `"${capText(item, 40)}"`).join(', ');
-  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+export function describeList(items: readonly string[], max = 20, maxChars = 60): string {
+  const shown: string[] = [];
+  let length = 0;
+  for (const item of items.slice(0, max)) {
+    const quoted = `"${capText(item, 40)}"`;
+    if (shown.length > 0 && length + quoted.length + 2 > maxChars) break;
+    shown.push(quoted);
+    length += quoted.length + 2;
+  }
+  const rest = items.length - shown.length;
+  return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
 }

@@ -32,22 +32,22 @@ describe('oneLine', () => {
 });
 
 describe('describeList', () => {
-  it('quotes the first 20 items, then says how many more', () => {
+  it('quotes the first items, at most 20 within 60 characters, then says how many more', () => {
     const names = Array.from({ length: 200_000 }, (_, i) => `col${i}`);
-    const text = describeList(names);
-    expect(text.startsWith('"col0", "col1",')).toBe(true);
-    expect(text).toContain('"col19" and 199980 more');
-    expect(text).not.toContain('col20"');
+    expect(describeList(names)).toBe('"col0", "col1", "col2", "col3", "col4", "col5", "col6" and 199993 more');
+    expect(describeList(names, 20, 1000)).toContain('"col19" and 199980 more');
+    expect(describeList(names, 20, 1000)).not.toContain('col20"');
     expect(describeList(['foo', 'bar'])).toBe('"foo", "bar"');
   });
 
-  it('cuts each name to 40 characters', () => {
+  it('cuts each name to 40 characters, and always shows the first', () => {
     expect(describeList(['y'.repeat(20_000_000)])).toBe(`"${'y'.repeat(39)}…"`);
+    expect(describeList(['y'.repeat(20_000_000), 'z'.repeat(50)])).toBe(`"${'y'.repeat(39)}…" and 1 more`);
   });
 });
 
 describe('a drop of 200,000 unrecognised columns', () => {
-  it('is refused with the first 20 column names and how many more, not all of them', () => {
+  it('is refused with the first column names and how many more, in one line of at most 300 characters', () => {
     const headers = Array.from({ length: 200_000 }, (_, i) => `unknown_${i}`);
     let error: unknown;
     try {
@@ -58,9 +58,11 @@ describe('a drop of 200,000 unrecognised columns', () => {
     expect(error).toBeInstanceOf(DropUnusableError);
     const message = (error as Error).message;
     expect(message).toMatch(/^wide\.csv: no recognisable value column for source dtm: .* found headers "unknown_0", "unknown_1", /);
-    expect(message).toMatch(/"unknown_19" and 199980 more$/);
+    expect(message).toMatch(/"unknown_3" and 199996 more$/);
     expect(message.length).toBeLessThan(MAX_REASON_CHARS);
-    expect(oneLine(`tally: ${message}`).length).toBeLessThanOrEqual(300);
+    // The whole message fits the CLI's line: nothing of it is cut, the count included.
+    expect(`tally: ${message}`.length).toBeLessThanOrEqual(300);
+    expect(oneLine(`tally: ${message}`)).toBe(`tally: ${message}`);
   });
 });
 
