@@ -8,8 +8,7 @@ import { waitWithProgress } from './progress.js';
 import { startStack, readStackState, stopStackInDir } from '../infra/stack/index.js';
 import { configFromEnv, isExternalStack, type TallyConfig } from '../infra/config.js';
 import { PROJECT_ROOT } from '../infra/paths.js';
-import { missingData, openClickHouseReader, type openClickHouse } from '../adapters/clickhouse.js';
-import { redactSecrets, redactText } from '../adapters/redact.js';
+import { openClickHouse } from '../adapters/clickhouse.js';
 import { listDiscrepancies, listDrops, listRejections, queryFigures, type FigureRow } from '../projections/queries.js';
 import { consumerLag } from '../projections/watermark.js';
 import { rebuildProjections } from '../projections/rebuild.js';
@@ -20,11 +19,14 @@ import { matchPlace } from '../domain/places.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import { startExplorer } from '../web/server.js';
 import { pollSourceWorkflow } from '../workflows/index.js';
-import { CliError, EXIT, MAX_LINE_CHARS, STACK_DIR, oneLine, resolveConfig, temporalClient } from './context.js';
+import { CliError, EXIT, STACK_DIR, resolveConfig, temporalClient } from './context.js';
 import { landFile, landUrl, startIngest, summarise, type IngestSummary } from './ingest.js';
 import { placeLabel, table } from './report.js';
 import { untilStopSignal } from '../worker/runtime.js';
 import { toCsv, toSdmxCsv } from './formats.js';
+import { missingData, openClickHouseReader } from '../adapters/clickhouse.js';
+import { redactSecrets, redactText } from '../adapters/redact.js';
+import { MAX_LINE_CHARS, oneLine } from './context.js';
 
 /** The worker (Temporal's native runtime) loads in about a second: only the commands that run it pay for it. */
 const services_ = () => import('../worker/services.js');
@@ -155,10 +157,10 @@ export async function statusCommand(opts: { json?: boolean }): Promise<void> {
     return { taskQueue: config.taskQueue, pollers: d.pollers?.length ?? 0 };
   }).catch((err: Error) => ({ taskQueue: config.taskQueue, pollers: 0, error: err.message }));
   const drops = await withClickHouse((client) => listDrops(client, { limit: 5 })).catch(() => []);
-  // Settings are shown without their secrets (passwords, SASL): status output is often pasted.
-  const status = { running: true, engines: redactSecrets(config.stack), worker, consumerLag: lag, lastDrops: drops };
+  const status = { running: true, engines: config.stack, worker, consumerLag: lag, lastDrops: drops };
   if (opts.json) {
-    console.log(JSON.stringify(status, null, 2));
+    // Shown without its secrets (passwords, SASL, keys): status output is often pasted.
+    console.log(JSON.stringify(redactSecrets(status), null, 2));
     return;
   }
   console.log(`Kafka       ${config.stack.kafka.brokers.join(',')}`);

@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
-import { LandedAsOtherSourceError, LandingStore, type LandedDrop } from '../connectors/landing.js';
+import { LandingStore } from '../connectors/landing.js';
 import { fetchApiDrop } from '../connectors/api.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import type { DropCounts } from '../domain/events.js';
@@ -58,26 +58,16 @@ export async function startIngest(client: Client, config: TallyConfig, dropId: s
   }
 }
 
-/** Bytes landed as another source are a bad request (exit 1), never answered with that source's result. */
-async function landing(land: Promise<LandedDrop>): Promise<LandedDrop> {
-  try {
-    return await land;
-  } catch (err) {
-    if (err instanceof LandedAsOtherSourceError) throw new CliError(err.message, EXIT.failure);
-    throw err;
-  }
-}
-
 export async function landFile(config: TallyConfig, file: string, source: string) {
   if (!existsSync(file) || !statSync(file).isFile()) throw new CliError(`${file}: no such file`, EXIT.unusable);
   getProfile(source, loadProfiles());
-  return landing(new LandingStore(config.landingDir).putFile(file, { source, fileName: basename(file) }));
+  return new LandingStore(config.landingDir).putFile(file, { source, fileName: basename(file) });
 }
 
 export async function landUrl(config: TallyConfig, url: string, source: string) {
   const profile = getProfile(source, loadProfiles());
   const bytes = await fetchApiDrop(url, { paging: profile.api?.paging ?? 'none', apiKeyEnv: profile.api?.apiKeyEnv, apiKeyHeader: profile.api?.apiKeyHeader });
-  return landing(new LandingStore(config.landingDir).putBytes(bytes, { source, fileName: `${source}-api.json` }));
+  return new LandingStore(config.landingDir).putBytes(bytes, { source, fileName: `${source}-api.json` });
 }
 
 /** Lands and ingests one drop; with wait, returns once its figures are queryable and reconciled. */

@@ -9,17 +9,8 @@ import { applyWorkerRuntime } from '../worker/runtime.js';
 // before the rest of the CLI is loaded: the process that waits for it stays small.
 if (process.argv[2] === 'worker') await applyWorkerRuntime();
 
-const { CliError, EXIT, oneLine, resolveConfig } = await import('./context.js');
-const { redactText, secretValues } = await import('../adapters/redact.js');
-
-/** The secrets of this configuration, to cut out of an error line; none when it cannot be read. */
-function knownSecrets(): string[] {
-  try {
-    return secretValues(resolveConfig());
-  } catch {
-    return [];
-  }
-}
+const { CliError, EXIT } = await import('./context.js');
+const { errorLine } = await import('./context.js');
 const {
   downCommand,
   discrepanciesCommand,
@@ -112,8 +103,6 @@ program.command('serve', { hidden: true }).description('worker, projections and 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  // Whatever failed, the user reads one line of at most MAX_LINE_CHARS, never a stack.
-  const message = err instanceof Error ? err.message : String(err);
-  console.error(oneLine(`tally: ${redactText(message, knownSecrets())}`));
+  console.error(errorLine(err));
   process.exit(err instanceof CliError ? err.exitCode : EXIT.failure);
 }

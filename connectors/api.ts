@@ -6,8 +6,9 @@
 import pRetry, { AbortError } from 'p-retry';
 import { publicUrl, redact, secretsOf, withPage } from './api-url.js';
 import { ApiFetchError, type ApiFetchFailure } from '../domain/errors.js';
-import { dtmErrors, jsonDepth, MAX_JSON_DEPTH } from './json.js';
+import { dtmErrors } from './json.js';
 import { secretFromEnv } from '../infra/config.js';
+import { jsonDepth, MAX_JSON_DEPTH } from './json.js';
 
 export interface FetchOptions {
   /** Extra request headers. */

@@ -32,12 +32,8 @@ export function observationRecorded(ctx: DropContext, figure: RowFigure, series:
   };
 }
 
-/** Longest found value and hint a rejection keeps: a 20 MB cell must not make a 20 MB event (or message). */
-const MAX_FOUND_CHARS = 200;
-
-export function rowRejected(ctx: DropContext, row: number, rejection: { column?: string; expected: string; found: string; hint?: string }): RowRejected {
-  const cap = (text: string | undefined) => (text === undefined ? undefined : capText(text, MAX_FOUND_CHARS));
-  const r = { expected: rejection.expected, found: capText(rejection.found, MAX_FOUND_CHARS), column: cap(rejection.column), hint: cap(rejection.hint) };
+export function rowRejected(ctx: DropContext, row: number, r: { column?: string; expected: string; found: string; hint?: string }): RowRejected {
+  r = capped(r);
   return {
     type: 'RowRejected',
     eventId: shortHash('rejected', ctx.dropId, row),
@@ -65,4 +61,12 @@ export function rowDuplicated(ctx: DropContext, row: number, obsId: string, reas
     detail,
     recordedAt: ctx.receivedAt,
   };
+}
+
+/** Longest found value, hint and column a rejection keeps: a 20 MB cell must not make a 20 MB event (or message). */
+const MAX_FOUND_CHARS = 200;
+
+function capped<T extends { column?: string; found: string; hint?: string }>(r: T): T {
+  const cap = (text: string | undefined) => (text === undefined ? undefined : capText(text, MAX_FOUND_CHARS));
+  return { ...r, found: capText(r.found, MAX_FOUND_CHARS), column: cap(r.column), hint: cap(r.hint) };
 }

@@ -5,9 +5,10 @@
  */
 import type { SourceProfile } from '../domain/profile.js';
 import type { DropNotice, Unit } from '../domain/events.js';
-import { describeList, DropUnusableError } from '../domain/errors.js';
+import { DropUnusableError } from '../domain/errors.js';
 import { hxlHas, type HxlTag } from '../connectors/hxl.js';
 import type { RawTable } from '../connectors/table.js';
+import { describeList } from '../domain/errors.js';
 
 export type Role =
   | 'country'

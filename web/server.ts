@@ -4,7 +4,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import type { Duplex } from 'node:stream';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StackSettings } from '../infra/stack/settings.js';
@@ -13,6 +12,7 @@ import { listDiscrepancies, listDrops, listRejections, provenance, queryFigures,
 import { SqlValueError } from '../adapters/sql.js';
 import { INDICATORS } from '../domain/indicators.js';
 import { regions } from '../domain/places.js';
+import type { Duplex } from 'node:stream';
 
 const STATIC = fileURLToPath(new URL('./static/', import.meta.url));
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
@@ -77,33 +77,6 @@ const ROUTES: Record<string, Handler> = {
   '/api/drops': (q, client) => listDrops(client, { limit: q.get('limit') ? Number(q.get('limit')) : undefined }),
 };
 
-/** The request target as a URL; undefined when it is not one (`//[::1`, `http://%zz/`, `http://a:99999/`). */
-function requestTarget(req: IncomingMessage): URL | undefined {
-  try {
-    return new URL(req.url ?? '/', 'http://localhost');
-  } catch {
-    return undefined;
-  }
-}
-
-/** A failed handler's answer: 400 for input the queries refused, else 500; one line, never a crash. */
-function failed(res: ServerResponse, err: unknown): void {
-  const status = err instanceof QueryInputError || err instanceof SqlValueError ? 400 : 500;
-  const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').slice(0, 300);
-  if (res.headersSent) res.destroy();
-  else send(res, status, { error: message });
-}
-
-/** Bytes Node's parser refused (not HTTP, headers too large): a 400 when the socket can still take it. */
-function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const body = JSON.stringify({ error: `expected an HTTP/1.1 request, found one the parser refused (${err.code ?? 'malformed'})` });
-  socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-}
-
 async function serveStatic(path: string, res: ServerResponse): Promise<void> {
   const file = normalize(join(STATIC, path === '/' ? 'index.html' : path));
   if (!file.startsWith(STATIC)) return send(res, 404, { error: 'not found' });
@@ -149,4 +122,31 @@ export async function startExplorer(options: ExplorerOptions): Promise<RunningEx
       await client.close();
     },
   };
+}
+
+/** The request target as a URL; undefined when it is not one (`//[::1`, `http://%zz/`, `http://a:99999/`). */
+function requestTarget(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A failed handler's answer: 400 for input the queries refused, else 500; one line, never a crash. */
+function failed(res: ServerResponse, err: unknown): void {
+  const status = err instanceof QueryInputError || err instanceof SqlValueError ? 400 : 500;
+  const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').slice(0, 300);
+  if (res.headersSent) res.destroy();
+  else send(res, status, { error: message });
+}
+
+/** Bytes Node's parser refused (not HTTP, headers too large): a 400 when the socket can still take it. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: `expected an HTTP/1.1 request, found one the parser refused (${err.code ?? 'malformed'})` });
+  socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }

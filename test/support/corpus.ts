@@ -235,7 +235,7 @@ function structureCases(): DropCase[] {
   const [f, fIso] = d();
   const [g, gIso] = d();
   const [h, hIso] = d();
-  const [k, kIso] = d();
+  const [k] = d();
   const acc = (row: number, id: string, value: number, area: string, date: string): DropRow => ({ row, caseId: id, expect: { fate: 'accepted', value, area, date } });
   return [
     {
