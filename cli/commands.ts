@@ -29,6 +29,9 @@ import { disaggregationKey } from '../domain/series.js';
 import { placeLabel, table } from './report.js';
 import { untilStopSignal } from '../worker/runtime.js';
 import { toCsv, toSdmxCsv } from './formats.js';
+import { missingData, openClickHouseReader } from '../adapters/clickhouse.js';
+import { redactSecrets, redactText } from '../adapters/redact.js';
+import { MAX_LINE_CHARS, oneLine } from './context.js';
 
 /** The worker (Temporal's native runtime) loads in about a second: only the commands that run it pay for it. */
 const services_ = () => import('../worker/services.js');
@@ -44,11 +47,16 @@ function untilInterrupted(): Promise<void> {
   });
 }
 
+/** For the read commands: read rights only (the analyst when the stack has one), nothing created; no data yet is one line. */
 async function withClickHouse<T>(fn: (client: Awaited<ReturnType<typeof openClickHouse>>, config: TallyConfig) => Promise<T>): Promise<T> {
   const config = resolveConfig();
-  const client = await openClickHouse(config.stack.clickhouse);
+  const client = await openClickHouseReader(config.stack.clickhouse);
   try {
     return await fn(client, config);
+  } catch (err) {
+    const missing = missingData(err);
+    if (missing) throw new CliError(`no data yet: ClickHouse at ${redactText(config.stack.clickhouse.url)} has no ${missing} (run tally up / ingest first)`);
+    throw err;
   } finally {
     await client.close();
   }
@@ -156,12 +164,13 @@ export async function statusCommand(opts: { json?: boolean }): Promise<void> {
   const drops = await withClickHouse((client) => listDrops(client, { limit: 5 })).catch(() => []);
   const status = { running: true, engines: config.stack, worker, consumerLag: lag, lastDrops: drops };
   if (opts.json) {
-    console.log(JSON.stringify(status, null, 2));
+    // Shown without its secrets (passwords, SASL, keys): status output is often pasted.
+    console.log(JSON.stringify(redactSecrets(status), null, 2));
     return;
   }
   console.log(`Kafka       ${config.stack.kafka.brokers.join(',')}`);
   console.log(`Temporal    ${config.stack.temporal.address} (${config.stack.temporal.namespace})${config.stack.temporal.uiUrl ? `  UI ${config.stack.temporal.uiUrl}` : ''}`);
-  console.log(`ClickHouse  ${config.stack.clickhouse.url} (database ${config.stack.clickhouse.database})`);
+  console.log(`ClickHouse  ${redactText(config.stack.clickhouse.url)} (database ${config.stack.clickhouse.database})`);
   console.log(`worker      ${worker.pollers > 0 ? `running (${worker.pollers} pollers)` : 'not running'} on ${worker.taskQueue}`);
   console.log(`projections lag ${lag.reduce((n, t) => n + t.lag, 0)} events (${lag.map((t) => `${t.topic}: ${t.lag}`).join(', ')})`);
   console.log('\nlast drops');
@@ -204,7 +213,9 @@ export async function ingestCommand(files: string[], opts: { source: string; url
   if (worst !== EXIT.ok) process.exitCode = worst;
 }
 
-function printIngest(r: IngestSummary, json: boolean): void {
+function printIngest(summary: IngestSummary, json: boolean): void {
+  // The reason is the contract's one line: "tally: " and the reason fit in MAX_LINE_CHARS.
+  const r = summary.reason === undefined ? summary : { ...summary, reason: oneLine(summary.reason, MAX_LINE_CHARS - 'tally: '.length) };
   if (json) {
     const { dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies } = r;
     const tail = { status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.breakdown ? { breakdown: r.breakdown } : {}), ...(r.notices ? { notices: r.notices } : {}) };

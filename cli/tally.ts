@@ -10,6 +10,7 @@ import { applyWorkerRuntime } from '../worker/runtime.js';
 if (process.argv[2] === 'worker') await applyWorkerRuntime();
 
 const { CliError, EXIT } = await import('./context.js');
+const { errorLine } = await import('./context.js');
 const {
   downCommand,
   discrepanciesCommand,
@@ -129,10 +130,6 @@ program.command('serve', { hidden: true }).description('worker, projections and 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CliError) {
-    console.error(`tally: ${err.message}`);
-    process.exit(err.exitCode);
-  }
-  console.error(`tally: ${(err as Error).message ?? String(err)}`);
-  process.exit(EXIT.failure);
+  console.error(errorLine(err));
+  process.exit(err instanceof CliError ? err.exitCode : EXIT.failure);
 }

@@ -8,7 +8,7 @@ import { publicUrl, redact, secretsOf, withPage } from './api-url.js';
 import { ApiFetchError, NoApiUrlError, type ApiFetchFailure } from '../domain/errors.js';
 import { buildApiRequest, defaultApiUrl, isEmptyRequest, type ApiRequestOptions } from '../domain/api-request.js';
 import type { SourceProfile } from '../domain/profile.js';
-import { dtmCountMismatch, dtmErrors } from './json.js';
+import { dtmCountMismatch, dtmErrors, jsonDepth, MAX_JSON_DEPTH } from './json.js';
 import { apiBaseUrlFromEnv, apiKeyFromEnv } from '../infra/config.js';
 
 export interface FetchOptions {
@@ -81,6 +81,10 @@ async function send(url: string, req: Request): Promise<Response> {
 }
 
 function parseBody(text: string, url: string, req: Request, status: number): unknown {
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    const expected = `a JSON body nested at most ${MAX_JSON_DEPTH} levels deep`;
+    throw new AbortError(failure(req, url, `expected ${expected}, found deeper nesting`, false, { status, expected, found: 'deeper nesting' }));
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);

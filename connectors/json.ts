@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DropUnusableError } from '../domain/errors.js';
+import { decodeText } from './detect.js';
 import type { RawRow, RawTable } from './table.js';
 
 type Item = Record<string, unknown>;
@@ -82,7 +83,31 @@ async function* rowsOf(items: Item[], headers: string[]): AsyncGenerator<RawRow>
   }
 }
 
+/** Deeper than this, a drop is no API response, and walking it (JSON.stringify of a cell) would overflow the stack. */
+export const MAX_JSON_DEPTH = 64;
+
+/** How deep the text's arrays and objects nest, counted on the text (brackets outside strings); stops once past `limit`. */
+export function jsonDepth(text: string, limit = Number.POSITIVE_INFINITY): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length && deepest <= limit; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
 function parseJson(text: string, fileName: string): unknown {
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    const expected = `JSON nested at most ${MAX_JSON_DEPTH} levels deep (an API response)`;
+    throw new DropUnusableError(`${fileName}: expected ${expected}, found deeper nesting: the parser cannot walk it`, fileName, { expected, found: `more than ${MAX_JSON_DEPTH} levels` });
+  }
   try {
     return JSON.parse(text.replace(/^\ufeff/, ''));
   } catch (error) {
@@ -93,7 +118,7 @@ function parseJson(text: string, fileName: string): unknown {
 /** headers: the union of item keys in first-seen order; rowNumber: the item's 1-based index across pages. */
 export async function readJsonDrop(path: string, opts: { fileName?: string } = {}): Promise<RawTable> {
   const fileName = opts.fileName ?? basename(path);
-  const text = await readFile(path, 'utf8');
+  const text = decodeText(await readFile(path));
   if (text.trim() === '') throw new DropUnusableError(`${fileName} is empty`, fileName);
   const items = checkedItems(allItems(parseJson(text, fileName), fileName), fileName);
   const headers = headersOf(items);

@@ -14,6 +14,7 @@ import { INDICATORS } from '../domain/indicators.js';
 import { countryByIso3, DEFAULT_COUNTRY } from '../domain/countries.js';
 import { countryOfPcode, loadPlaceListFiles, placeByPcode } from '../domain/places.js';
 import { pcodesFilesFromEnv } from '../infra/config.js';
+import type { Duplex } from 'node:stream';
 
 const STATIC = fileURLToPath(new URL('./static/', import.meta.url));
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
@@ -128,19 +129,21 @@ export async function startExplorer(options: ExplorerOptions): Promise<RunningEx
   loadPlaceListFiles(pcodesFilesFromEnv());
   const client = await openClickHouse(options.settings, { createDatabase: false, asAnalyst: true });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestTarget(req);
+    if (!url) return send(res, 400, { error: `expected a request target such as /api/figures?indicator=idps, found ${JSON.stringify(req.url?.slice(0, 80))}` });
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: `expected GET, found ${req.method}` });
     const route = ROUTES[url.pathname];
     if (!route) {
       if (url.pathname.startsWith('/api/')) return send(res, 404, { error: `unknown endpoint ${url.pathname}; expected one of ${Object.keys(ROUTES).join(', ')}` });
-      void serveStatic(url.pathname, res);
+      serveStatic(url.pathname, res).catch((err: unknown) => failed(res, err));
       return;
     }
-    route(url.searchParams, client).then(
-      (body) => send(res, 200, body),
-      (err: Error) => send(res, err instanceof QueryInputError || err instanceof SqlValueError ? 400 : 500, { error: err.message }),
-    );
+    // A handler that throws before its promise exists fails like one whose promise rejects.
+    Promise.resolve()
+      .then(() => route(url.searchParams, client))
+      .then((body) => send(res, 200, body), (err: unknown) => failed(res, err));
   });
+  server.on('clientError', answerClientError);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -156,4 +159,31 @@ export async function startExplorer(options: ExplorerOptions): Promise<RunningEx
       await client.close();
     },
   };
+}
+
+/** The request target as a URL; undefined when it is not one (`//[::1`, `http://%zz/`, `http://a:99999/`). */
+function requestTarget(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A failed handler's answer: 400 for input the queries refused, else 500; one line, never a crash. */
+function failed(res: ServerResponse, err: unknown): void {
+  const status = err instanceof QueryInputError || err instanceof SqlValueError ? 400 : 500;
+  const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').slice(0, 300);
+  if (res.headersSent) res.destroy();
+  else send(res, status, { error: message });
+}
+
+/** Bytes Node's parser refused (not HTTP, headers too large): a 400 when the socket can still take it. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: `expected an HTTP/1.1 request, found one the parser refused (${err.code ?? 'malformed'})` });
+  socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
