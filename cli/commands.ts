@@ -414,7 +414,10 @@ export async function scheduleListCommand(opts: { json?: boolean }): Promise<voi
       if (!s.scheduleId.startsWith(scheduleId(config, ''))) continue;
       const d = await client.schedule.getHandle(s.scheduleId).describe();
       const every = d.spec.intervals?.[0]?.every;
-      out.push({ scheduleId: s.scheduleId, source: s.scheduleId.slice(scheduleId(config, '').length), every: every === undefined ? undefined : String(every), nextRun: d.info.nextActionTimes[0]?.toISOString() });
+      // The poll's own input says its source (a schedule with API options is named after its request).
+      const input = (d.action.type === 'startWorkflow' ? d.action.args?.[0] : undefined) as { source?: string } | undefined;
+      const source = input?.source ?? s.scheduleId.slice(scheduleId(config, '').length);
+      out.push({ scheduleId: s.scheduleId, source, every: every === undefined ? undefined : String(every), nextRun: d.info.nextActionTimes[0]?.toISOString() });
     }
     if (opts.json) console.log(JSON.stringify(out, null, 2));
     else if (out.length === 0) console.log('no schedules');
