@@ -253,8 +253,7 @@ function planFromHxl(tags: Array<HxlTag | null>, profile: SourceProfile, headers
       used.add(index);
     }
   }
-  const sums = summed.map((s) => s.index);
-  if (plan.roles.sumOver !== undefined && !tags[plan.roles.sumOver]) sums.push(plan.roles.sumOver);
+  const sums = [...summed.map((s) => s.index), ...(byHeaders.sumOver ?? []).filter((i) => !tags[i])];
   const cause = summed.find((s) => s.why === 'cause');
   if (cause && plan.roles.sumOver === undefined) plan.roles.sumOver = cause.index;
   if (sums.length > 0) plan.sumOver = sums.sort((a, b) => a - b);
@@ -308,7 +307,10 @@ function planFromHeaders(headers: string[], profile: SourceProfile, withValues =
       }
     }
   }
-  if (plan.roles.sumOver !== undefined) plan.sumOver = [plan.roles.sumOver];
+  // Every column the sum-over synonyms name is summed over (DTM: the displacement reason and the origin).
+  const summed = roleColumns.sumOver ? new Set(roleColumns.sumOver.map(normaliseHeader)) : undefined;
+  const sums = summed ? normalised.flatMap((h, i) => (summed.has(h) ? [i] : [])) : [];
+  if (sums.length > 0) plan.sumOver = sums;
   return plan;
 }
 
