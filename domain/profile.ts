@@ -77,7 +77,7 @@ export const SourceProfile = z.object({
       round: headers.optional(),
       /** BA (baseline) or SA (site assessment): copies of one round are never summed. */
       assessment: headers.optional(),
-      /** Rows that differ only by this column are summed (DTM splits a location by displacement reason). */
+      /** Rows that differ only by these columns are summed (DTM splits a location by displacement reason and origin); every header named is one. */
       sumOver: headers.optional(),
       /** Column whose cell names the indicator (API rows with a "population type"). */
       indicator: headers.optional(),

@@ -207,7 +207,10 @@ function planFromHxl(tags: Array<HxlTag | null>, profile: SourceProfile, headers
   const summed: Array<{ index: number; why: 'elsewhere' | 'finer' | 'cause' }> = [];
   const ignored: number[] = [];
   const readings = tags.map((tag) => (tag ? readTag(tag) : undefined));
-  const rounded = new Set(tags.flatMap((tag, i) => (tag && readings[i]?.kind === 'value' && !(readings[i] as { raw: boolean }).raw ? [tagKey(tag)] : [])));
+  // The tags of the rounded value columns, which an unrounded (`_raw`) column may copy.
+  const rounded = new Set(
+    readings.flatMap((reading, i) => (reading?.kind === 'value' && !reading.raw && tags[i] ? [tagKey(tags[i])] : [])),
+  );
   const figures = new Map<string, number>();
   readings.forEach((reading, index) => {
     const tag = tags[index];
@@ -254,12 +257,11 @@ function planFromHxl(tags: Array<HxlTag | null>, profile: SourceProfile, headers
       used.add(index);
     }
   }
-  const sums = summed.map((s) => s.index);
-  if (plan.roles.sumOver !== undefined && !tags[plan.roles.sumOver]) sums.push(plan.roles.sumOver);
+  const sums = [...summed.map((s) => s.index), ...(byHeaders.sumOver ?? []).filter((i) => !tags[i])];
   const cause = summed.find((s) => s.why === 'cause');
   if (cause && plan.roles.sumOver === undefined) plan.roles.sumOver = cause.index;
   if (sums.length > 0) plan.sumOver = sums.sort((a, b) => a - b);
-  const untagged = headers.flatMap((_, i) => (!tags[i] && !used.has(i) ? [i] : []));
+  const untagged = headers.flatMap((_, i) => (!tags[i] && !used.has(i) && !sums.includes(i) ? [i] : []));
   plan.notices = columnNotices(headers, tags, summed, [...ignored, ...untagged].sort((a, b) => a - b));
   return plan;
 }
@@ -309,7 +311,10 @@ function planFromHeaders(headers: string[], profile: SourceProfile, withValues =
       }
     }
   }
-  if (plan.roles.sumOver !== undefined) plan.sumOver = [plan.roles.sumOver];
+  // Every column the sum-over synonyms name is summed over (DTM: the displacement reason and the origin).
+  const summed = roleColumns.sumOver ? new Set(roleColumns.sumOver.map(normaliseHeader)) : undefined;
+  const sums = summed ? normalised.flatMap((h, i) => (summed.has(h) ? [i] : [])) : [];
+  if (sums.length > 0) plan.sumOver = sums;
   return plan;
 }
 

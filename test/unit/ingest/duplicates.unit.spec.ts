@@ -66,6 +66,22 @@ describe('duplicates: the same observation and nothing else', () => {
   });
 });
 
+describe('summed columns named by a profile', () => {
+  it('sums DTM API rows over every column the sum-over synonyms name: the displacement reason and the origin', async () => {
+    const r = await read([
+      'admin1Pcode,numPresentIdpInd,reportingDate,roundNumber,displacementReason,idpOriginAdmin1Name,idpOriginAdmin1Pcode,assessmentType',
+      'ML05,100,2019-07-31,47,Conflict,Gao,ML07,BA',
+      'ML05,20,2019-07-31,47,Conflict,Tombouctou,ML06,BA',
+      'ML05,3,2019-07-31,47,Natural disaster,Gao,ML07,BA',
+      'ML05,100,2019-07-31,47,Conflict,Gao,ML07,BA',
+      'ML05,7,2019-07-31,47,Conflict,Gao,ML07,BA',
+    ]);
+    expect(r.values).toEqual({ 'idps|ML05||2019-07-31': 123 });
+    expect(r.counts.breakdown).toEqual({ duplicates: { repeated_row: 1 }, rejected: { conflict: 1 } });
+    expect(r.rejected[0]!.reason).toContain('conflict: 100 in row 2 vs 7 in row 6; the rows agree on every column that is summed over');
+  });
+});
+
 describe('each kind shown', () => {
   it('gives every rejection a kind and counts the kinds in the summary', async () => {
     const r = await read([
