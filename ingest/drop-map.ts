@@ -8,7 +8,7 @@ import { referenceDate } from '../domain/periods.js';
 import { seriesKey } from '../domain/series.js';
 import { encodeEntry, fnv1a, observationKey, partitionOf, type PartitionStore } from './drop-partitions.js';
 import type { ColumnPlan } from './mapping.js';
-import { normaliseRow, type RowOutcome, type RowPlaces } from './normalise.js';
+import { normaliseRow, type RowNotice, type RowOutcome, type RowPlaces } from './normalise.js';
 import type { RawRow } from '../connectors/table.js';
 
 export type RowRejection = Extract<RowOutcome, { kind: 'rejected' }>;
@@ -20,8 +20,9 @@ export type RowRejection = Extract<RowOutcome, { kind: 'rejected' }>;
  */
 export class RowMapper {
   private carried = new Set<string>();
-  /** What the rows said about the drop as a whole (names that do not match their P-code…). */
-  readonly notices = new NoticeBook();
+  private readonly book = new NoticeBook();
+  /** Rows per notice not yet in the book: normalise.ts hands out one object per notice, counted here by identity. */
+  private readonly counted = new Map<RowNotice, number>();
   constructor(
     private readonly plan: ColumnPlan,
     private readonly profile: SourceProfile,
@@ -33,7 +34,7 @@ export class RowMapper {
   map(row: RawRow): RowRejection | undefined {
     const outcome = normaliseRow(row, this.plan, this.profile, this.places);
     if (outcome.kind === 'rejected') return outcome;
-    for (const n of outcome.notices ?? []) this.notices.add(n.kind, n.detail);
+    for (const n of outcome.notices ?? []) this.counted.set(n, (this.counted.get(n) ?? 0) + 1);
     const { round, assessment, sumOver } = outcome.context;
     for (const figure of outcome.figures) {
       const series = seriesKey(figure.indicator, figure.area.pcode, figure.period, figure.disaggregation);
@@ -53,6 +54,13 @@ export class RowMapper {
       this.store.add(partitionOf(figure.area.pcode, referenceDate(figure.period), this.store.partitions), line);
     }
     return undefined;
+  }
+
+  /** What the rows said about the drop as a whole (its country, names that do not match their P-code…). */
+  get notices(): NoticeBook {
+    this.book.merge([...this.counted].map(([n, rows]) => ({ kind: n.kind, detail: n.detail, rows })));
+    this.counted.clear();
+    return this.book;
   }
 
   resetCarried(): void {
