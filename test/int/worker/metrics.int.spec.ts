@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestDropResult } from '../../../workflows/index.js';
 import { parseExposition, tallyValues, total } from '../../../cli/metrics-status.js';
 import { startPipeline, type TestPipeline } from '../../support/pipeline.js';
+import { json, runTally, tallyEnv } from '../cli/harness.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const DTM = join(ROOT, 'examples/mali/dtm-mali-r47-2019-07-31.csv');
@@ -153,6 +154,32 @@ describe('metrics', () => {
     const after = await scrapeBoth();
     expect(grew(before.projections, after.projections, 'tally_rows_total')).toBe(0);
     expect(grew(before.projections, after.projections, 'tally_drops_total')).toBe(0);
+  });
+
+  it('tally status --json lists each URL and its numbers, and the text names them', async () => {
+    const { worker, projections, temporal } = p.services!.metrics;
+    const port = (url: string | undefined) => new URL(url!).port;
+    const env = {
+      ...tallyEnv(p.config),
+      TALLY_WORKER_METRICS_PORT: port(worker),
+      TALLY_PROJECTIONS_METRICS_PORT: port(projections),
+      TALLY_TEMPORAL_METRICS_PORT: port(temporal),
+    };
+    const run = await runTally(['status', '--json'], env);
+    expect(run.code, run.stderr).toBe(0);
+    const status = json<{ metrics: Record<string, { url: string; up: boolean; values?: Record<string, unknown>; series?: number }> }>(run);
+    expect(status.metrics.worker).toMatchObject({ url: worker, up: true });
+    expect(status.metrics.projections).toMatchObject({ url: projections, up: true });
+    expect(status.metrics.temporal).toMatchObject({ url: temporal, up: true });
+    const now = (await scrape(projections)).values;
+    expect(total(status.metrics.projections!.values as Values, 'tally_rows_total')).toBe(total(now, 'tally_rows_total'));
+    expect(total(status.metrics.projections!.values as Values, 'tally_rows_total')).toBeGreaterThan(0);
+    const text = await runTally(['status'], env);
+    expect(text.code, text.stderr).toBe(0);
+    const accepted = total(now, 'tally_rows_total', 'outcome=accepted');
+    expect(text.stdout).toMatch(new RegExp(`metrics\\s+worker\\s+${worker!.replace(/\./g, '\\.')}\\s+\\d+ events published`));
+    expect(text.stdout).toContain(`projections  ${projections}`);
+    expect(text.stdout).toContain(`rows ${accepted.toLocaleString('en-US')} accepted`);
   });
 
   it(`counts every row of a real UNHCR response: ${expected.files[UNHCR_MLI]!.row_count} items, as expected.py counts them`, async () => {
