@@ -99,8 +99,8 @@ export async function scrape(url: string, timeoutMs = 2000): Promise<EndpointSta
     const samples = parseExposition(await response.text());
     return { url, up: true, values: tallyValues(samples), series: samples.length };
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    return { url, up: false, error: cause ?? (err instanceof Error ? err.message : String(err)) };
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return { url, up: false, error: cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err)) };
   }
 }
 

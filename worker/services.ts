@@ -3,7 +3,7 @@
  * and the ClickHouse projections (a Kafka consumer group). Several such processes can share one
  * task queue and one consumer group: nothing here keeps state another process would not see.
  */
-import { Worker } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { connectWorker } from '../adapters/temporal-worker.js';
 import { logTo } from '../adapters/log.js';
 import { projectionsRegistry, workerRegistry } from '../adapters/metrics.js';
@@ -13,7 +13,7 @@ import type { TallyConfig } from '../infra/config.js';
 import { dropLogInterceptors } from './log-context.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { installTemporalRuntime } from './temporal-runtime.js';
-import { workerTracing } from './tracing.js';
+import { workerTracing, type WorkerTracing } from './tracing.js';
 import { workflowBundlePath } from './workflow-bundle.js';
 
 /** The `/metrics` URL of each part of this process; absent when off or its port was taken. */
@@ -39,6 +39,17 @@ export interface ServiceOptions {
   workflowBundle?: { code: string } | { codePath: string };
 }
 
+/**
+ * The worker's interceptors and sinks: the drop's fields on the SDK's activity log lines, always;
+ * OpenTelemetry's activity interceptors and workflow span sink only when tracing is configured.
+ */
+export function interceptorOptions(tracing: WorkerTracing | undefined): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  return {
+    interceptors: { activity: [dropLogInterceptors, ...(tracing?.activityInterceptors ?? [])] },
+    ...(tracing ? { sinks: tracing.sinks } : {}),
+  };
+}
+
 /** Starts a metrics server for a port setting, or none when it is off. */
 async function serveMetrics(config: TallyConfig, part: 'worker' | 'projections'): Promise<MetricsServer | undefined> {
   const port = config.metrics?.[part];
@@ -62,8 +73,7 @@ export async function startServices(config: TallyConfig, options: ServiceOptions
     taskQueue: config.taskQueue,
     workflowBundle: options.workflowBundle ?? { codePath: await workflowBundlePath(undefined, { traced: tracing !== undefined }) },
     activities: createActivities(deps),
-    interceptors: { activity: [dropLogInterceptors, ...(tracing?.activityInterceptors ?? [])] },
-    ...(tracing ? { sinks: tracing.sinks } : {}),
+    ...interceptorOptions(tracing),
     // A drop is a handful of workflows; the default cache scales with the heap and holds far more.
     maxCachedWorkflows: 100,
   });

@@ -6,7 +6,8 @@
  * here, as children of the workflow span that scheduled them. One trace per drop: ingestDrop,
  * awaitProjected, the reconcile child workflow and its activities.
  */
-import type { SpanContext } from '@opentelemetry/api';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ROOT_CONTEXT, type Context, type ContextManager, type SpanContext } from '@opentelemetry/api';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor, type TracerConfig } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import {
@@ -60,6 +61,37 @@ export function asOtlpSpan(span: ReadableSpan): OtlpSpan {
   };
 }
 
+/**
+ * The active context per async call chain (what @opentelemetry/context-async-hooks does, in a few
+ * lines): without one, an activity's span would not find the workflow's span as its parent.
+ */
+export class AsyncContextManager implements ContextManager {
+  private readonly storage = new AsyncLocalStorage<Context>();
+
+  active(): Context {
+    return this.storage.getStore() ?? ROOT_CONTEXT;
+  }
+
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(context: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+    return this.storage.run(context, () => fn.call(thisArg, ...args));
+  }
+
+  bind<T>(context: Context, target: T): T {
+    if (typeof target !== 'function') return target;
+    const run = (...args: unknown[]): unknown => this.with(context, () => (target as (...a: unknown[]) => unknown)(...args));
+    return run as T;
+  }
+
+  enable(): this {
+    return this;
+  }
+
+  disable(): this {
+    this.storage.disable();
+    return this;
+  }
+}
+
 /** An OTLP/HTTP exporter (JSON) to `url` that takes the 1.x spans of the tracer. */
 export function otlpExporter(url: string): SpanExporter {
   const exporter = new OTLPTraceExporter({ url });
@@ -80,6 +112,10 @@ export function workerTracing(config: Pick<TallyConfig, 'otelEndpoint'>, options
   // A plain object stands for the resource: 1.x merges its attributes into its default resource.
   const resource = { attributes: { 'service.name': SERVICE_NAME } } as unknown as TracerConfig['resource'];
   const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
+  // Global, as tracing is per process: the activity interceptors read the workflow's span from
+  // the activity's headers through the global propagator (W3C trace context), and make it the
+  // parent through the global context manager.
+  provider.register({ contextManager: new AsyncContextManager() });
   const tracer = provider.getTracer('@temporalio/interceptor-activity');
   return {
     activityInterceptors: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
