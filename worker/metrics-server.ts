@@ -55,7 +55,12 @@ export async function startMetricsServer(
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
     url: metricsUrl(options.host, port),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // A scraper's keep-alive connection would hold the close open.
+        server.closeAllConnections();
+      }),
   };
 }
 
