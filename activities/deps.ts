@@ -2,6 +2,7 @@
 import type { Kafka } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { topicsFor } from '../domain/events.js';
+import { loadPlaceListFiles } from '../domain/places.js';
 import type { SourceProfile } from '../domain/profile.js';
 import { LandingStore } from '../connectors/landing.js';
 import { loadProfiles } from '../connectors/profiles.js';
@@ -21,6 +22,8 @@ export interface ActivityDeps {
 }
 
 export async function createActivityDeps(config: TallyConfig): Promise<ActivityDeps> {
+  // The user's P-code lists, before any row is read (parse threads load them again: map-range.ts).
+  loadPlaceListFiles(config.pcodesFiles ?? []);
   const kafka = createKafka(config.stack.kafka, 'tally-worker');
   const publisher = await createPublisher(kafka, topicsFor(config.topicPrefix));
   const clickhouse = await openClickHouse(config.stack.clickhouse);

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { DropBreakdown, DropCounts, DropNotice, DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
 import { partitionsFor, removeSpill } from '../ingest/drop-partitions.js';
-import { DropNotLandedError, DropUnusableError, ProjectionsBehindError } from '../domain/errors.js';
+import { DropNotLandedError, DropUnusableError, ProjectionsBehindError, TallyError } from '../domain/errors.js';
+import { countryByIso3 } from '../domain/countries.js';
 import { openDrop } from '../connectors/open.js';
 import { processDrop, type ProcessedDrop } from '../ingest/process-drop.js';
 import { getProfile } from '../connectors/profiles.js';
@@ -21,6 +22,18 @@ import type { ActivityDeps } from './deps.js';
 export interface IngestDropInput {
   dropId: string;
   source: string;
+  /** `tally ingest --country` (ISO 3166 alpha-3): the country of rows that do not say theirs. */
+  country?: string;
+}
+
+/** An ingest asked for with a country that is not an ISO 3166 alpha-3 code: bad input, never retried. */
+export class IngestCountryError extends TallyError {
+  readonly type = 'IngestCountryInvalid';
+  readonly nonRetryable = true;
+
+  constructor(found: string) {
+    super({ where: { at: 'ingestDrop.country' }, expected: 'an ISO 3166 alpha-3 country code such as MLI or TCD', found });
+  }
 }
 
 export type Offsets = Record<string, Record<number, string>>;
@@ -131,7 +144,8 @@ export function createIngestActivities(deps: ActivityDeps) {
       const landed = await deps.landing.get(input.dropId);
       if (!landed) throw new DropNotLandedError(input.dropId, deps.config.landingDir);
       const profile = getProfile(input.source, deps.profiles);
-      const ctx = { dropId: input.dropId, source: input.source, fileName: landed.fileName, receivedAt: seconds(landed.receivedAt) };
+      if (input.country !== undefined && countryByIso3(input.country)?.iso3 !== input.country) throw new IngestCountryError(input.country);
+      const ctx = { dropId: input.dropId, source: input.source, fileName: landed.fileName, receivedAt: seconds(landed.receivedAt), country: input.country };
       const received: DropReceived = {
         type: 'DropReceived',
         eventId: shortHash('received', input.dropId),
@@ -169,6 +183,7 @@ export function createIngestActivities(deps: ActivityDeps) {
           partitions: partitionsFor(landed.bytes, received.format),
           spillDir,
           threads: deps.config.parseThreads,
+          pcodesFiles: deps.config.pcodesFiles,
           onMapped: () => {
             mappedAt = performance.now();
           },

@@ -82,3 +82,34 @@ export function toNumber(value: string | number | null | undefined): number {
   if (!Number.isSafeInteger(n) && Number.isInteger(n)) throw new RangeError(`ClickHouse integer ${String(value)} is past 2^53`);
   return n;
 }
+
+/** The server's error code of a failed request ("Code: 81" on 18.16, `code` on current servers); undefined for other errors. */
+export function clickHouseErrorCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^\d+$/.test(code)) return Number(code);
+  const match = /\bCode: (\d+)/.exec(error instanceof Error ? error.message : '');
+  return match ? Number(match[1]) : undefined;
+}
+
+const UNKNOWN_TABLE = 60;
+const UNKNOWN_DATABASE = 81;
+
+/**
+ * What is missing when a read failed because nothing was written yet (`database tally`, `table
+ * tally.figures`); undefined for any other failure.
+ */
+export function missingData(error: unknown): string | undefined {
+  const code = clickHouseErrorCode(error);
+  if (code !== UNKNOWN_TABLE && code !== UNKNOWN_DATABASE) return undefined;
+  const name = /(?:Database|Table) `?([A-Za-z0-9_.]+?)`? (?:doesn't|does not) exist/i.exec((error as Error).message)?.[1];
+  const kind = code === UNKNOWN_DATABASE ? 'database' : 'table';
+  return name ? `${kind} ${name}` : kind === 'database' ? 'database' : 'table';
+}
+
+/**
+ * A client for reading only: it creates nothing (no CREATE DATABASE, no migrations) and connects
+ * as the analyst when the settings name one, so a read-only user can run every read.
+ */
+export function openClickHouseReader(settings: ClickHouseSettings, options: Omit<OpenClickHouseOptions, 'createDatabase' | 'asAnalyst'> = {}): Promise<ClickHouseClient> {
+  return openClickHouse(settings, { ...options, createDatabase: false, asAnalyst: true });
+}

@@ -6,7 +6,7 @@ import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { SingleBar, Presets } from 'cli-progress';
 import { waitWithProgress } from './progress.js';
 import { startStack, readStackState, stopStackInDir } from '../infra/stack/index.js';
-import { configFromEnv, isExternalStack, type TallyConfig } from '../infra/config.js';
+import { configFromEnv, isExternalStack, pcodesFilesFromEnv, type TallyConfig } from '../infra/config.js';
 import { PROJECT_ROOT } from '../infra/paths.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
 import { listDiscrepancies, listDrops, listRejections, queryFigures, type FigureRow } from '../projections/queries.js';
@@ -15,15 +15,23 @@ import { rebuildProjections } from '../projections/rebuild.js';
 import { createKafka } from '../adapters/publisher.js';
 import { topicsFor } from '../domain/events.js';
 import { looksLikePcode } from '../domain/codes.js';
-import { matchPlace } from '../domain/places.js';
+import { countryOfPcode, loadPlaceListFiles, matchPlace, regions } from '../domain/places.js';
+import { countryByIso3, DEFAULT_COUNTRY, parseCountry } from '../domain/countries.js';
+import type { Failure } from '../domain/result.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import { startExplorer } from '../web/server.js';
 import { pollSourceWorkflow } from '../workflows/index.js';
 import { CliError, EXIT, STACK_DIR, resolveConfig, temporalClient } from './context.js';
-import { breakdownText, landFile, landUrl, startIngest, summarise, type IngestSummary } from './ingest.js';
+import { breakdownText, landApi, landFile, startIngest, summarise, type IngestSummary } from './ingest.js';
+import { apiTarget } from '../connectors/api.js';
+import { ApiRequestOptions, buildApiRequest, isEmptyRequest, requestCountry } from '../domain/api-request.js';
+import { disaggregationKey } from '../domain/series.js';
 import { placeLabel, table } from './report.js';
 import { untilStopSignal } from '../worker/runtime.js';
 import { toCsv, toSdmxCsv } from './formats.js';
+import { missingData, openClickHouseReader } from '../adapters/clickhouse.js';
+import { redactSecrets, redactText } from '../adapters/redact.js';
+import { MAX_LINE_CHARS, oneLine } from './context.js';
 
 /** The worker (Temporal's native runtime) loads in about a second: only the commands that run it pay for it. */
 const services_ = () => import('../worker/services.js');
@@ -39,11 +47,16 @@ function untilInterrupted(): Promise<void> {
   });
 }
 
+/** For the read commands: read rights only (the analyst when the stack has one), nothing created; no data yet is one line. */
 async function withClickHouse<T>(fn: (client: Awaited<ReturnType<typeof openClickHouse>>, config: TallyConfig) => Promise<T>): Promise<T> {
   const config = resolveConfig();
-  const client = await openClickHouse(config.stack.clickhouse);
+  const client = await openClickHouseReader(config.stack.clickhouse);
   try {
     return await fn(client, config);
+  } catch (err) {
+    const missing = missingData(err);
+    if (missing) throw new CliError(`no data yet: ClickHouse at ${redactText(config.stack.clickhouse.url)} has no ${missing} (run tally up / ingest first)`);
+    throw err;
   } finally {
     await client.close();
   }
@@ -151,12 +164,13 @@ export async function statusCommand(opts: { json?: boolean }): Promise<void> {
   const drops = await withClickHouse((client) => listDrops(client, { limit: 5 })).catch(() => []);
   const status = { running: true, engines: config.stack, worker, consumerLag: lag, lastDrops: drops };
   if (opts.json) {
-    console.log(JSON.stringify(status, null, 2));
+    // Shown without its secrets (passwords, SASL, keys): status output is often pasted.
+    console.log(JSON.stringify(redactSecrets(status), null, 2));
     return;
   }
   console.log(`Kafka       ${config.stack.kafka.brokers.join(',')}`);
   console.log(`Temporal    ${config.stack.temporal.address} (${config.stack.temporal.namespace})${config.stack.temporal.uiUrl ? `  UI ${config.stack.temporal.uiUrl}` : ''}`);
-  console.log(`ClickHouse  ${config.stack.clickhouse.url} (database ${config.stack.clickhouse.database})`);
+  console.log(`ClickHouse  ${redactText(config.stack.clickhouse.url)} (database ${config.stack.clickhouse.database})`);
   console.log(`worker      ${worker.pollers > 0 ? `running (${worker.pollers} pollers)` : 'not running'} on ${worker.taskQueue}`);
   console.log(`projections lag ${lag.reduce((n, t) => n + t.lag, 0)} events (${lag.map((t) => `${t.topic}: ${t.lag}`).join(', ')})`);
   console.log('\nlast drops');
@@ -165,15 +179,26 @@ export async function statusCommand(opts: { json?: boolean }): Promise<void> {
 
 // ---- ingest ---------------------------------------------------------------------------------
 
-export async function ingestCommand(files: string[], opts: { source: string; url?: string; wait?: boolean; json?: boolean }): Promise<void> {
-  if (files.length === 0 && !opts.url) throw new CliError('expected FILE... or --url URL, found neither', EXIT.unusable);
-  getProfile(opts.source, loadProfiles());
+export async function ingestCommand(files: string[], opts: { source: string; url?: string; wait?: boolean; json?: boolean } & ApiCliOptions): Promise<void> {
+  const profile = getProfile(opts.source, loadProfiles());
+  const request = apiRequestOptions({ ...opts, country: countryOption(opts.country) });
+  const { country: _country, ...apiOnly } = request;
+  if (files.length === 0 && !opts.url && !profile.api) throw new CliError('expected FILE... or --url URL, found neither', EXIT.unusable);
+  if ((files.length > 0 || opts.url) && !isEmptyRequest(apiOnly)) {
+    throw new CliError(`--admin-level, --from, --to, --operation, --from-round and --to-round build a request to the ${opts.source} API: expected them without FILE... or --url`);
+  }
+  // The request is built once here, so that a bad option fails before anything is fetched.
+  if (files.length === 0 && !opts.url) apiTarget(profile, { request });
+  const country = request.country === undefined ? undefined : requestCountry(opts.source, request.country);
   let worst: number = EXIT.ok;
   await withTemporal(async (client, config) => {
-    const drops: Array<{ file?: string; url?: string }> = opts.url ? [{ url: opts.url }] : files.map((file) => ({ file }));
+    const drops: Array<{ file?: string; url?: string; request?: ApiRequestOptions }> = opts.url ? [{ url: opts.url }] : files.length > 0 ? files.map((file) => ({ file })) : [{ request }];
     for (const drop of drops) {
-      const landed = drop.file ? await landFile(config, drop.file, opts.source) : await landUrl(config, drop.url!, opts.source);
-      const handle = await startIngest(client, config, landed.dropId, opts.source);
+      const api = drop.file ? undefined : await landApi(config, opts.source, drop);
+      const landed = api ?? (await landFile(config, drop.file!, opts.source));
+      // The country asked of the API is the drop's country, as --country is for a file.
+      const dropCountry = country ?? api?.country;
+      const handle = await startIngest(client, config, landed.dropId, opts.source, dropCountry);
       if (!opts.wait) {
         const out = { dropId: landed.dropId, source: opts.source, fileName: landed.fileName, workflowId: handle.workflowId, status: 'started' };
         console.log(opts.json ? JSON.stringify(out) : `${landed.fileName}: drop ${landed.dropId.slice(0, 12)} started (workflow ${handle.workflowId})`);
@@ -188,10 +213,13 @@ export async function ingestCommand(files: string[], opts: { source: string; url
   if (worst !== EXIT.ok) process.exitCode = worst;
 }
 
-function printIngest(r: IngestSummary, json: boolean): void {
+function printIngest(summary: IngestSummary, json: boolean): void {
+  // The reason is the contract's one line: "tally: " and the reason fit in MAX_LINE_CHARS.
+  const r = summary.reason === undefined ? summary : { ...summary, reason: oneLine(summary.reason, MAX_LINE_CHARS - 'tally: '.length) };
   if (json) {
     const { dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies } = r;
-    console.log(JSON.stringify({ dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies, status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.breakdown ? { breakdown: r.breakdown } : {}) }));
+    const tail = { status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.breakdown ? { breakdown: r.breakdown } : {}), ...(r.notices ? { notices: r.notices } : {}) };
+    console.log(JSON.stringify({ dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies, ...tail }));
     // The contract's one line saying why goes to stderr whatever the format; stdout stays one JSON object.
     if (r.status === 'refused') console.error(`tally: ${r.reason}`);
     return;
@@ -203,28 +231,102 @@ function printIngest(r: IngestSummary, json: boolean): void {
   console.log(`${r.fileName}: ${r.rows} rows, ${r.accepted} accepted, ${r.rejected} rejected, ${r.duplicates} duplicates, ${r.revisions} revisions, ${r.discrepancies} new discrepancies (drop ${r.dropId.slice(0, 12)})`);
   const kinds = breakdownText(r.breakdown);
   if (kinds) console.log(`  ${kinds}`);
+  for (const notice of r.notices ?? []) console.log(`  ${notice}`);
+}
+
+/** The options of `ingest` and `schedule add` that build a request to an API source. */
+export interface ApiCliOptions {
+  country?: string;
+  adminLevel?: string;
+  from?: string;
+  to?: string;
+  operation?: string;
+  fromRound?: string;
+  toRound?: string;
+}
+
+function wholeNumber(option: string, text: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n > max) throw new CliError(`${option}: expected a whole number${max < 10 ? ` from 0 to ${max}` : ''}, found "${text}"`);
+  return n;
+}
+
+/** The command line's API options, checked and typed; the profile then says which its API takes. */
+export function apiRequestOptions(opts: ApiCliOptions): ApiRequestOptions {
+  const parsed = ApiRequestOptions.parse({
+    country: opts.country,
+    adminLevel: wholeNumber('--admin-level', opts.adminLevel, 2),
+    from: opts.from,
+    to: opts.to,
+    operation: opts.operation,
+    fromRound: wholeNumber('--from-round', opts.fromRound),
+    toRound: wholeNumber('--to-round', opts.toRound),
+  });
+  return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as ApiRequestOptions;
 }
 
 // ---- query / discrepancies / rejections -----------------------------------------------------
 
-export function resolveArea(text: string | undefined): string | undefined {
+/**
+ * `--area`: a P-code (of its own country, which must be `country` when given) or a name, matched
+ * in `country` (ISO 3166 alpha-3), else in Mali. An unknown place is an error naming the nearest names.
+ */
+export function resolveArea(text: string | undefined, country?: string): string | undefined {
   if (!text) return undefined;
-  if (looksLikePcode(text)) return text.toUpperCase();
-  for (const level of [1, 2, 0] as const) {
-    const m = matchPlace(text, level);
-    if (m.ok) return m.value.pcode;
+  const owner = looksLikePcode(text) ? countryOfPcode(text) : undefined;
+  if (owner && country && owner.iso3 !== country) {
+    const here = countryByIso3(country)?.name ?? country;
+    throw new CliError(`--area: expected a place in ${here} (--country ${country}), found "${text}" (${text.trim().toUpperCase() === owner.iso3 ? `${owner.iso3} is ${owner.name}` : `a P-code of ${owner.name}`})`);
   }
-  throw new CliError(`--area: expected a P-code (ML05) or a place name (Mopti), found "${text}"`);
+  const where = country ?? owner?.iso3 ?? DEFAULT_COUNTRY;
+  const failures: Failure[] = [];
+  for (const level of [1, 2, 0, 3] as const) {
+    const m = matchPlace(text, level, { country: where });
+    if (m.ok) return m.value.pcode;
+    failures.push(m);
+  }
+  const best = failures.find((f) => f.hint?.includes('did you mean')) ?? failures.find((f) => f.hint !== undefined && !f.hint.includes(' is not a place of ')) ?? failures[0]!;
+  const example = where === DEFAULT_COUNTRY ? { pcode: 'ML05', name: 'Mopti' } : (regions(where)[0] ?? { pcode: where, name: countryByIso3(where)?.name ?? where });
+  const of = where === DEFAULT_COUNTRY ? '' : ` of ${countryByIso3(where)?.name ?? where}`;
+  const elsewhere = country === undefined && owner === undefined ? '; --country ISO3 matches names in another country' : '';
+  throw new CliError(`--area: expected a P-code (${example.pcode}) or a place name (${example.name})${of}, found "${text}"${best.hint ? `: ${best.hint}` : ''}${elsewhere}`);
 }
 
 export function contractRow(f: FigureRow): Record<string, unknown> {
   const when = f.date !== undefined ? { date: f.date } : { periodStart: f.periodStart, periodEnd: f.periodEnd };
-  return { indicator: f.indicator, area: f.area, ...when, value: f.value, ...(f.source !== undefined ? { source: f.source } : { sources: f.sources }) };
+  const disaggregation = f.disaggregation ? { disaggregation: f.disaggregation } : {};
+  return { indicator: f.indicator, area: f.area, ...when, value: f.value, ...(f.source !== undefined ? { source: f.source } : { sources: f.sources }), ...disaggregation };
 }
 
-export async function queryCommand(opts: { indicator: string; area?: string; from?: string; to?: string; source?: string; asOf?: string; format: string }): Promise<void> {
-  const area = resolveArea(opts.area);
-  const figures = await withClickHouse((client) => queryFigures(client, { indicator: opts.indicator, area, from: opts.from, to: opts.to, source: opts.source, asOf: opts.asOf }));
+/** `--disaggregation origin=BFA,sex=f` as the series key spells it: keys sorted, values as ingest writes them (lower case). */
+export function disaggregationOption(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const pairs = text.split(',').map((part) => {
+    const m = /^\s*([a-z_]+)\s*=\s*(\S(?:.*\S)?)\s*$/i.exec(part);
+    if (!m) throw new CliError(`--disaggregation: expected key=value pairs such as origin=BFA or sex=f, found "${text}"`);
+    return [m[1]!.toLowerCase(), m[2]!.toLowerCase()] as const;
+  });
+  return disaggregationKey(Object.fromEntries(pairs));
+}
+
+export async function queryCommand(opts: {
+  indicator: string;
+  country?: string;
+  area?: string;
+  from?: string;
+  to?: string;
+  source?: string;
+  asOf?: string;
+  disaggregation?: string;
+  format: string;
+}): Promise<void> {
+  loadUserPlaces();
+  const country = countryOption(opts.country);
+  const area = resolveArea(opts.area, country);
+  const disaggregation = disaggregationOption(opts.disaggregation);
+  const query = { indicator: opts.indicator, country, area, from: opts.from, to: opts.to, source: opts.source, asOf: opts.asOf, ...(disaggregation ? { disaggregation } : {}) };
+  const figures = await withClickHouse((client) => queryFigures(client, query));
   switch (opts.format) {
     case 'json':
       console.log(JSON.stringify(figures.map(contractRow), null, 2));
@@ -252,6 +354,7 @@ export async function queryCommand(opts: { indicator: string; area?: string; fro
 }
 
 export async function discrepanciesCommand(opts: { open?: boolean; json?: boolean }): Promise<void> {
+  loadUserPlaces();
   const rows = await withClickHouse((client) => listDiscrepancies(client, { open: opts.open }));
   if (opts.json) {
     console.log(JSON.stringify(rows, null, 2));
@@ -275,18 +378,32 @@ export async function rejectionsCommand(opts: { drop?: string; json?: boolean })
 /** The schedule of a source: `poll-<source>`, after the deployment's workflow id prefix. */
 const scheduleId = (config: TallyConfig, source: string) => `${config.workflowIdPrefix}poll-${source}`;
 
-export async function scheduleAddCommand(opts: { source: string; every: string; url?: string }): Promise<void> {
+/**
+ * What a schedule polls, named: the source alone (`dtm`: its profile's api.url), or the request its
+ * options build (`dtm-tcd-admin1`), so that several countries of one source are several schedules.
+ */
+function pollTarget(source: string, opts: ApiCliOptions): { name: string; request?: ApiRequestOptions } {
+  const request = apiRequestOptions(opts);
+  if (isEmptyRequest(request)) return { name: source };
+  const profile = getProfile(source, loadProfiles());
+  return { name: buildApiRequest(profile, request).label, request };
+}
+
+export async function scheduleAddCommand(opts: { source: string; every: string; url?: string } & ApiCliOptions): Promise<void> {
   const profile = getProfile(opts.source, loadProfiles());
   if (!opts.url && !profile.api) throw new CliError(`source ${opts.source} has no API url in its profile: pass --url`);
   if (!/^\d+\s*(s|m|h|d)$/.test(opts.every)) throw new CliError(`--every: expected an interval such as 30m, 6h or 1d, found "${opts.every}"`);
+  const target = pollTarget(opts.source, opts);
+  if (opts.url && target.request) throw new CliError('--url is the request itself: expected it without --country, --admin-level, --from…');
   await withTemporal(async (client, config) => {
+    const input = { source: opts.source, url: opts.url, ...(target.request ? { request: target.request } : {}), idPrefix: config.workflowIdPrefix };
     await client.schedule.create({
-      scheduleId: scheduleId(config, opts.source),
+      scheduleId: scheduleId(config, target.name),
       spec: { intervals: [{ every: opts.every.replace(/\s+/g, '') as `${number}d` }] },
-      action: { type: 'startWorkflow', workflowType: pollSourceWorkflow, taskQueue: config.taskQueue, args: [{ source: opts.source, url: opts.url, idPrefix: config.workflowIdPrefix }] },
+      action: { type: 'startWorkflow', workflowType: pollSourceWorkflow, taskQueue: config.taskQueue, args: [input] },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
     });
-    console.log(`scheduled ${scheduleId(config, opts.source)}: poll ${opts.source} every ${opts.every}`);
+    console.log(`scheduled ${scheduleId(config, target.name)}: poll ${target.name === opts.source ? opts.source : `${opts.source} (${target.name})`} every ${opts.every}`);
   });
 }
 
@@ -305,10 +422,11 @@ export async function scheduleListCommand(opts: { json?: boolean }): Promise<voi
   });
 }
 
-export async function scheduleRemoveCommand(opts: { source: string }): Promise<void> {
+export async function scheduleRemoveCommand(opts: { source: string } & ApiCliOptions): Promise<void> {
+  const target = pollTarget(opts.source, opts);
   await withTemporal(async (client, config) => {
-    await client.schedule.getHandle(scheduleId(config, opts.source)).delete();
-    console.log(`removed ${scheduleId(config, opts.source)}`);
+    await client.schedule.getHandle(scheduleId(config, target.name)).delete();
+    console.log(`removed ${scheduleId(config, target.name)}`);
   });
 }
 
@@ -347,5 +465,24 @@ export async function runCommand(dir: string, opts: { keep?: boolean; json?: boo
     console.error('left running; press Ctrl-C to stop');
     await untilInterrupted();
     await stop();
+  }
+}
+
+// ---- countries ------------------------------------------------------------------------------
+
+/** `--country`: an ISO 3166 alpha-3 code (or alpha-2, M49, an English or French name), as alpha-3; exit 1 otherwise. */
+export function countryOption(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const parsed = parseCountry(text);
+  if (!parsed.ok) throw new CliError(`--country: expected a country (ISO 3166 alpha-3 such as MLI or TCD, or its name), found "${text}"`);
+  return parsed.value.iso3;
+}
+
+/** The user's P-code lists (TALLY_PCODES_FILE), for the commands that name or resolve places. */
+export function loadUserPlaces(): void {
+  try {
+    loadPlaceListFiles(pcodesFilesFromEnv());
+  } catch (err) {
+    throw new CliError(`TALLY_PCODES_FILE: ${(err as Error).message}`);
   }
 }

@@ -1,8 +1,10 @@
 /** Where the CLI finds the engines: existing clusters (TALLY_STACK=external) or the stack `tally up` started. */
 import type { Client } from '@temporalio/client';
+import { capText, TallyError } from '../domain/errors.js';
 import { temporalClient as clientFor } from '../adapters/temporal.js';
 import { readStackState, type StackSettings } from '../infra/stack/index.js';
 import { configFromEnv, isExternalStack, settingsFromEnv, stackDirFromEnv, type TallyConfig } from '../infra/config.js';
+import { redactText, secretValues } from '../adapters/redact.js';
 
 /** Where `tally up` keeps the engines' state (TALLY_STACK_DIR). */
 export const STACK_DIR = stackDirFromEnv();
@@ -10,12 +12,16 @@ export const STACK_DIR = stackDirFromEnv();
 /** Exit codes of the command-line contract. */
 export const EXIT = { ok: 0, failure: 1, unusable: 2 } as const;
 
-export class CliError extends Error {
+/** A command that cannot go on: the message is the one line the user reads, the exit code the contract's. */
+export class CliError extends TallyError {
+  readonly type = 'CliRefused';
+  readonly nonRetryable = true;
+
   constructor(
     message: string,
     readonly exitCode: number = EXIT.failure,
   ) {
-    super(message);
+    super({ message });
   }
 }
 
@@ -36,4 +42,30 @@ export function resolveConfig(): TallyConfig {
 
 export async function temporalClient(config: TallyConfig): Promise<{ client: Client; close(): Promise<void> }> {
   return clientFor(config.stack.temporal);
+}
+
+/** Longest line the CLI prints for an error or a refused drop (docs/cli.md). */
+export const MAX_LINE_CHARS = 300;
+
+/** A message as the one line the user reads: newlines folded, at most `max` characters. */
+export function oneLine(text: string, max = MAX_LINE_CHARS): string {
+  return capText(text.replace(/\s*[\r\n]+\s*/g, ' ').trim(), max);
+}
+
+/**
+ * What the user reads when a command fails, whatever failed: `tally: <message>` in one line of at
+ * most MAX_LINE_CHARS, without the configuration's secrets, never a stack.
+ */
+export function errorLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return oneLine(`tally: ${redactText(message, knownSecrets())}`);
+}
+
+/** The secrets of this configuration, to cut out of an error line; none when it cannot be read. */
+function knownSecrets(): string[] {
+  try {
+    return secretValues(resolveConfig());
+  } catch {
+    return [];
+  }
 }

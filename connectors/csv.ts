@@ -9,20 +9,23 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream';
 import { CsvError, parse, type InfoRecord } from 'csv-parse';
 import iconv from 'iconv-lite';
-import { detectDelimiter, detectEncoding, detectFormat, readHead, type Delimiter } from './detect.js';
+import { detectDelimiter, detectEncoding, detectFormat, iconvName, readHead, type Delimiter, type TextEncoding } from './detect.js';
 import { DropUnusableError } from '../domain/errors.js';
 import { locateHeader } from './header.js';
 import { isEmptyRow, type RawRow, type RawTable } from './table.js';
 
 /** Rows looked at to find the header below title lines. */
 const HEADER_SEARCH_ROWS = 50;
-/** A longer record is taken for an unclosed quote rather than buffered without end. */
-const MAX_RECORD_BYTES = 1024 * 1024;
+/**
+ * A longer record is taken for an unclosed quote rather than buffered without end. Generous: a
+ * real row with one huge cell (20 MB) is read, so that row alone is rejected, not the whole drop.
+ */
+export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 interface CsvSource {
   path: string;
   fileName: string;
-  encoding: string;
+  encoding: TextEncoding;
   delimiter: Delimiter;
 }
 
@@ -43,6 +46,8 @@ function parserFor(source: CsvSource) {
   });
 }
 
+const isUtf8 = (encoding: TextEncoding) => encoding === 'utf-8' || encoding === 'utf-8-bom';
+
 function unusable(error: unknown, fileName: string): Error {
   if (!(error instanceof CsvError)) return error instanceof Error ? error : new Error(String(error));
   return new DropUnusableError(`${fileName} is not readable as CSV: ${error.message}`, fileName);
@@ -51,9 +56,9 @@ function unusable(error: unknown, fileName: string): Error {
 /** Every non-empty record with the 1-based line it starts on. */
 async function* records(source: CsvSource): AsyncGenerator<RawRow> {
   const parser = parserFor(source);
-  // csv-parse reads UTF-8 bytes itself; only Windows-1252 goes through a decoder.
-  if (source.encoding === 'windows-1252') pipeline(createReadStream(source.path), iconv.decodeStream('win1252'), parser, () => undefined);
-  else pipeline(createReadStream(source.path, { highWaterMark: 256 * 1024 }), parser, () => undefined);
+  // csv-parse reads UTF-8 bytes itself; Windows-1252 and UTF-16 go through a decoder.
+  if (isUtf8(source.encoding)) pipeline(createReadStream(source.path, { highWaterMark: 256 * 1024 }), parser, () => undefined);
+  else pipeline(createReadStream(source.path), iconv.decodeStream(iconvName(source.encoding)), parser, () => undefined);
   let previous = { lines: 0, empty: 0 };
   try {
     for await (const { info, record } of parser as AsyncIterable<ParsedRecord>) {
@@ -86,7 +91,7 @@ async function sourceOf(path: string, fileName: string): Promise<CsvSource> {
   const format = detectFormat(head, fileName);
   if (format !== 'csv') throw new DropUnusableError(`${fileName}: expected CSV text, found ${format.toUpperCase()}`, fileName);
   const encoding = detectEncoding(head);
-  const sample = iconv.decode(head, encoding === 'windows-1252' ? 'win1252' : 'utf-8');
+  const sample = iconv.decode(head, iconvName(encoding));
   return { path, fileName, encoding, delimiter: detectDelimiter(sample) };
 }
 
@@ -108,6 +113,9 @@ export async function readCsv(path: string, opts: { fileName?: string } = {}): P
     ...(found.hxl ? { hxl: found.hxl } : {}),
     meta: { encoding: source.encoding, delimiter: source.delimiter },
     rows: { [Symbol.asyncIterator]: () => dataRows(source, found.lastHeaderRowNumber) },
-    csv: { path, bytes: (await stat(path)).size, encoding: source.encoding, delimiter: source.delimiter, dataStartLine: found.lastHeaderRowNumber + 1 },
+    // Byte ranges cut at 0x0A only work for single-byte newlines: UTF-16 text is read by one thread.
+    ...(source.encoding.startsWith('utf-16')
+      ? {}
+      : { csv: { path, bytes: (await stat(path)).size, encoding: source.encoding, delimiter: source.delimiter, dataStartLine: found.lastHeaderRowNumber + 1 } }),
   };
 }

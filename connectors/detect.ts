@@ -1,5 +1,6 @@
 /** Format, encoding and delimiter detection from the first bytes of a drop. */
 import { open } from 'node:fs/promises';
+import iconv from 'iconv-lite';
 import { DropUnusableError } from '../domain/errors.js';
 import type { DropFormat } from './table.js';
 
@@ -18,6 +19,8 @@ export async function readHead(path: string, size = HEAD_BYTES): Promise<Buffer>
 }
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const UTF16LE_BOM = Buffer.from([0xff, 0xfe]);
+const UTF16BE_BOM = Buffer.from([0xfe, 0xff]);
 const ZIP = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const OLE2 = Buffer.from([0xd0, 0xcf, 0x11, 0xe0]);
 
@@ -25,11 +28,33 @@ function withoutBom(head: Buffer): Buffer {
   return head.subarray(0, 3).equals(BOM) ? head.subarray(3) : head;
 }
 
-/** C0 control bytes other than tab, newlines and form feed: text files do not carry them. */
-function controlRatio(head: Buffer): number {
+/** C0 control bytes (or UTF-16 code units) other than tab, newlines and form feed: text files do not carry them. */
+function controlRatio(head: ArrayLike<number>): number {
   let count = 0;
-  for (const byte of head) if (byte < 0x20 && ![0x09, 0x0a, 0x0c, 0x0d].includes(byte)) count++;
+  for (let i = 0; i < head.length; i++) {
+    const unit = head[i]!;
+    if (unit < 0x20 && unit !== 0x09 && unit !== 0x0a && unit !== 0x0c && unit !== 0x0d) count++;
+  }
   return head.length === 0 ? 0 : count / head.length;
+}
+
+/** The UTF-16 byte order a BOM announces; undefined without one (UTF-16 without a BOM reads as binary). */
+function utf16Of(head: Buffer): 'utf-16le' | 'utf-16be' | undefined {
+  if (head.subarray(0, 2).equals(UTF16LE_BOM)) return 'utf-16le';
+  if (head.subarray(0, 2).equals(UTF16BE_BOM)) return 'utf-16be';
+  return undefined;
+}
+
+/** UTF-16 text (a common Excel export): decoded first, then judged as text like any other. */
+function detectUtf16Format(head: Buffer, fileName: string, encoding: 'utf-16le' | 'utf-16be'): DropFormat {
+  const text = iconv.decode(head, encoding).replace(/^\ufeff/, '');
+  if (text.trim() === '') throw new DropUnusableError(`${fileName} is empty`, fileName);
+  const units = Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));
+  if (units.includes(0) || controlRatio(units) > 0.01) {
+    throw new DropUnusableError(`${fileName} is binary (control or NUL characters after its UTF-16 byte order mark); expected CSV, XLSX or JSON text`, fileName);
+  }
+  const start = text.trimStart();
+  return start.startsWith('{') || start.startsWith('[') ? 'json' : 'csv';
 }
 
 function refuseBinary(head: Buffer, fileName: string): void {
@@ -47,6 +72,8 @@ function refuseBinary(head: Buffer, fileName: string): void {
 /** PK zip → xlsx; `{` or `[` first → json; binary or empty → DropUnusableError; otherwise csv. */
 export function detectFormat(head: Buffer, fileName: string): DropFormat {
   if (head.subarray(0, 4).equals(ZIP)) return 'xlsx';
+  const utf16 = utf16Of(head);
+  if (utf16) return detectUtf16Format(head, fileName, utf16);
   const body = withoutBom(head);
   const text = body.toString('latin1').trimStart();
   if (text === '') throw new DropUnusableError(`${fileName} is empty`, fileName);
@@ -76,9 +103,23 @@ function isUtf8(head: Buffer): boolean {
   return true;
 }
 
-export function detectEncoding(head: Buffer): 'utf-8' | 'utf-8-bom' | 'windows-1252' {
+export type TextEncoding = 'utf-8' | 'utf-8-bom' | 'windows-1252' | 'utf-16le' | 'utf-16be';
+
+export function detectEncoding(head: Buffer): TextEncoding {
   if (head.subarray(0, 3).equals(BOM)) return 'utf-8-bom';
+  const utf16 = utf16Of(head);
+  if (utf16) return utf16;
   return isUtf8(head) ? 'utf-8' : 'windows-1252';
+}
+
+/** iconv-lite's name for an encoding detectEncoding gave. */
+export function iconvName(encoding: TextEncoding): string {
+  return encoding === 'windows-1252' ? 'win1252' : encoding === 'utf-8-bom' ? 'utf-8' : encoding;
+}
+
+/** A whole drop's bytes as text, in the encoding they announce (BOM) or show (UTF-8, else Windows-1252); no BOM. */
+export function decodeText(bytes: Buffer): string {
+  return iconv.decode(bytes, iconvName(detectEncoding(bytes))).replace(/^\ufeff/, '');
 }
 
 export type Delimiter = ',' | ';' | '\t';

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DropUnusableError } from '../domain/errors.js';
+import { decodeText } from './detect.js';
 import type { RawRow, RawTable } from './table.js';
 
 type Item = Record<string, unknown>;
@@ -19,12 +20,30 @@ export function dtmErrors(body: Item): string {
   return messages.length > 0 ? messages.join('; ') : 'no error message given';
 }
 
+/**
+ * A DTM v3 envelope whose `totalRecordsCount` is not the length of its `result` (v3 answers in one
+ * response, no paging, so they are equal): what to say about it, or undefined when they agree.
+ */
+export function dtmCountMismatch(body: unknown): { why: string; expected: string; found: string } | undefined {
+  if (!isObject(body) || !Array.isArray(body.result) || typeof body.totalRecordsCount !== 'number') return undefined;
+  const total = body.totalRecordsCount;
+  const held = body.result.length;
+  if (total === held) return undefined;
+  return {
+    why: `the DTM envelope says totalRecordsCount ${total} but its result holds ${held} items (an incomplete answer: v3 sends every record at once)`,
+    expected: `${total} items in result`,
+    found: `${held} items`,
+  };
+}
+
 /** The items of one response body, whatever its shape. */
 function itemsOf(body: unknown, where: string, fileName: string): unknown[] {
   if (Array.isArray(body)) return body;
   if (isObject(body) && body.isSuccess === false) {
     throw new DropUnusableError(`${where}: the API refused the request (isSuccess false): ${dtmErrors(body)}`, fileName);
   }
+  const count = dtmCountMismatch(body);
+  if (count) throw new DropUnusableError(`${where}: ${count.why}`, fileName, { expected: count.expected, found: count.found });
   if (isObject(body) && Array.isArray(body.result)) return body.result;
   if (isObject(body) && Array.isArray(body.items)) return body.items;
   const found = isObject(body) ? `an object with keys ${Object.keys(body).slice(0, 8).join(', ') || '(none)'}` : typeof body;
@@ -64,7 +83,31 @@ async function* rowsOf(items: Item[], headers: string[]): AsyncGenerator<RawRow>
   }
 }
 
+/** Deeper than this, a drop is no API response, and walking it (JSON.stringify of a cell) would overflow the stack. */
+export const MAX_JSON_DEPTH = 64;
+
+/** How deep the text's arrays and objects nest, counted on the text (brackets outside strings); stops once past `limit`. */
+export function jsonDepth(text: string, limit = Number.POSITIVE_INFINITY): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length && deepest <= limit; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
 function parseJson(text: string, fileName: string): unknown {
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    const expected = `JSON nested at most ${MAX_JSON_DEPTH} levels deep (an API response)`;
+    throw new DropUnusableError(`${fileName}: expected ${expected}, found deeper nesting: the parser cannot walk it`, fileName, { expected, found: `more than ${MAX_JSON_DEPTH} levels` });
+  }
   try {
     return JSON.parse(text.replace(/^\ufeff/, ''));
   } catch (error) {
@@ -75,7 +118,7 @@ function parseJson(text: string, fileName: string): unknown {
 /** headers: the union of item keys in first-seen order; rowNumber: the item's 1-based index across pages. */
 export async function readJsonDrop(path: string, opts: { fileName?: string } = {}): Promise<RawTable> {
   const fileName = opts.fileName ?? basename(path);
-  const text = await readFile(path, 'utf8');
+  const text = decodeText(await readFile(path));
   if (text.trim() === '') throw new DropUnusableError(`${fileName} is empty`, fileName);
   const items = checkedItems(allItems(parseJson(text, fileName), fileName), fileName);
   const headers = headersOf(items);

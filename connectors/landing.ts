@@ -9,6 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DROP_ID_PATTERN } from '../domain/codes.js';
+import { TallyError } from '../domain/errors.js';
 import { landingDirFromEnv } from '../infra/config.js';
 
 export interface LandedDrop {
@@ -24,6 +25,30 @@ export interface LandedDrop {
 }
 
 type StoredMeta = Omit<LandedDrop, 'path' | 'isNew'>;
+
+/**
+ * Bytes already landed as another source: a drop is one source's, and its workflow (named by the
+ * bytes) already holds that source's result, so answering with it would be answering for the
+ * wrong source. Refused, never retried.
+ */
+export class LandedAsOtherSourceError extends TallyError {
+  readonly type = 'LandedAsOtherSource';
+  readonly nonRetryable = true;
+
+  constructor(
+    readonly landed: LandedDrop,
+    readonly requested: string,
+  ) {
+    super({
+      message:
+        `${landed.fileName}: expected bytes not yet landed, or landed as source ${requested}, found drop ${landed.dropId.slice(0, 12)} landed as source ${landed.source} ` +
+        `on ${landed.receivedAt.slice(0, 10)}: the same bytes are one source's drop (ingest them with --source ${landed.source})`,
+      where: { file: landed.fileName, at: `drop ${landed.dropId}` },
+      expected: `source ${landed.source}`,
+      found: `source ${requested}`,
+    });
+  }
+}
 
 
 function isErrno(error: unknown, code: string): boolean {
@@ -95,11 +120,11 @@ export class LandingStore {
     const exists = await stat(this.metaPath(dropId)).then(() => true, () => false);
     if (exists) {
       await unlink(temp);
-      return this.existing(dropId);
+      return this.existing(dropId, meta.source);
     }
     await rename(temp, this.bytesPath(dropId));
     const stored: StoredMeta = { dropId, fileName: meta.fileName, source: meta.source, bytes, receivedAt: new Date().toISOString() };
-    return (await this.claimMeta(stored)) ? { ...stored, path: this.bytesPath(dropId), isNew: true } : this.existing(dropId);
+    return (await this.claimMeta(stored)) ? { ...stored, path: this.bytesPath(dropId), isNew: true } : this.existing(dropId, meta.source);
   }
 
   /** link(2) fails when the target exists: of two concurrent landings exactly one writes the meta. */
@@ -117,9 +142,11 @@ export class LandingStore {
     }
   }
 
-  private async existing(dropId: string): Promise<LandedDrop> {
+  /** The drop landed before; refused when it was landed as another source than `source`. */
+  private async existing(dropId: string, source: string): Promise<LandedDrop> {
     const drop = await this.get(dropId);
     if (!drop) throw new Error(`landing store ${this.dir}: expected meta for drop ${dropId}, found none`);
+    if (drop.source !== source) throw new LandedAsOtherSourceError(drop, source);
     return drop;
   }
 }

@@ -104,7 +104,7 @@ export class DropUnusableError extends TallyError {
     detail: Pick<TallyErrorParts, 'expected' | 'found' | 'cause'> & Pick<ErrorWhere, 'row' | 'column'> = {},
   ) {
     const { row, column, ...parts } = detail;
-    super({ ...parts, message: message.replace(/\s*\n\s*/g, ' '), where: { file: fileName, row, column } });
+    super({ ...parts, message: capText(message.replace(/\s*\n\s*/g, ' '), MAX_REASON_CHARS), where: { file: fileName, row, column } });
   }
 }
 
@@ -215,4 +215,34 @@ export class NotProjectedYetError extends TallyError {
   constructor(readonly eventId: string) {
     super({ where: { at: `discrepancy ${eventId}` }, expected: 'its row in ClickHouse', found: 'none yet' });
   }
+}
+
+/** Longest message a DropUnusableError keeps: it is stored with the drop and shown in one line. */
+export const MAX_REASON_CHARS = 1000;
+
+/** The text cut to `max` characters, ending in "…" when cut (never inside a surrogate pair). */
+export function capText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * A list for a message: the first items quoted (at most `max` of them, each cut to 40 characters,
+ * as many as fit in `maxChars`), then "and N more": `"foo", "bar" and 199998 more`. The budget
+ * keeps a message with a list inside the one line of 300 characters the CLI prints.
+ */
+export function describeList(items: readonly string[], max = 20, maxChars = 60): string {
+  const shown: string[] = [];
+  let length = 0;
+  for (const item of items.slice(0, max)) {
+    const quoted = `"${capText(item, 40)}"`;
+    if (shown.length > 0 && length + quoted.length + 2 > maxChars) break;
+    shown.push(quoted);
+    length += quoted.length + 2;
+  }
+  const rest = items.length - shown.length;
+  return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
 }

@@ -34,6 +34,8 @@ export interface TallyConfig {
   tolerance: Record<string, number>;
   /** Threads that parse a large plain CSV. @default the cores, at most 4 */
   parseThreads: number;
+  /** The user's P-code lists (TALLY_PCODES_FILE), read beside the bundled ones. @default [] */
+  pcodesFiles: string[];
   /** Days after a drop is received that a reference date may fall; a later one is a typo or a forecast, rejected. @default 365 */
   dateHorizonDays: number;
 }
@@ -80,6 +82,7 @@ export function configFromEnv(stack: StackSettings, env: Env = process.env, over
     },
     tolerance: parseTolerance(env.TALLY_TOLERANCE),
     parseThreads: parseThreads(env.TALLY_PARSE_THREADS),
+    pcodesFiles: pcodesFilesFromEnv(env),
     dateHorizonDays: parseHorizon(env.TALLY_DATE_HORIZON_DAYS),
     ...overrides,
   };
@@ -122,6 +125,7 @@ export function configToEnv(config: TallyConfig): Record<string, string> {
   }
   const tolerance = Object.entries(config.tolerance).map(([k, v]) => `${k}=${v}`).join(',');
   if (tolerance) env.TALLY_TOLERANCE = tolerance;
+  if (config.pcodesFiles?.length) env.TALLY_PCODES_FILE = config.pcodesFiles.join(':');
   return env;
 }
 
@@ -221,6 +225,14 @@ export function profilesDirFromEnv(env: Env = process.env): string | undefined {
   return env.TALLY_PROFILES_DIR || undefined;
 }
 
+/**
+ * TALLY_PCODES_FILE: the user's P-code lists in OCHA's layout (a newer or deeper list, admin 3),
+ * several separated by ':'; [] when unset. Their rows add to the bundled lists.
+ */
+export function pcodesFilesFromEnv(env: Env = process.env): string[] {
+  return (env.TALLY_PCODES_FILE ?? '').split(':').map((p) => p.trim()).filter((p) => p !== '');
+}
+
 /** TALLY_BUNDLE_DIR: where development runs cache workflow bundles; undefined when unset (then <project>/.tally/bundles). */
 export function bundleDirFromEnv(env: Env = process.env): string | undefined {
   return env.TALLY_BUNDLE_DIR || undefined;
@@ -300,4 +312,46 @@ export function benchNodeFlagsFromEnv(env: Env = process.env): string[] {
  */
 export function childEnv(overrides: Record<string, string> = {}, defaults: Record<string, string> = {}, env: Env = process.env): NodeJS.ProcessEnv {
   return { ...defaults, ...env, ...overrides };
+}
+
+// ---- API sources ----------------------------------------------------------------------------
+
+/**
+ * The API key from the first of `names` that is set (a profile's `api.apiKeyEnv`; DTM's are
+ * DTM_API_KEY, as OCHA's HDX scraper reads it, and DTMAPI_SUBSCRIPTION_KEY, as IOM's `dtmapi`
+ * does), with the variable it came from; undefined when none is set. Never log the key.
+ */
+export function apiKeyFromEnv(names: readonly string[], env: Env = process.env): { name: string; key: string } | undefined {
+  for (const name of names) {
+    const key = env[name];
+    if (key) return { name, key };
+  }
+  return undefined;
+}
+
+/** The variable that overrides a source's API base URL: TALLY_DTM_API_URL, TALLY_UNHCR_API_URL, TALLY_IOM_AVR_API_URL… */
+export function apiBaseUrlVariable(source: string): string {
+  return `TALLY_${source.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_URL`;
+}
+
+/**
+ * TALLY_<SOURCE>_API_URL: another base URL for a source's API (a mirror, a proxy, a test server),
+ * in place of the origin of the profile's `api.url`; undefined when unset.
+ */
+export function apiBaseUrlFromEnv(source: string, env: Env = process.env): string | undefined {
+  const name = apiBaseUrlVariable(source);
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
+    // A URL with credentials is shown without them.
+    const shown = url && (url.username || url.password) ? `${url.protocol}//***@${url.host}${url.pathname}` : text;
+    throw new Error(`${name}: expected an http(s) base URL such as "http://127.0.0.1:8080", without query or credentials, found "${shown}"`);
+  }
+  return text.replace(/\/+$/, '');
 }

@@ -17,6 +17,12 @@ export interface CsvRange {
 
 export type SplitResult = { ok: true; ranges: CsvRange[] } | { ok: false; why: string };
 
+/**
+ * A parse thread has a small heap (map-threads.ts): a line longer than this (one huge cell) would
+ * exhaust it, which aborts the whole process, so such a file is read by the main thread.
+ */
+export const MAX_THREAD_LINE_BYTES = 1024 * 1024;
+
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
@@ -38,6 +44,8 @@ export async function splitCsv(path: string, dataStartLine: number, parts: numbe
   };
   if (dataStart === 0) plan();
   let lastWasCr = false;
+  let lineStart = 0;
+  const tooLong = { ok: false as const, why: `the file has a line longer than ${MAX_THREAD_LINE_BYTES} bytes` };
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
     if (chunk.indexOf(QUOTE) >= 0) return { ok: false, why: 'the file has quoted fields' };
     if (lastWasCr && chunk[0] !== LF) return { ok: false, why: 'the file has bare carriage returns' };
@@ -48,6 +56,8 @@ export async function splitCsv(path: string, dataStartLine: number, parts: numbe
     for (let nl = chunk.indexOf(LF); nl >= 0; nl = chunk.indexOf(LF, nl + 1)) {
       line++;
       const next = offset + nl + 1;
+      if (next - lineStart > MAX_THREAD_LINE_BYTES) return tooLong;
+      lineStart = next;
       if (dataStart < 0 && line === dataStartLine) {
         dataStart = next;
         plan();
@@ -57,6 +67,7 @@ export async function splitCsv(path: string, dataStartLine: number, parts: numbe
       }
     }
     offset += chunk.length;
+    if (offset - lineStart > MAX_THREAD_LINE_BYTES) return tooLong;
   }
   if (dataStart < 0) return { ok: true, ranges: [] };
   const ranges: CsvRange[] = [];

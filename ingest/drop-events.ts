@@ -1,6 +1,7 @@
 /** The events a drop's rows turn into, built the same way wherever a row is read. */
 import type { ObservationRecorded, RejectionKind, RowDuplicated, RowRejected } from '../domain/events.js';
 import { groupKey, shortHash } from '../domain/series.js';
+import { capText } from '../domain/errors.js';
 import { rejectionReason, type RowFigure } from './normalise.js';
 
 export interface DropContext {
@@ -8,6 +9,8 @@ export interface DropContext {
   source: string;
   fileName: string;
   receivedAt: string;
+  /** `tally ingest --country` (ISO 3166 alpha-3), when given: see normalise.ts `RowPlaces`. */
+  country?: string;
 }
 
 export function observationRecorded(ctx: DropContext, figure: RowFigure, series: string, value: number, rows: number[], id: string): ObservationRecorded {
@@ -32,8 +35,9 @@ export function observationRecorded(ctx: DropContext, figure: RowFigure, series:
   };
 }
 
-/** A rejected row; `rejection` is its kind (RowRejected.kind). */
-export function rowRejected(ctx: DropContext, row: number, r: { column?: string; expected: string; found: string; hint?: string; rejection?: RejectionKind }): RowRejected {
+/** A rejected row; `rejection` is its kind (RowRejected.kind). Long texts are capped to one short line. */
+export function rowRejected(ctx: DropContext, row: number, given: { column?: string; expected: string; found: string; hint?: string; rejection?: RejectionKind }): RowRejected {
+  const r = { ...capped(given), rejection: given.rejection };
   const event: RowRejected = {
     type: 'RowRejected',
     eventId: shortHash('rejected', ctx.dropId, row),
@@ -64,4 +68,12 @@ export function rowDuplicated(ctx: DropContext, row: number, obsId: string, reas
     detail,
     recordedAt: ctx.receivedAt,
   };
+}
+
+/** Longest found value, hint and column a rejection keeps: a 20 MB cell must not make a 20 MB event (or message). */
+const MAX_FOUND_CHARS = 200;
+
+function capped<T extends { column?: string; found: string; hint?: string }>(r: T): T {
+  const cap = (text: string | undefined) => (text === undefined ? undefined : capText(text, MAX_FOUND_CHARS));
+  return { ...r, found: capText(r.found, MAX_FOUND_CHARS), column: cap(r.column), hint: cap(r.hint) };
 }

@@ -10,7 +10,7 @@ import { checkPeriodLimits, dateLimits, referenceDate, type DateLimits } from '.
 import { seriesKey } from '../domain/series.js';
 import { encodeEntry, fnv1a, hash52, observationKey, partitionOf, type PartitionStore } from './drop-partitions.js';
 import { PART_KEY, sumOverColumns, type ColumnPlan, type Role } from './mapping.js';
-import { normaliseRow, type RowFigure, type RowOutcome } from './normalise.js';
+import { normaliseRow, type RowFigure, type RowOutcome, type RowPlaces } from './normalise.js';
 import type { RawRow } from '../connectors/table.js';
 
 export type RowRejection = Extract<RowOutcome, { kind: 'rejected' }> & { rejection?: RejectionKind };
@@ -53,6 +53,7 @@ export class RowMapper {
     private readonly plan: ColumnPlan,
     private readonly profile: SourceProfile,
     private readonly store: PartitionStore,
+    private readonly places: RowPlaces = {},
   ) {
     for (const [role, index] of Object.entries(plan.roles) as Array<[Role, number]>) {
       const kind = KIND_OF_ROLE[role];
@@ -73,7 +74,7 @@ export class RowMapper {
 
   /** Returns the rejection for a rejected row, undefined when its figures went to the store. */
   map(row: RawRow): RowRejection | undefined {
-    const outcome = normaliseRow(row, this.plan, this.profile);
+    const outcome = normaliseRow(row, this.plan, this.profile, this.places);
     if (outcome.kind === 'rejected') return this.withKind(outcome);
     const refused = this.checkLevel(row, outcome.figures) ?? this.checkDates(outcome.figures);
     if (refused) return refused;

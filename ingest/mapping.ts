@@ -9,6 +9,7 @@ import type { DateLimits } from '../domain/periods.js';
 import { DropUnusableError } from '../domain/errors.js';
 import { hxlHas, type HxlTag } from '../connectors/hxl.js';
 import type { RawTable } from '../connectors/table.js';
+import { describeList } from '../domain/errors.js';
 
 export type Role =
   | 'country'
@@ -325,9 +326,9 @@ export function planColumns(table: RawTable, profile: SourceProfile): ColumnPlan
     if (fallback.values.length > 0) return fallback;
   }
   if (plan.values.length === 0) {
-    const expected = profile.values.flatMap((v) => v.headers).slice(0, 8).join('", "');
+    const expected = profile.values.flatMap((v) => v.headers).slice(0, 3).join('", "');
     throw new DropUnusableError(
-      `${table.fileName}: no recognisable value column for source ${profile.id}: expected a column such as "${expected}" or an HXL tag such as #affected+idps, found headers "${table.headers.join('", "')}"`,
+      `${table.fileName}: no recognisable value column for source ${profile.id}: expected a column such as "${expected}" or an HXL tag such as #affected+idps, found headers ${describeList(table.headers)}`,
       table.fileName,
     );
   }

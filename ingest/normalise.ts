@@ -4,9 +4,12 @@
  */
 import type { Disaggregation, DropNotice, Period, Unit } from '../domain/events.js';
 import { getIndicator, isIndicatorCode } from '../domain/indicators.js';
-import { parsePeople } from '../domain/numbers.js';
+import { isNotAvailable, parsePeople } from '../domain/numbers.js';
 import { flowBetween, parsePeriod, unhcrYearPeriod } from '../domain/periods.js';
-import { matchPlace, type Place } from '../domain/places.js';
+import { BoundedMap } from '../domain/collections.js';
+import { looksLikePcode } from '../domain/codes.js';
+import { countryByIso3, DEFAULT_COUNTRY, parseCountry, type Country } from '../domain/countries.js';
+import { countryOfPcode, matchPlace, nameMatchesPlace, type Place } from '../domain/places.js';
 import type { Parsed } from '../domain/result.js';
 import type { SourceProfile } from '../domain/profile.js';
 import type { ColumnPlan } from './mapping.js';
@@ -44,35 +47,129 @@ function cell(row: RawRow, index: number | undefined): string {
   return index === undefined ? '' : (row.cells[index] ?? '').trim();
 }
 
-function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile): Parsed<Place> & { index?: number } {
+/** What a drop's rows are read with beyond their profile. */
+export interface RowPlaces {
+  /**
+   * `tally ingest --country` (ISO 3166 alpha-3): names are matched there when a row does not say
+   * its country, and a row whose country column or P-code names another country is rejected.
+   */
+  country?: string;
+}
+
+/** The country a row is read in, and where that came from (for the drop's country notice). */
+interface RowCountry {
+  iso3: string;
+  from: string;
+}
+
+const COUNTRY_CELLS = new BoundedMap<Parsed<Country>>(1000);
+
+function countryOfCell(text: string): Parsed<Country> {
+  const known = COUNTRY_CELLS.get(text);
+  if (known) return known;
+  const parsed = parseCountry(text);
+  COUNTRY_CELLS.set(text, parsed);
+  return parsed;
+}
+
+/** A country the row itself names, with the cell that names it. */
+interface OwnCountry {
+  country: Country;
+  from: string;
+  index: number;
+  found: string;
+  /** How the cell names it, for a rejection when --country says otherwise. */
+  hint: string;
+}
+
+/** The country a row says it is in: its country column, else the country of its first P-code; undefined when it says none. */
+function ownCountry(row: RawRow, plan: ColumnPlan): (Parsed<OwnCountry> & { index?: number }) | undefined {
   const r = plan.roles;
+  const text = cell(row, r.country);
+  if (text) {
+    const parsed = countryOfCell(text);
+    if (!parsed.ok) return { ...parsed, index: r.country };
+    const c = parsed.value;
+    return { ok: true, value: { country: c, from: `from the column "${plan.headers[r.country!]}"`, index: r.country!, found: text, hint: `the row's country column says ${c.name}` } };
+  }
+  for (const role of ['regionCode', 'cercleCode', 'region', 'cercle'] as const) {
+    const code = cell(row, r[role]);
+    // A name column may hold codes too, but three letters there are a name ("Gao"), not a country.
+    if (!code || !looksLikePcode(code) || (!role.endsWith('Code') && !/\d/.test(code))) continue;
+    const c = countryOfPcode(code);
+    if (!c) continue;
+    const hint = code.trim().toUpperCase() === c.iso3 ? `${c.iso3} is ${c.name}` : `a P-code of ${c.name}`;
+    return { ok: true, value: { country: c, from: `from the P-codes in "${plan.headers[r[role]!]}"`, index: r[role]!, found: code, hint } };
+  }
+  return undefined;
+}
+
+/**
+ * Where a row's country comes from: the drop itself (a country column, or the country of its
+ * P-codes), else --country, else the profile's country, else Mali. A row whose own country is
+ * not the --country one is rejected.
+ */
+function resolveCountry(row: RawRow, plan: ColumnPlan, profile: SourceProfile, places: RowPlaces): Parsed<RowCountry> & { index?: number } {
+  const own = ownCountry(row, plan);
+  if (own && !own.ok) return own;
+  const wanted = places.country;
+  if (own) {
+    const { country, from, index, found, hint } = own.value;
+    if (wanted !== undefined && country.iso3 !== wanted) {
+      return { ok: false, expected: `a place in ${countryByIso3(wanted)?.name ?? wanted} (--country ${wanted})`, found, hint, index };
+    }
+    return { ok: true, value: { iso3: country.iso3, from } };
+  }
+  if (wanted !== undefined) return { ok: true, value: { iso3: wanted, from: 'from --country' } };
+  if (profile.country !== undefined) return { ok: true, value: { iso3: profile.country, from: `from the profile of ${profile.id}` } };
+  return { ok: true, value: { iso3: DEFAULT_COUNTRY, from: 'by default' } };
+}
+
+/** The country notice of a row: one per country and origin, counted per row by the drop's NoticeBook. */
+function countryNotice(country: RowCountry): RowNotice {
+  return { kind: 'country', detail: `${countryByIso3(country.iso3)?.name ?? country.iso3} (${country.iso3}), ${country.from}` };
+}
+
+/** A name beside the P-code that decided the place: told when it is not that place's name. */
+function checkName(name: string, place: Place, country: string, notices: RowNotice[]): void {
+  if (!name || place.name === '' || nameMatchesPlace(name, place, country)) return;
+  notices.push({ kind: 'name_mismatch', detail: `"${name}" is not the name of ${place.pcode} (${place.name})` });
+}
+
+function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, country: string, notices: RowNotice[]): Parsed<Place> & { index?: number } {
+  const r = plan.roles;
+  const opts = { country };
   let region: Place | undefined;
   for (const [role, level] of [['regionCode', 1], ['region', 1]] as const) {
     const text = cell(row, r[role]);
     if (!text) continue;
-    const parsed = matchPlace(text, level);
+    const parsed = matchPlace(text, level, opts);
     if (!parsed.ok) {
       // A national total often sits in the region column ("Mali", "Total Mali").
-      const country = matchPlace(text.replace(/^total\s+/i, ''), 0);
-      if (country.ok && !cell(row, r.cercle) && !cell(row, r.cercleCode)) return country;
+      const national = matchPlace(text.replace(/^total\s+/i, ''), 0, opts);
+      if (national.ok && !cell(row, r.cercle) && !cell(row, r.cercleCode)) return national;
       return { ...parsed, index: r[role] };
     }
     region = parsed.value;
+    // The P-code decides; a name beside it that names another place is told, not rejected.
+    if (role === 'regionCode') checkName(cell(row, r.region), region, country, notices);
     break;
   }
   for (const role of ['cercleCode', 'cercle'] as const) {
     const text = cell(row, r[role]);
     if (!text) continue;
-    const parsed = matchPlace(text, 2, region ? { parent: region.pcode } : undefined);
-    return parsed.ok ? parsed : { ...parsed, index: r[role] };
+    const parsed = matchPlace(text, 2, region ? { country, parent: region.pcode } : opts);
+    if (!parsed.ok) return { ...parsed, index: r[role] };
+    if (role === 'cercleCode') checkName(cell(row, r.cercle), parsed.value, country, notices);
+    return parsed;
   }
   if (region) return { ok: true, value: region };
-  const country = cell(row, r.country);
-  if (country) {
-    const parsed = matchPlace(country, 0);
+  const countryCell = cell(row, r.country);
+  if (countryCell) {
+    const parsed = matchPlace(countryCell, 0, opts);
     return parsed.ok ? parsed : { ...parsed, index: r.country };
   }
-  if (profile.areaLevel === 0) return matchPlace('MLI', 0);
+  if (profile.areaLevel === 0) return matchPlace(country, 0, opts);
   const placeColumn = r.region ?? r.regionCode ?? r.cercle ?? r.cercleCode;
   return { ok: false, expected: 'a place (region, cercle or P-code)', found: '', hint: 'the place cell is empty', index: placeColumn };
 }
@@ -110,14 +207,18 @@ function indicatorOf(row: RawRow, plan: ColumnPlan, profile: SourceProfile, fall
 }
 
 /** Reads one row. Every value cell that is "not available" is skipped; a row left with none is rejected. */
-export function normaliseRow(row: RawRow, plan: ColumnPlan, profile: SourceProfile): RowOutcome {
-  const area = resolveArea(row, plan, profile);
+export function normaliseRow(row: RawRow, plan: ColumnPlan, profile: SourceProfile, places: RowPlaces = {}): RowOutcome {
+  const country = resolveCountry(row, plan, profile, places);
+  if (!country.ok) return reject(plan, country.index, country);
+  const notices: RowNotice[] = [countryNotice(country.value)];
+  const area = resolveArea(row, plan, profile, country.value.iso3, notices);
   if (!area.ok) return reject(plan, area.index, area);
   const disaggregation: Disaggregation = {};
   for (const { key, index } of plan.disaggregations) {
     const text = cell(row, index);
-    if (text && !/^(total|all|tous|ensemble)$/i.test(text)) disaggregation[key] = text.toLowerCase();
+    if (text && !isNotAvailable(text) && !/^(total|all|tous|ensemble)$/i.test(text)) disaggregation[key] = text.toLowerCase();
   }
+  const summedKeys = summedDisaggregations(plan, disaggregation);
   const figures: RowFigure[] = [];
   for (const column of plan.values) {
     const raw = cell(row, column.index);
@@ -129,14 +230,16 @@ export function normaliseRow(row: RawRow, plan: ColumnPlan, profile: SourceProfi
     const indicator = getIndicator(indicatorCode.value);
     const period = resolvePeriod(row, plan, profile, indicator.kind);
     if (!period.ok) return reject(plan, period.index, period);
-    figures.push({
+    const figure: RowFigure = {
       indicator: indicator.code,
       area: area.value,
       period: period.value,
       value: count.value,
       unit: column.unit ?? indicator.unit,
       disaggregation: { ...disaggregation, ...column.disaggregation },
-    });
+    };
+    figures.push(figure);
+    if (summedKeys.length > 0) figures.push({ ...figure, disaggregation: without(figure.disaggregation, summedKeys) });
   }
   if (figures.length === 0) {
     const columns = plan.values.map((v) => v.header).join('", "');
@@ -152,11 +255,40 @@ export function normaliseRow(row: RawRow, plan: ColumnPlan, profile: SourceProfi
     kind: 'figures',
     figures,
     context: { round: cell(row, plan.roles.round), assessment: cell(row, plan.roles.assessment).toUpperCase(), sumOver: cell(row, plan.roles.sumOver) },
+    notices,
   };
+}
+
+/**
+ * The drop's one country notice, from its rows' (one per country and origin, counted per row):
+ * `Chad (TCD), from the column "admin0Pcode"`, or with several, each with its rows.
+ */
+export function oneCountryNotice(notices: readonly DropNotice[]): DropNotice[] {
+  const countries = notices.filter((n) => n.kind === 'country');
+  if (countries.length <= 1) return [...notices];
+  const rows = countries.reduce((total, n) => total + (n.rows ?? 0), 0);
+  const detail = countries.map((n) => `${n.detail}${n.rows === undefined ? '' : ` (${n.rows} row${n.rows === 1 ? '' : 's'})`}`).join('; ');
+  const first = notices.indexOf(countries[0]!);
+  const others = notices.filter((n) => n.kind !== 'country');
+  return [...others.slice(0, first), { kind: 'country', detail, rows }, ...others.slice(first)];
 }
 
 /** The one-line reason a person can act on: `file row 12, column "X": expected …, found "…" (hint)`. */
 export function rejectionReason(fileName: string, row: number, r: { column?: string; expected: string; found: string; hint?: string }): string {
   const where = `${fileName} row ${row}${r.column ? `, column "${r.column}"` : ''}`;
   return `${where}: expected ${r.expected}, found "${r.found}"${r.hint ? ` (${r.hint})` : ''}`;
+}
+
+/**
+ * The row's disaggregations that are also summed (the sum-over column is a disaggregation too:
+ * UNHCR's country of origin): such a row is its own figure and a part of the total without them.
+ */
+function summedDisaggregations(plan: ColumnPlan, disaggregation: Disaggregation): string[] {
+  const sumOver = plan.roles.sumOver;
+  if (sumOver === undefined) return [];
+  return plan.disaggregations.filter((d) => d.index === sumOver && disaggregation[d.key] !== undefined).map((d) => d.key);
+}
+
+function without(disaggregation: Disaggregation, keys: readonly string[]): Disaggregation {
+  return Object.fromEntries(Object.entries(disaggregation).filter(([key]) => !keys.includes(key)));
 }

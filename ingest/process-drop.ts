@@ -28,6 +28,7 @@ import type { DropContext } from './drop-events.js';
 import { countRevisions, NO_PRIOR_KNOWLEDGE, settleAgainstLog, type PriorKnowledge } from './look-ups.js';
 import { mapDrop, type MapOptions } from './map-threads.js';
 import { isSumming, planColumns } from './mapping.js';
+import { oneCountryNotice } from './normalise.js';
 
 export type { DropContext } from './drop-events.js';
 
@@ -106,6 +107,6 @@ export async function processDrop(
   }
   const notices = new NoticeBook();
   for (const n of plan.notices ?? []) notices.add(n.kind, n.detail, false);
-  notices.merge(mapped.notices);
+  notices.merge(oneCountryNotice(mapped.notices));
   return { rows, ...totals, notices: notices.list(), breakdown: counted.breakdown };
 }

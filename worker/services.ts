@@ -59,7 +59,8 @@ export async function startServices(config: TallyConfig, options: ServiceOptions
     async stop() {
       if (stopped) return;
       stopped = true;
-      worker.shutdown();
+      // Temporal's runtime may have begun the shutdown itself on SIGTERM; a second call would throw.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
       await connection.close();
       await projections?.stop();

@@ -13,6 +13,11 @@ export interface IngestDropWorkflowInput {
   source: string;
   /** Prefix of the workflow ids this run starts (deployments sharing a namespace use one each). @default '' */
   idPrefix?: string;
+  /**
+   * `tally ingest --country` (ISO 3166 alpha-3): the country of rows that do not say theirs. Not
+   * part of the workflow id: a drop is its bytes, read once.
+   */
+  country?: string;
 }
 
 /** The drop's row accounting (from the ingest activity) and what reconciling it produced. */
@@ -48,7 +53,7 @@ export function ingestWorkflowId(dropId: string, idPrefix = ''): string {
 export async function ingestDropWorkflow(input: IngestDropWorkflowInput): Promise<IngestDropResult> {
   let stage: IngestStage = 'reading';
   setHandler(ingestStageQuery, () => stage);
-  const { offsets, ...ingested } = await ingestDrop({ dropId: input.dropId, source: input.source });
+  const { offsets, ...ingested } = await ingestDrop({ dropId: input.dropId, source: input.source, ...(input.country ? { country: input.country } : {}) });
   stage = 'projecting';
   await awaitProjected({ offsets });
   if (ingested.status === 'refused' || ingested.observations === 0) {

@@ -35,5 +35,5 @@ export const ALERT: ActivityOptions = {
 /** Fetching an API source. An ApiFetchFailed says itself whether it is worth a retry (a 5xx is, a 404 is not). */
 export const FETCH: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
-  retry: { maximumAttempts: 3, initialInterval: '5 seconds', nonRetryableErrorTypes: ['NoApiUrl', 'UnknownSource'] },
+  retry: { maximumAttempts: 3, initialInterval: '5 seconds', nonRetryableErrorTypes: ['NoApiUrl', 'UnknownSource', 'ApiRequestInvalid'] },
 };

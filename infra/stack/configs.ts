@@ -1,4 +1,5 @@
 /** Generated configuration files for the local engines. */
+import { createHash } from 'node:crypto';
 
 /**
  * The local broker's JVM. The serial collector and the client compiler (C1) only: on a machine of
@@ -73,9 +74,14 @@ export function clickhouseConfig(dir: string, httpPort: number, tcpPort: number)
 `;
 }
 
-/** The default user can write; 'analyst' is read-only (readonly=2 lets it pass settings in the URL). */
-export function clickhouseUsers(): string {
+/**
+ * The default user writes, with the stack's generated password (kept as its SHA-256 only);
+ * 'analyst' is read-only (readonly=2 lets it pass settings in the URL). Both from loopback only.
+ */
+export function clickhouseUsers(writerPassword: string): string {
+  if (writerPassword === '') throw new Error('clickhouseUsers: expected a generated password for the writer, found an empty one');
   const local = '<networks><ip>127.0.0.1</ip><ip>::1</ip></networks>';
+  const writer = `<password_sha256_hex>${createHash('sha256').update(writerPassword).digest('hex')}</password_sha256_hex>`;
   return `<?xml version="1.0"?>
 <yandex>
   <profiles>
@@ -83,7 +89,7 @@ export function clickhouseUsers(): string {
     <analyst><readonly>2</readonly><max_memory_usage>2000000000</max_memory_usage></analyst>
   </profiles>
   <users>
-    <default><password></password>${local}<profile>default</profile><quota>default</quota></default>
+    <default>${writer}${local}<profile>default</profile><quota>default</quota></default>
     <analyst><password>analyst</password>${local}<profile>analyst</profile><quota>default</quota></analyst>
   </users>
   <quotas>

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readEngineManifest, type EngineManifest } from './engines.js';
@@ -72,7 +72,7 @@ export class LocalStack {
     if (!options.persistent) rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const ports = await planPorts(dir, Boolean(options.persistent));
-    const settings = localSettings(ports, Boolean(options.temporalUi));
+    const settings = localSettings(ports, Boolean(options.temporalUi), writerPassword(dir, Boolean(options.persistent)));
     const engines: EngineProcess[] = [];
     const stack = new LocalStack(dir, settings, engines);
     const exitHandler = () => stack.killNow();
@@ -82,7 +82,7 @@ export class LocalStack {
     try {
       engines.push(await startKafka(manifest, dir, ports, log));
       engines.push(startTemporal(manifest, dir, ports, Boolean(options.temporalUi), log));
-      engines.push(startClickHouse(manifest, dir, ports, log));
+      engines.push(startClickHouse(manifest, dir, ports, settings.clickhouse.password, log));
       if (!options.detach) stack.reaperPid = startReaper(engines.map((e) => e.pid));
       const abortIf = (name: string) => () => {
         const e = engines.find((x) => x.name === name);
@@ -128,7 +128,8 @@ export class LocalStack {
       reaperPid: this.reaperPid,
       startedAt: new Date().toISOString(),
     };
-    writeFileSync(join(this.dir, 'stack.json'), JSON.stringify(state, null, 2));
+    // It holds the writer's password: readable by its owner only.
+    writeFileSync(join(this.dir, 'stack.json'), JSON.stringify(state, null, 2), { mode: 0o600 });
   }
 }
 
@@ -153,7 +154,23 @@ export async function stopStackInDir(dir: string, graceMs = 15_000): Promise<boo
   return wasRunning;
 }
 
-export function localSettings(ports: PortPlan, ui: boolean): StackSettings {
+/**
+ * The ClickHouse writer's password: generated for each stack, kept with a persistent one
+ * (`secrets.json`, owner-only) so that `tally up` after `tally down` keeps it.
+ */
+export function writerPassword(dir: string, persistent: boolean): string {
+  const file = join(dir, 'secrets.json');
+  if (persistent && existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { clickhouseWriterPassword?: unknown };
+    if (typeof saved.clickhouseWriterPassword === 'string' && saved.clickhouseWriterPassword.length >= 16) return saved.clickhouseWriterPassword;
+  }
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${JSON.stringify({ clickhouseWriterPassword: password }, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return password;
+}
+
+export function localSettings(ports: PortPlan, ui: boolean, password: string): StackSettings {
   return {
     provider: 'local',
     kafka: { brokers: [`127.0.0.1:${ports.kafka}`], ssl: false },
@@ -166,7 +183,7 @@ export function localSettings(ports: PortPlan, ui: boolean): StackSettings {
     clickhouse: {
       url: `http://127.0.0.1:${ports.clickhouseHttp}`,
       username: 'default',
-      password: '',
+      password,
       database: 'tally',
       analyst: { username: 'analyst', password: 'analyst' },
     },
@@ -246,11 +263,11 @@ function startTemporal(manifest: EngineManifest, root: string, ports: PortPlan, 
   return spawnEngine('temporal', manifest.temporal.bin, args, dir);
 }
 
-function startClickHouse(manifest: EngineManifest, root: string, ports: PortPlan, log: (l: string) => void): EngineProcess {
+function startClickHouse(manifest: EngineManifest, root: string, ports: PortPlan, writerPassword: string, log: (l: string) => void): EngineProcess {
   const dir = join(root, 'clickhouse');
   mkdirSync(join(dir, 'data'), { recursive: true });
   const config = join(dir, 'config.xml');
-  writeFileSync(join(dir, 'users.xml'), clickhouseUsers());
+  writeFileSync(join(dir, 'users.xml'), clickhouseUsers(writerPassword), { mode: 0o600 });
   writeFileSync(config, clickhouseConfig(dir, ports.clickhouseHttp, ports.clickhouseTcp));
   log(`ClickHouse: starting server on 127.0.0.1:${ports.clickhouseHttp}`);
   const bin = manifest.clickhouse.bin;

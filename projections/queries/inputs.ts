@@ -3,7 +3,8 @@
  * checks a query's input before any of it reaches SQL (and then only through adapters/sql.ts).
  */
 import { z } from 'zod';
-import { DROP_ID_PATTERN, DROP_ID_RULE, PCODE_PATTERN, PCODE_RULE } from '../../domain/codes.js';
+import { COUNTRY_PATTERN, DROP_ID_PATTERN, DROP_ID_RULE, PCODE_PATTERN, PCODE_RULE } from '../../domain/codes.js';
+import { placesOf } from '../../domain/places.js';
 import { TallyError } from '../../domain/errors.js';
 import { isCalendarDate, quoteDateTime, toClickHouseDateTime } from '../../adapters/sql.js';
 
@@ -26,6 +27,11 @@ export class QueryInputError extends TallyError {
 const CODE_RE = /^[a-z][a-z0-9_-]*$/;
 export const CODE = z.string().max(64).regex(CODE_RE, `expected a code matching ${CODE_RE}`);
 export const PCODE = z.string().regex(PCODE_PATTERN, PCODE_RULE);
+/** A country with a P-code list: ISO 3166 alpha-3. */
+export const COUNTRY = z
+  .string()
+  .regex(COUNTRY_PATTERN, 'expected an ISO 3166 alpha-3 code such as MLI or TCD')
+  .refine((c) => placesOf(c) !== undefined, 'expected an ISO 3166 alpha-3 code of a country');
 export const DATE = z.string().refine(isCalendarDate, 'expected a date YYYY-MM-DD');
 export const AS_OF = z.string().refine((s) => {
   try {
