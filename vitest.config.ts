@@ -19,6 +19,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // The machine is shared and has two cores: a unit test that reads a whole drop may take seconds.
+          testTimeout: 30_000,
           include: ['**/*.unit.spec.ts'],
           sequence: { groupOrder: 0 },
           exclude: ['node_modules/**', 'dist/**'],

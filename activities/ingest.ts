@@ -18,6 +18,7 @@ import { shortHash } from '../domain/series.js';
 import { priorKnowledge } from './clickhouse.js';
 import { groupCaughtUp, type EventPublisher } from '../adapters/publisher.js';
 import type { ActivityDeps } from './deps.js';
+import { activityLogger } from './log.js';
 
 export interface IngestDropInput {
   dropId: string;
@@ -158,6 +159,8 @@ export function createIngestActivities(deps: ActivityDeps) {
       };
 
       const skip = resumeFrom();
+      const log = activityLogger({ dropId: input.dropId, source: input.source });
+      log.info({ fileName: landed.fileName, bytes: landed.bytes, resumeFrom: skip }, 'drop reading');
       let index = 0;
       let lastBeat = Date.now();
       const beat = (details: { published: number; rows?: number }) => {
@@ -199,8 +202,12 @@ export function createIngestActivities(deps: ActivityDeps) {
           },
         });
       } catch (err) {
-        if (!(err instanceof DropUnusableError)) throw err;
+        if (!(err instanceof DropUnusableError)) {
+          log.warn({ err: err instanceof Error ? err.message : String(err) }, 'drop attempt failed');
+          throw err;
+        }
         refusal = err.message;
+        log.warn({ reason: refusal }, 'drop refused');
         counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0, observations: 0, revisions: 0, notices: [] };
       } finally {
         removeSpill(spillDir);
@@ -226,6 +233,8 @@ export function createIngestActivities(deps: ActivityDeps) {
         settleSeconds: round((settledAt - mappedAt) / 1000),
         drainSeconds: round((drainedAt - settledAt) / 1000),
       };
+      const { notices: _notices, ...tally } = counts;
+      log.info({ status: processed.status, ...tally, published: sender.published(), ...timings }, 'drop published');
       return {
         dropId: input.dropId,
         source: input.source,

@@ -10,6 +10,10 @@ import type { ActivityDeps } from './deps.js';
 import type { Offsets } from './ingest.js';
 import { pipelinedSender } from './ingest.js';
 import { groupBy } from '../domain/collections.js';
+import { readOpenDiscrepanciesWith, reconcileSeconds } from '../adapters/metrics.js';
+import { listDiscrepancies } from '../projections/queries.js';
+import { dropLedger } from '../projections/watermark.js';
+import { activityLogger } from './log.js';
 
 export interface ReconcileOutput {
   indicators: string[];
@@ -91,8 +95,33 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Open discrepancies per indicator, as the projections hold them (tally_discrepancies_open, read when scraped). */
+export async function openDiscrepanciesByIndicator(deps: Pick<ActivityDeps, 'clickhouse'>): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const d of await listDiscrepancies(deps.clickhouse, { open: true })) counts[d.indicator] = (counts[d.indicator] ?? 0) + 1;
+  return counts;
+}
+
+type ReconcileInput = { dropId?: string; indicators?: string[] };
+
+/** Times the activity (tally_reconcile_seconds) and logs its end with the drop, its source and the workflow. */
+async function measured(deps: ActivityDeps, input: ReconcileInput, run: () => Promise<ReconcileOutput>): Promise<ReconcileOutput> {
+  const timer = reconcileSeconds.startTimer();
+  const source = input.dropId ? (await dropLedger(deps.clickhouse, input.dropId).catch(() => null))?.source : undefined;
+  const log = activityLogger({ dropId: input.dropId, source });
+  try {
+    const out = await run();
+    log.info({ indicators: out.indicators, figures: out.figures, detected: out.detected.length, resolved: out.resolved, seconds: timer() }, 'reconciled');
+    return out;
+  } catch (err) {
+    log.warn({ err: err instanceof Error ? err.message : String(err), seconds: timer() }, 'reconcile failed');
+    throw err;
+  }
+}
+
 export function createReconcileActivities(deps: ActivityDeps) {
-  return {
+  readOpenDiscrepanciesWith(() => openDiscrepanciesByIndicator(deps));
+  const activities = {
     async reconcileIndicators(input: { dropId?: string; indicators?: string[] }): Promise<ReconcileOutput> {
       const indicators = input.indicators ?? (input.dropId ? await indicatorsOfDrop(deps.clickhouse, input.dropId) : []);
       const onlyTouched = input.indicators === undefined && input.dropId !== undefined;
@@ -133,4 +162,5 @@ export function createReconcileActivities(deps: ActivityDeps) {
       };
     },
   };
+  return { reconcileIndicators: (input: ReconcileInput) => measured(deps, input, () => activities.reconcileIndicators(input)) };
 }

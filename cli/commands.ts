@@ -32,6 +32,7 @@ import { toCsv, toSdmxCsv } from './formats.js';
 import { missingData, openClickHouseReader } from '../adapters/clickhouse.js';
 import { redactSecrets, redactText } from '../adapters/redact.js';
 import { MAX_LINE_CHARS, oneLine } from './context.js';
+import { metricsStatus, metricsStatusLines, removeMetricsUrls, writeMetricsUrls } from './metrics-status.js';
 
 /** The worker (Temporal's native runtime) loads in about a second: only the commands that run it pay for it. */
 const services_ = () => import('../worker/services.js');
@@ -93,6 +94,7 @@ export async function upCommand(opts: { detach?: boolean; port: string }): Promi
   }
   const config = configFromEnv(stack.settings);
   const services = await (await services_()).startServices(config);
+  writeMetricsUrls(STACK_DIR, services.metrics);
   const explorer = await startExplorer({ settings: config.stack.clickhouse, port: Number(opts.port) });
   console.log(`explorer: ${explorer.url}`);
   if (stack.settings.temporal.uiUrl) console.log(`Temporal UI: ${stack.settings.temporal.uiUrl}`);
@@ -100,17 +102,20 @@ export async function upCommand(opts: { detach?: boolean; port: string }): Promi
   await untilInterrupted();
   await explorer.close();
   await services.stop();
+  removeMetricsUrls(STACK_DIR);
   await stack.stop();
 }
 
 export async function serveCommand(opts: { port: string }): Promise<void> {
   const config = resolveConfig();
   const services = await (await services_()).startServices(config);
+  writeMetricsUrls(STACK_DIR, services.metrics);
   const explorer = await startExplorer({ settings: config.stack.clickhouse, port: Number(opts.port) });
   console.log(`serving: worker on ${config.taskQueue}, projections (${config.projectionsGroup}), explorer ${explorer.url}`);
   await untilInterrupted();
   await explorer.close();
   await services.stop();
+  removeMetricsUrls(STACK_DIR);
 }
 
 export async function workerCommand(opts: { projections: boolean }): Promise<void> {
@@ -162,7 +167,8 @@ export async function statusCommand(opts: { json?: boolean }): Promise<void> {
     return { taskQueue: config.taskQueue, pollers: d.pollers?.length ?? 0 };
   }).catch((err: Error) => ({ taskQueue: config.taskQueue, pollers: 0, error: err.message }));
   const drops = await withClickHouse((client) => listDrops(client, { limit: 5 })).catch(() => []);
-  const status = { running: true, engines: config.stack, worker, consumerLag: lag, lastDrops: drops };
+  const metrics = await metricsStatus(config.metrics, external ? undefined : STACK_DIR);
+  const status = { running: true, engines: config.stack, worker, consumerLag: lag, lastDrops: drops, metrics };
   if (opts.json) {
     // Shown without its secrets (passwords, SASL, keys): status output is often pasted.
     console.log(JSON.stringify(redactSecrets(status), null, 2));
@@ -173,6 +179,7 @@ export async function statusCommand(opts: { json?: boolean }): Promise<void> {
   console.log(`ClickHouse  ${redactText(config.stack.clickhouse.url)} (database ${config.stack.clickhouse.database})`);
   console.log(`worker      ${worker.pollers > 0 ? `running (${worker.pollers} pollers)` : 'not running'} on ${worker.taskQueue}`);
   console.log(`projections lag ${lag.reduce((n, t) => n + t.lag, 0)} events (${lag.map((t) => `${t.topic}: ${t.lag}`).join(', ')})`);
+  for (const line of metricsStatusLines(metrics)) console.log(line);
   console.log('\nlast drops');
   console.log(table(['drop', 'file', 'source', 'status', 'rows', 'accepted', 'rejected', 'duplicates'], drops.map((d) => [d.dropId.slice(0, 12), d.fileName, d.source, d.status, String(d.rows), String(d.accepted), String(d.rejected), String(d.duplicates)])));
 }
@@ -414,7 +421,10 @@ export async function scheduleListCommand(opts: { json?: boolean }): Promise<voi
       if (!s.scheduleId.startsWith(scheduleId(config, ''))) continue;
       const d = await client.schedule.getHandle(s.scheduleId).describe();
       const every = d.spec.intervals?.[0]?.every;
-      out.push({ scheduleId: s.scheduleId, source: s.scheduleId.slice(scheduleId(config, '').length), every: every === undefined ? undefined : String(every), nextRun: d.info.nextActionTimes[0]?.toISOString() });
+      // The poll's own input says its source (a schedule with API options is named after its request).
+      const input = (d.action.type === 'startWorkflow' ? d.action.args?.[0] : undefined) as { source?: string } | undefined;
+      const source = input?.source ?? s.scheduleId.slice(scheduleId(config, '').length);
+      out.push({ scheduleId: s.scheduleId, source, every: every === undefined ? undefined : String(every), nextRun: d.info.nextActionTimes[0]?.toISOString() });
     }
     if (opts.json) console.log(JSON.stringify(out, null, 2));
     else if (out.length === 0) console.log('no schedules');

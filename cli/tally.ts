@@ -71,7 +71,7 @@ program
   .option('--to <date>', 'last reference date, YYYY-MM-DD')
   .option('--source <id>', "one source's figures instead of the reconciled ones")
   .option('--as-of <datetime>', 'as known on this date/time (ISO)')
-  .option('--disaggregation <key=value,...>', 'a disaggregated series, e.g. origin=BFA or "operation=lake chad basin crisis" (default: the totals)')
+  .option('--disaggregation <kv>', 'a disaggregated series instead of the totals, as key=value: origin=BFA, sex=f, "operation=Mali Conflict" (several joined by commas)')
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'sdmx']).default('table'))
   .action(queryCommand);
 

@@ -11,6 +11,7 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { StackSettings } from './stack/settings.js';
+import { TallyError } from '../domain/errors.js';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -38,6 +39,12 @@ export interface TallyConfig {
   pcodesFiles: string[];
   /** Days after a drop is received that a reference date may fall; a later one is a typo or a forecast, rejected. @default 365 */
   dateHorizonDays: number;
+  /** Where the worker, the projections and Temporal's SDK expose Prometheus metrics; absent: none. */
+  metrics?: MetricsSettings;
+  /** The JSON logs go to this file instead of stderr. @default undefined (stderr) */
+  logFile?: string;
+  /** OTLP/HTTP endpoint that receives traces; tracing is off when absent. @default undefined */
+  otelEndpoint?: string;
 }
 
 function parseTolerance(text: string | undefined): Record<string, number> {
@@ -84,6 +91,9 @@ export function configFromEnv(stack: StackSettings, env: Env = process.env, over
     parseThreads: parseThreads(env.TALLY_PARSE_THREADS),
     pcodesFiles: pcodesFilesFromEnv(env),
     dateHorizonDays: parseHorizon(env.TALLY_DATE_HORIZON_DAYS),
+    metrics: metricsFromEnv(env),
+    logFile: logFileFromEnv(env),
+    otelEndpoint: otelEndpointFromEnv(env),
     ...overrides,
   };
 }
@@ -126,6 +136,7 @@ export function configToEnv(config: TallyConfig): Record<string, string> {
   const tolerance = Object.entries(config.tolerance).map(([k, v]) => `${k}=${v}`).join(',');
   if (tolerance) env.TALLY_TOLERANCE = tolerance;
   if (config.pcodesFiles?.length) env.TALLY_PCODES_FILE = config.pcodesFiles.join(':');
+  Object.assign(env, observabilityToEnv(config));
   return env;
 }
 
@@ -354,4 +365,96 @@ export function apiBaseUrlFromEnv(source: string, env: Env = process.env): strin
     throw new Error(`${name}: expected an http(s) base URL such as "http://127.0.0.1:8080", without query or credentials, found "${shown}"`);
   }
   return text.replace(/\/+$/, '');
+}
+
+// ---- metrics, logs and traces ---------------------------------------------------------------
+
+/** A setting that cannot be used: names the variable, what it expected and what it found. */
+export class SettingError extends TallyError {
+  readonly type = 'SettingInvalid';
+  readonly nonRetryable = true;
+
+  constructor(name: string, expected: string, text: string) {
+    super({ where: { at: name }, expected, found: `"${text}"` });
+  }
+}
+
+/** A metrics port: a number, 0 for a free port chosen at start, or 'off'. */
+export type MetricsPort = number | 'off';
+
+/** Where each process exposes `/metrics` (see docs/operations.md). */
+export interface MetricsSettings {
+  /** Interface the metrics servers listen on. @default '127.0.0.1' */
+  host: string;
+  /** The worker's tally_* metrics. @default 9464 */
+  worker: MetricsPort;
+  /** The projections' tally_* metrics. @default 9465 */
+  projections: MetricsPort;
+  /** The Temporal SDK's own metrics (its Prometheus exporter). @default 9466 */
+  temporal: MetricsPort;
+}
+
+export const DEFAULT_METRICS_PORTS = { worker: 9464, projections: 9465, temporal: 9466 } as const;
+
+function metricsPort(name: string, text: string): MetricsPort {
+  if (text.toLowerCase() === 'off') return 'off';
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new SettingError(name, 'a port (1-65535), 0 for a free port, or "off"', text);
+  return n;
+}
+
+/**
+ * TALLY_METRICS_HOST, TALLY_WORKER_METRICS_PORT, TALLY_PROJECTIONS_METRICS_PORT and
+ * TALLY_TEMPORAL_METRICS_PORT. TALLY_METRICS_PORT=N sets all three at once (the worker on N, the
+ * projections on N+1, Temporal on N+2; 0 or 'off' for all); a per-process variable wins over it.
+ */
+export function metricsFromEnv(env: Env = process.env): MetricsSettings {
+  const base = env.TALLY_METRICS_PORT ? metricsPort('TALLY_METRICS_PORT', env.TALLY_METRICS_PORT) : undefined;
+  const port = (name: string, key: keyof typeof DEFAULT_METRICS_PORTS, offset: number): MetricsPort => {
+    const text = env[name];
+    if (text) return metricsPort(name, text);
+    if (base === undefined) return DEFAULT_METRICS_PORTS[key];
+    if (base === 'off' || base === 0) return base;
+    if (base + offset > 65535) throw new SettingError('TALLY_METRICS_PORT', `a port of at most ${65535 - 2} (three ports from it)`, String(base));
+    return base + offset;
+  };
+  return {
+    host: env.TALLY_METRICS_HOST || '127.0.0.1',
+    worker: port('TALLY_WORKER_METRICS_PORT', 'worker', 0),
+    projections: port('TALLY_PROJECTIONS_METRICS_PORT', 'projections', 1),
+    temporal: port('TALLY_TEMPORAL_METRICS_PORT', 'temporal', 2),
+  };
+}
+
+/** TALLY_LOG_FILE: the JSON logs (pipeline, alerts, Temporal SDK, kafkajs) go there instead of stderr; undefined when unset. */
+export function logFileFromEnv(env: Env = process.env): string | undefined {
+  return env.TALLY_LOG_FILE || undefined;
+}
+
+/** TALLY_OTEL_ENDPOINT: an OTLP/HTTP URL (e.g. http://127.0.0.1:4318/v1/traces); tracing is off when unset. */
+export function otelEndpointFromEnv(env: Env = process.env): string | undefined {
+  const text = env.TALLY_OTEL_ENDPOINT;
+  if (!text) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new SettingError('TALLY_OTEL_ENDPOINT', 'an OTLP/HTTP URL such as http://127.0.0.1:4318/v1/traces', text);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SettingError('TALLY_OTEL_ENDPOINT', 'an http:// or https:// URL', text);
+  return text;
+}
+
+/** The metrics, log and trace settings as the environment of another process (configToEnv's part). */
+function observabilityToEnv(config: TallyConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (config.metrics) {
+    env.TALLY_METRICS_HOST = config.metrics.host;
+    env.TALLY_WORKER_METRICS_PORT = String(config.metrics.worker);
+    env.TALLY_PROJECTIONS_METRICS_PORT = String(config.metrics.projections);
+    env.TALLY_TEMPORAL_METRICS_PORT = String(config.metrics.temporal);
+  }
+  if (config.logFile) env.TALLY_LOG_FILE = config.logFile;
+  if (config.otelEndpoint) env.TALLY_OTEL_ENDPOINT = config.otelEndpoint;
+  return env;
 }

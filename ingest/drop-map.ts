@@ -10,7 +10,7 @@ import { checkPeriodLimits, dateLimits, referenceDate, type DateLimits } from '.
 import { seriesKey } from '../domain/series.js';
 import { encodeEntry, fnv1a, hash52, observationKey, partitionOf, type PartitionStore } from './drop-partitions.js';
 import { PART_KEY, sumOverColumns, type ColumnPlan, type Role } from './mapping.js';
-import { normaliseRow, type RowFigure, type RowOutcome, type RowPlaces } from './normalise.js';
+import { normaliseRow, type RowFigure, type RowNotice, type RowOutcome, type RowPlaces } from './normalise.js';
 import type { RawRow } from '../connectors/table.js';
 
 export type RowRejection = Extract<RowOutcome, { kind: 'rejected' }> & { rejection?: RejectionKind };
@@ -42,8 +42,9 @@ const KEY_ROLES: readonly Role[] = ['country', 'region', 'regionCode', 'cercle',
  */
 export class RowMapper {
   private carried = new Set<string>();
-  /** What the rows said about the drop as a whole (names that do not match their P-code…). */
-  readonly notices = new NoticeBook();
+  private readonly book = new NoticeBook();
+  /** Rows per notice not yet in the book: normalise.ts hands out one object per notice, counted here by identity. */
+  private readonly counted = new Map<RowNotice, number>();
   private readonly kindOfColumn = new Map<string, RejectionKind>();
   private readonly summed: number[];
   /** Columns outside the observation's key: a row's cells there tell a repeated row from another report. */
@@ -78,7 +79,7 @@ export class RowMapper {
     if (outcome.kind === 'rejected') return this.withKind(outcome);
     const refused = this.checkLevel(row, outcome.figures) ?? this.checkDates(outcome.figures);
     if (refused) return refused;
-    for (const n of outcome.notices ?? []) this.notices.add(n.kind, n.detail);
+    for (const n of outcome.notices ?? []) this.counted.set(n, (this.counted.get(n) ?? 0) + 1);
     const { round, assessment } = outcome.context;
     const summedCells = this.summed.map((i) => (row.cells[i] ?? '').trim()).join(SEP);
     const rest = this.restHash(row);
@@ -103,6 +104,13 @@ export class RowMapper {
       this.store.add(partitionOf(figure.area.pcode, referenceDate(figure.period), this.store.partitions), line);
     }
     return undefined;
+  }
+
+  /** What the rows said about the drop as a whole (its country, names that do not match their P-code…). */
+  get notices(): NoticeBook {
+    this.book.merge([...this.counted].map(([n, rows]) => ({ kind: n.kind, detail: n.detail, rows })));
+    this.counted.clear();
+    return this.book;
   }
 
   resetCarried(): void {

@@ -6,9 +6,8 @@ import type { Disaggregation, DropNotice, Period, Unit } from '../domain/events.
 import { getIndicator, isIndicatorCode } from '../domain/indicators.js';
 import { isNotAvailable, parsePeople } from '../domain/numbers.js';
 import { flowBetween, parsePeriod, unhcrYearPeriod } from '../domain/periods.js';
-import { BoundedMap } from '../domain/collections.js';
 import { looksLikePcode } from '../domain/codes.js';
-import { countryByIso3, DEFAULT_COUNTRY, parseCountry, type Country } from '../domain/countries.js';
+import { countryByIso3, DEFAULT_COUNTRY, parseCountry } from '../domain/countries.js';
 import { countryOfPcode, matchPlace, nameMatchesPlace, type Place } from '../domain/places.js';
 import type { Parsed } from '../domain/result.js';
 import type { SourceProfile } from '../domain/profile.js';
@@ -56,52 +55,104 @@ export interface RowPlaces {
   country?: string;
 }
 
-/** The country a row is read in, and where that came from (for the drop's country notice). */
+/** The country a row is read in, where that came from, and the notice that says so. */
 interface RowCountry {
   iso3: string;
-  from: string;
+  notice: RowNotice;
 }
 
-const COUNTRY_CELLS = new BoundedMap<Parsed<Country>>(1000);
-
-function countryOfCell(text: string): Parsed<Country> {
-  const known = COUNTRY_CELLS.get(text);
-  if (known) return known;
-  const parsed = parseCountry(text);
-  COUNTRY_CELLS.set(text, parsed);
-  return parsed;
+function rowCountry(iso3: string, from: string): RowCountry {
+  return { iso3, notice: { kind: 'country', detail: `${countryByIso3(iso3)?.name ?? iso3} (${iso3}), ${from}` } };
 }
 
 /** A country the row itself names, with the cell that names it. */
 interface OwnCountry {
-  country: Country;
-  from: string;
+  country: RowCountry;
+  name: string;
   index: number;
   found: string;
   /** How the cell names it, for a rejection when --country says otherwise. */
   hint: string;
 }
 
-/** The country a row says it is in: its country column, else the country of its first P-code; undefined when it says none. */
-function ownCountry(row: RawRow, plan: ColumnPlan): (Parsed<OwnCountry> & { index?: number }) | undefined {
+type OwnAnswer = (Parsed<OwnCountry> & { index?: number }) | null;
+
+/**
+ * Answers per drop (its plan) and distinct cell text: a drop repeats a few dozen countries, codes
+ * and names over millions of rows. Each map starts afresh past 10,000 texts.
+ */
+interface PlanMemo {
+  /** Per column: cell text → the country it names (null: none). */
+  own: Map<number, Map<string, OwnAnswer>>;
+  /** The country of rows that name none, per --country. */
+  fallback: Map<string, RowCountry>;
+  /** Per P-code: name cell → its mismatch notice (null: the name is the place's). */
+  names: Map<string, Map<string, RowNotice | null>>;
+}
+
+const MEMOS = new WeakMap<ColumnPlan, PlanMemo>();
+const MEMO_MAX = 10_000;
+
+function memoOf(plan: ColumnPlan): PlanMemo {
+  let memo = MEMOS.get(plan);
+  if (!memo) {
+    memo = { own: new Map(), fallback: new Map(), names: new Map() };
+    MEMOS.set(plan, memo);
+  }
+  return memo;
+}
+
+/** The answer remembered for `text` under `key`, or undefined. */
+function recall<K, V>(outer: Map<K, Map<string, V>>, key: K, text: string): V | undefined {
+  return outer.get(key)?.get(text);
+}
+
+function remember<K, V>(outer: Map<K, Map<string, V>>, key: K, text: string, value: V): V {
+  let inner = outer.get(key);
+  if (!inner) outer.set(key, (inner = new Map()));
+  if (inner.size >= MEMO_MAX) inner.clear();
+  inner.set(text, value);
+  return value;
+}
+
+function fromCountryCell(text: string, index: number, plan: ColumnPlan): OwnAnswer {
+  const parsed = parseCountry(text);
+  if (!parsed.ok) return { ...parsed, index };
+  const c = parsed.value;
+  const value = { country: rowCountry(c.iso3, `from the column "${plan.headers[index]}"`), name: c.name, index, found: text, hint: `the row's country column says ${c.name}` };
+  return { ok: true, value };
+}
+
+function fromCode(code: string, nameColumn: boolean, index: number, plan: ColumnPlan): OwnAnswer {
+  // A name column may hold codes too, but three letters there are a name ("Gao"), not a country.
+  if (!looksLikePcode(code) || (nameColumn && !/\d/.test(code))) return null;
+  const c = countryOfPcode(code);
+  if (!c) return null;
+  const hint = code.toUpperCase() === c.iso3 ? `${c.iso3} is ${c.name}` : `a P-code of ${c.name}`;
+  return { ok: true, value: { country: rowCountry(c.iso3, `from the P-codes in "${plan.headers[index]}"`), name: c.name, index, found: code, hint } };
+}
+
+const CODE_ROLES = [
+  ['regionCode', false],
+  ['cercleCode', false],
+  ['region', true],
+  ['cercle', true],
+] as const;
+
+/** The country a row says it is in: its country column, else the country of its first P-code; null when it says none. */
+function ownCountry(row: RawRow, plan: ColumnPlan, memo: PlanMemo): OwnAnswer {
   const r = plan.roles;
   const text = cell(row, r.country);
-  if (text) {
-    const parsed = countryOfCell(text);
-    if (!parsed.ok) return { ...parsed, index: r.country };
-    const c = parsed.value;
-    return { ok: true, value: { country: c, from: `from the column "${plan.headers[r.country!]}"`, index: r.country!, found: text, hint: `the row's country column says ${c.name}` } };
+  if (text) return recall(memo.own, r.country!, text) ?? remember(memo.own, r.country!, text, fromCountryCell(text, r.country!, plan));
+  for (const [role, nameColumn] of CODE_ROLES) {
+    const index = r[role];
+    const code = cell(row, index);
+    if (!code) continue;
+    let own = recall(memo.own, index!, code);
+    if (own === undefined) own = remember(memo.own, index!, code, fromCode(code, nameColumn, index!, plan));
+    if (own) return own;
   }
-  for (const role of ['regionCode', 'cercleCode', 'region', 'cercle'] as const) {
-    const code = cell(row, r[role]);
-    // A name column may hold codes too, but three letters there are a name ("Gao"), not a country.
-    if (!code || !looksLikePcode(code) || (!role.endsWith('Code') && !/\d/.test(code))) continue;
-    const c = countryOfPcode(code);
-    if (!c) continue;
-    const hint = code.trim().toUpperCase() === c.iso3 ? `${c.iso3} is ${c.name}` : `a P-code of ${c.name}`;
-    return { ok: true, value: { country: c, from: `from the P-codes in "${plan.headers[r[role]!]}"`, index: r[role]!, found: code, hint } };
-  }
-  return undefined;
+  return null;
 }
 
 /**
@@ -109,34 +160,39 @@ function ownCountry(row: RawRow, plan: ColumnPlan): (Parsed<OwnCountry> & { inde
  * P-codes), else --country, else the profile's country, else Mali. A row whose own country is
  * not the --country one is rejected.
  */
-function resolveCountry(row: RawRow, plan: ColumnPlan, profile: SourceProfile, places: RowPlaces): Parsed<RowCountry> & { index?: number } {
-  const own = ownCountry(row, plan);
-  if (own && !own.ok) return own;
+function resolveCountry(row: RawRow, plan: ColumnPlan, profile: SourceProfile, places: RowPlaces, memo: PlanMemo): Parsed<RowCountry> & { index?: number } {
+  const own = ownCountry(row, plan, memo);
   const wanted = places.country;
   if (own) {
-    const { country, from, index, found, hint } = own.value;
+    if (!own.ok) return own;
+    const { country, index, found, hint } = own.value;
     if (wanted !== undefined && country.iso3 !== wanted) {
       return { ok: false, expected: `a place in ${countryByIso3(wanted)?.name ?? wanted} (--country ${wanted})`, found, hint, index };
     }
-    return { ok: true, value: { iso3: country.iso3, from } };
+    return { ok: true, value: country };
   }
-  if (wanted !== undefined) return { ok: true, value: { iso3: wanted, from: 'from --country' } };
-  if (profile.country !== undefined) return { ok: true, value: { iso3: profile.country, from: `from the profile of ${profile.id}` } };
-  return { ok: true, value: { iso3: DEFAULT_COUNTRY, from: 'by default' } };
-}
-
-/** The country notice of a row: one per country and origin, counted per row by the drop's NoticeBook. */
-function countryNotice(country: RowCountry): RowNotice {
-  return { kind: 'country', detail: `${countryByIso3(country.iso3)?.name ?? country.iso3} (${country.iso3}), ${country.from}` };
+  const fallback = memo.fallback.get(wanted ?? '');
+  if (fallback) return { ok: true, value: fallback };
+  let country: RowCountry;
+  if (wanted !== undefined) country = rowCountry(wanted, 'from --country');
+  else if (profile.country !== undefined) country = rowCountry(profile.country, `from the profile of ${profile.id}`);
+  else country = rowCountry(DEFAULT_COUNTRY, 'by default');
+  memo.fallback.set(wanted ?? '', country);
+  return { ok: true, value: country };
 }
 
 /** A name beside the P-code that decided the place: told when it is not that place's name. */
-function checkName(name: string, place: Place, country: string, notices: RowNotice[]): void {
-  if (!name || place.name === '' || nameMatchesPlace(name, place, country)) return;
-  notices.push({ kind: 'name_mismatch', detail: `"${name}" is not the name of ${place.pcode} (${place.name})` });
+function checkName(name: string, place: Place, country: string, notices: RowNotice[], memo: PlanMemo): void {
+  if (!name || place.name === '') return;
+  let notice = recall(memo.names, place.pcode, name);
+  if (notice === undefined) {
+    const mismatch: RowNotice = { kind: 'name_mismatch', detail: `"${name}" is not the name of ${place.pcode} (${place.name})` };
+    notice = remember(memo.names, place.pcode, name, nameMatchesPlace(name, place, country) ? null : mismatch);
+  }
+  if (notice) notices.push(notice);
 }
 
-function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, country: string, notices: RowNotice[]): Parsed<Place> & { index?: number } {
+function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, country: string, notices: RowNotice[], memo: PlanMemo): Parsed<Place> & { index?: number } {
   const r = plan.roles;
   const opts = { country };
   let region: Place | undefined;
@@ -152,7 +208,7 @@ function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, coun
     }
     region = parsed.value;
     // The P-code decides; a name beside it that names another place is told, not rejected.
-    if (role === 'regionCode') checkName(cell(row, r.region), region, country, notices);
+    if (role === 'regionCode') checkName(cell(row, r.region), region, country, notices, memo);
     break;
   }
   for (const role of ['cercleCode', 'cercle'] as const) {
@@ -160,7 +216,7 @@ function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, coun
     if (!text) continue;
     const parsed = matchPlace(text, 2, region ? { country, parent: region.pcode } : opts);
     if (!parsed.ok) return { ...parsed, index: r[role] };
-    if (role === 'cercleCode') checkName(cell(row, r.cercle), parsed.value, country, notices);
+    if (role === 'cercleCode') checkName(cell(row, r.cercle), parsed.value, country, notices, memo);
     return parsed;
   }
   if (region) return { ok: true, value: region };
@@ -208,10 +264,11 @@ function indicatorOf(row: RawRow, plan: ColumnPlan, profile: SourceProfile, fall
 
 /** Reads one row. Every value cell that is "not available" is skipped; a row left with none is rejected. */
 export function normaliseRow(row: RawRow, plan: ColumnPlan, profile: SourceProfile, places: RowPlaces = {}): RowOutcome {
-  const country = resolveCountry(row, plan, profile, places);
+  const memo = memoOf(plan);
+  const country = resolveCountry(row, plan, profile, places, memo);
   if (!country.ok) return reject(plan, country.index, country);
-  const notices: RowNotice[] = [countryNotice(country.value)];
-  const area = resolveArea(row, plan, profile, country.value.iso3, notices);
+  const notices: RowNotice[] = [country.value.notice];
+  const area = resolveArea(row, plan, profile, country.value.iso3, notices, memo);
   if (!area.ok) return reject(plan, area.index, area);
   const disaggregation: Disaggregation = {};
   for (const { key, index } of plan.disaggregations) {
