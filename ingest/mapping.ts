@@ -9,7 +9,7 @@ import type { DateLimits } from '../domain/periods.js';
 import { DropUnusableError } from '../domain/errors.js';
 import { hxlHas, type HxlTag } from '../connectors/hxl.js';
 import type { RawTable } from '../connectors/table.js';
-import { describeList } from '../domain/errors.js';
+import { capText, describeList } from '../domain/errors.js';
 
 export type Role =
   | 'country'
@@ -195,10 +195,22 @@ function tagKey(tag: HxlTag): string {
   return `${tag.tag}+${tag.attributes.join('+')}`;
 }
 
-/** Lists names, the first 20, in one short line: `"a" (#x), "b" (#y) and 3 more`. */
-export function listColumns(names: string[], max = 20): string {
-  const shown = names.slice(0, max).join(', ');
-  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+/**
+ * Lists names in one short line: the first 20 at most, as many as fit in `maxChars` (each cut to
+ * 60 characters), then "and N more": `"a" (#x), "b" (#y) and 3 more`. The budget keeps a notice
+ * inside the 300-character line the CLI prints.
+ */
+export function listColumns(names: string[], max = 20, maxChars = 200): string {
+  const shown: string[] = [];
+  let length = 0;
+  for (const name of names.slice(0, max)) {
+    const item = capText(name, 60);
+    if (shown.length > 0 && length + item.length + 2 > maxChars) break;
+    shown.push(item);
+    length += item.length + 2;
+  }
+  const rest = names.length - shown.length;
+  return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
 }
 
 function planFromHxl(tags: Array<HxlTag | null>, profile: SourceProfile, headers: string[]): ColumnPlan {
