@@ -6,7 +6,7 @@ import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { SingleBar, Presets } from 'cli-progress';
 import { waitWithProgress } from './progress.js';
 import { startStack, readStackState, stopStackInDir } from '../infra/stack/index.js';
-import { configFromEnv, isExternalStack, pcodesFilesFromEnv, type TallyConfig } from '../infra/config.js';
+import { configFromEnv, isExternalStack, type TallyConfig } from '../infra/config.js';
 import { PROJECT_ROOT } from '../infra/paths.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
 import { listDiscrepancies, listDrops, listRejections, queryFigures, type FigureRow } from '../projections/queries.js';
@@ -14,10 +14,6 @@ import { consumerLag } from '../projections/watermark.js';
 import { rebuildProjections } from '../projections/rebuild.js';
 import { createKafka } from '../adapters/publisher.js';
 import { topicsFor } from '../domain/events.js';
-import { looksLikePcode } from '../domain/codes.js';
-import { countryOfPcode, loadPlaceListFiles, matchPlace, regions } from '../domain/places.js';
-import { countryByIso3, DEFAULT_COUNTRY, parseCountry } from '../domain/countries.js';
-import type { Failure } from '../domain/result.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import { startExplorer } from '../web/server.js';
 import { pollSourceWorkflow } from '../workflows/index.js';
@@ -25,10 +21,10 @@ import { CliError, EXIT, STACK_DIR, resolveConfig, temporalClient } from './cont
 import { breakdownText, landApi, landFile, startIngest, summarise, type IngestSummary } from './ingest.js';
 import { apiTarget } from '../connectors/api.js';
 import { ApiRequestOptions, buildApiRequest, isEmptyRequest, requestCountry } from '../domain/api-request.js';
-import { disaggregationKey } from '../domain/series.js';
 import { placeLabel, table } from './report.js';
 import { untilStopSignal } from '../worker/runtime.js';
-import { toCsv, toSdmxCsv } from './formats.js';
+import { contractRow, toCsv, toSdmxCsv } from './formats.js';
+import { apiRequestOptions, countryOption, disaggregationOption, loadUserPlaces, resolveArea, type ApiCliOptions } from './options.js';
 import { missingData, openClickHouseReader } from '../adapters/clickhouse.js';
 import { redactSecrets, redactText } from '../adapters/redact.js';
 import { MAX_LINE_CHARS, oneLine } from './context.js';
@@ -241,81 +237,8 @@ function printIngest(summary: IngestSummary, json: boolean): void {
   for (const notice of r.notices ?? []) console.log(`  ${notice}`);
 }
 
-/** The options of `ingest` and `schedule add` that build a request to an API source. */
-export interface ApiCliOptions {
-  country?: string;
-  adminLevel?: string;
-  from?: string;
-  to?: string;
-  operation?: string;
-  fromRound?: string;
-  toRound?: string;
-}
-
-function wholeNumber(option: string, text: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n > max) throw new CliError(`${option}: expected a whole number${max < 10 ? ` from 0 to ${max}` : ''}, found "${text}"`);
-  return n;
-}
-
-/** The command line's API options, checked and typed; the profile then says which its API takes. */
-export function apiRequestOptions(opts: ApiCliOptions): ApiRequestOptions {
-  const parsed = ApiRequestOptions.parse({
-    country: opts.country,
-    adminLevel: wholeNumber('--admin-level', opts.adminLevel, 2),
-    from: opts.from,
-    to: opts.to,
-    operation: opts.operation,
-    fromRound: wholeNumber('--from-round', opts.fromRound),
-    toRound: wholeNumber('--to-round', opts.toRound),
-  });
-  return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as ApiRequestOptions;
-}
-
 // ---- query / discrepancies / rejections -----------------------------------------------------
 
-/**
- * `--area`: a P-code (of its own country, which must be `country` when given) or a name, matched
- * in `country` (ISO 3166 alpha-3), else in Mali. An unknown place is an error naming the nearest names.
- */
-export function resolveArea(text: string | undefined, country?: string): string | undefined {
-  if (!text) return undefined;
-  const owner = looksLikePcode(text) ? countryOfPcode(text) : undefined;
-  if (owner && country && owner.iso3 !== country) {
-    const here = countryByIso3(country)?.name ?? country;
-    throw new CliError(`--area: expected a place in ${here} (--country ${country}), found "${text}" (${text.trim().toUpperCase() === owner.iso3 ? `${owner.iso3} is ${owner.name}` : `a P-code of ${owner.name}`})`);
-  }
-  const where = country ?? owner?.iso3 ?? DEFAULT_COUNTRY;
-  const failures: Failure[] = [];
-  for (const level of [1, 2, 0, 3] as const) {
-    const m = matchPlace(text, level, { country: where });
-    if (m.ok) return m.value.pcode;
-    failures.push(m);
-  }
-  const best = failures.find((f) => f.hint?.includes('did you mean')) ?? failures.find((f) => f.hint !== undefined && !f.hint.includes(' is not a place of ')) ?? failures[0]!;
-  const example = where === DEFAULT_COUNTRY ? { pcode: 'ML05', name: 'Mopti' } : (regions(where)[0] ?? { pcode: where, name: countryByIso3(where)?.name ?? where });
-  const of = where === DEFAULT_COUNTRY ? '' : ` of ${countryByIso3(where)?.name ?? where}`;
-  const elsewhere = country === undefined && owner === undefined ? '; --country ISO3 matches names in another country' : '';
-  throw new CliError(`--area: expected a P-code (${example.pcode}) or a place name (${example.name})${of}, found "${text}"${best.hint ? `: ${best.hint}` : ''}${elsewhere}`);
-}
-
-export function contractRow(f: FigureRow): Record<string, unknown> {
-  const when = f.date !== undefined ? { date: f.date } : { periodStart: f.periodStart, periodEnd: f.periodEnd };
-  const disaggregation = f.disaggregation ? { disaggregation: f.disaggregation } : {};
-  return { indicator: f.indicator, area: f.area, ...when, value: f.value, ...(f.source !== undefined ? { source: f.source } : { sources: f.sources }), ...disaggregation };
-}
-
-/** `--disaggregation origin=BFA,sex=f` as the series key spells it: keys sorted, values as ingest writes them (lower case). */
-export function disaggregationOption(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  const pairs = text.split(',').map((part) => {
-    const m = /^\s*([a-z_]+)\s*=\s*(\S(?:.*\S)?)\s*$/i.exec(part);
-    if (!m) throw new CliError(`--disaggregation: expected key=value pairs such as origin=BFA or sex=f, found "${text}"`);
-    return [m[1]!.toLowerCase(), m[2]!.toLowerCase()] as const;
-  });
-  return disaggregationKey(Object.fromEntries(pairs));
-}
 
 export async function queryCommand(opts: {
   indicator: string;
@@ -480,19 +403,3 @@ export async function runCommand(dir: string, opts: { keep?: boolean; json?: boo
 
 // ---- countries ------------------------------------------------------------------------------
 
-/** `--country`: an ISO 3166 alpha-3 code (or alpha-2, M49, an English or French name), as alpha-3; exit 1 otherwise. */
-export function countryOption(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  const parsed = parseCountry(text);
-  if (!parsed.ok) throw new CliError(`--country: expected a country (ISO 3166 alpha-3 such as MLI or TCD, or its name), found "${text}"`);
-  return parsed.value.iso3;
-}
-
-/** The user's P-code lists (TALLY_PCODES_FILE), for the commands that name or resolve places. */
-export function loadUserPlaces(): void {
-  try {
-    loadPlaceListFiles(pcodesFilesFromEnv());
-  } catch (err) {
-    throw new CliError(`TALLY_PCODES_FILE: ${(err as Error).message}`);
-  }
-}

@@ -57,3 +57,9 @@ export function toSdmxCsv(figures: FigureRow[]): string {
     ]),
   ]);
 }
+
+export function contractRow(f: FigureRow): Record<string, unknown> {
+  const when = f.date !== undefined ? { date: f.date } : { periodStart: f.periodStart, periodEnd: f.periodEnd };
+  const disaggregation = f.disaggregation ? { disaggregation: f.disaggregation } : {};
+  return { indicator: f.indicator, area: f.area, ...when, value: f.value, ...(f.source !== undefined ? { source: f.source } : { sources: f.sources }), ...disaggregation };
+}

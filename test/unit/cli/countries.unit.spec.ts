@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { countryOption, resolveArea } from '../../../cli/commands.js';
+import { countryOption, resolveArea } from '../../../cli/options.js';
 import { toSdmxCsv } from '../../../cli/formats.js';
 import { loadPlaceListFiles, placesOf } from '../../../domain/places.js';
 import { configFromEnv, configToEnv, pcodesFilesFromEnv } from '../../../infra/config.js';
