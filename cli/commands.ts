@@ -9,7 +9,7 @@ import { startStack, readStackState, stopStackInDir } from '../infra/stack/index
 import { configFromEnv, isExternalStack, type TallyConfig } from '../infra/config.js';
 import { PROJECT_ROOT } from '../infra/paths.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
-import { listDiscrepancies, listDrops, listRejections, queryFigures, type FigureRow } from '../projections/queries.js';
+import { listDiscrepancies, listDrops, listRejections, queryFigures } from '../projections/queries.js';
 import { consumerLag } from '../projections/watermark.js';
 import { rebuildProjections } from '../projections/rebuild.js';
 import { createKafka } from '../adapters/publisher.js';
