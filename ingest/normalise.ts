@@ -9,7 +9,7 @@ import { flowBetween, parsePeriod, unhcrYearPeriod } from '../domain/periods.js'
 import { looksLikePcode } from '../domain/codes.js';
 import { countryByIso3, DEFAULT_COUNTRY, parseCountry } from '../domain/countries.js';
 import { countryOfPcode, matchPlace, nameMatchesPlace, type Place } from '../domain/places.js';
-import type { Parsed } from '../domain/result.js';
+import type { Failure, Parsed } from '../domain/result.js';
 import type { SourceProfile } from '../domain/profile.js';
 import type { ColumnPlan } from './mapping.js';
 import type { RawRow } from '../connectors/table.js';
@@ -33,7 +33,7 @@ export interface RowContext {
 export type RowNotice = Pick<DropNotice, 'kind' | 'detail'>;
 
 export type RowOutcome =
-  | { kind: 'figures'; figures: RowFigure[]; context: RowContext; notices?: RowNotice[] }
+  | { kind: 'figures'; figures: RowFigure[]; context: RowContext; notices?: readonly RowNotice[] }
   | { kind: 'rejected'; column?: string; expected: string; found: string; hint?: string };
 
 type Rejection = Extract<RowOutcome, { kind: 'rejected' }>;
@@ -55,14 +55,17 @@ export interface RowPlaces {
   country?: string;
 }
 
-/** The country a row is read in, where that came from, and the notice that says so. */
+/** The country a row is read in, where that came from, and the notice that says so (shared by its rows). */
 interface RowCountry {
   iso3: string;
   notice: RowNotice;
+  /** `[notice]`: the notices of a row with nothing else to tell. */
+  alone: readonly RowNotice[];
 }
 
 function rowCountry(iso3: string, from: string): RowCountry {
-  return { iso3, notice: { kind: 'country', detail: `${countryByIso3(iso3)?.name ?? iso3} (${iso3}), ${from}` } };
+  const notice: RowNotice = { kind: 'country', detail: `${countryByIso3(iso3)?.name ?? iso3} (${iso3}), ${from}` };
+  return { iso3, notice, alone: [notice] };
 }
 
 /** A country the row itself names, with the cell that names it. */
@@ -86,19 +89,23 @@ interface PlanMemo {
   own: Map<number, Map<string, OwnAnswer>>;
   /** The country of rows that name none, per --country. */
   fallback: Map<string, RowCountry>;
-  /** Per P-code: name cell → its mismatch notice (null: the name is the place's). */
-  names: Map<string, Map<string, RowNotice | null>>;
+  /** Per place (the list's own objects): name cell → its mismatch notice (null: the name is the place's). */
+  names: Map<Place, Map<string, RowNotice | null>>;
 }
 
 const MEMOS = new WeakMap<ColumnPlan, PlanMemo>();
 const MEMO_MAX = 10_000;
+/** The last plan's memo: rows come drop by drop, so this answers nearly every call. */
+let last: { plan: ColumnPlan; memo: PlanMemo } | undefined;
 
 function memoOf(plan: ColumnPlan): PlanMemo {
+  if (last?.plan === plan) return last.memo;
   let memo = MEMOS.get(plan);
   if (!memo) {
     memo = { own: new Map(), fallback: new Map(), names: new Map() };
     MEMOS.set(plan, memo);
   }
+  last = { plan, memo };
   return memo;
 }
 
@@ -132,24 +139,21 @@ function fromCode(code: string, nameColumn: boolean, index: number, plan: Column
   return { ok: true, value: { country: rowCountry(c.iso3, `from the P-codes in "${plan.headers[index]}"`), name: c.name, index, found: code, hint } };
 }
 
-const CODE_ROLES = [
-  ['regionCode', false],
-  ['cercleCode', false],
-  ['region', true],
-  ['cercle', true],
-] as const;
+/** Columns whose codes name a country, in order; the name columns only for codes with digits. */
+const CODE_ROLES = ['regionCode', 'cercleCode', 'region', 'cercle'] as const;
+const NAME_COLUMN = [false, false, true, true] as const;
 
 /** The country a row says it is in: its country column, else the country of its first P-code; null when it says none. */
 function ownCountry(row: RawRow, plan: ColumnPlan, memo: PlanMemo): OwnAnswer {
   const r = plan.roles;
   const text = cell(row, r.country);
   if (text) return recall(memo.own, r.country!, text) ?? remember(memo.own, r.country!, text, fromCountryCell(text, r.country!, plan));
-  for (const [role, nameColumn] of CODE_ROLES) {
-    const index = r[role];
+  for (let i = 0; i < CODE_ROLES.length; i++) {
+    const index = r[CODE_ROLES[i]!];
     const code = cell(row, index);
     if (!code) continue;
     let own = recall(memo.own, index!, code);
-    if (own === undefined) own = remember(memo.own, index!, code, fromCode(code, nameColumn, index!, plan));
+    if (own === undefined) own = remember(memo.own, index!, code, fromCode(code, NAME_COLUMN[i]!, index!, plan));
     if (own) return own;
   }
   return null;
@@ -160,7 +164,7 @@ function ownCountry(row: RawRow, plan: ColumnPlan, memo: PlanMemo): OwnAnswer {
  * P-codes), else --country, else the profile's country, else Mali. A row whose own country is
  * not the --country one is rejected.
  */
-function resolveCountry(row: RawRow, plan: ColumnPlan, profile: SourceProfile, places: RowPlaces, memo: PlanMemo): Parsed<RowCountry> & { index?: number } {
+function resolveCountry(row: RawRow, plan: ColumnPlan, profile: SourceProfile, places: RowPlaces, memo: PlanMemo): RowCountry | (Failure & { index?: number }) {
   const own = ownCountry(row, plan, memo);
   const wanted = places.country;
   if (own) {
@@ -169,30 +173,33 @@ function resolveCountry(row: RawRow, plan: ColumnPlan, profile: SourceProfile, p
     if (wanted !== undefined && country.iso3 !== wanted) {
       return { ok: false, expected: `a place in ${countryByIso3(wanted)?.name ?? wanted} (--country ${wanted})`, found, hint, index };
     }
-    return { ok: true, value: country };
+    return country;
   }
   const fallback = memo.fallback.get(wanted ?? '');
-  if (fallback) return { ok: true, value: fallback };
+  if (fallback) return fallback;
   let country: RowCountry;
   if (wanted !== undefined) country = rowCountry(wanted, 'from --country');
   else if (profile.country !== undefined) country = rowCountry(profile.country, `from the profile of ${profile.id}`);
   else country = rowCountry(DEFAULT_COUNTRY, 'by default');
   memo.fallback.set(wanted ?? '', country);
-  return { ok: true, value: country };
+  return country;
 }
+
+/** A row's name mismatches, gathered while its place is resolved (normaliseRow is synchronous and not re-entered). */
+const MISMATCHES: RowNotice[] = [];
 
 /** A name beside the P-code that decided the place: told when it is not that place's name. */
-function checkName(name: string, place: Place, country: string, notices: RowNotice[], memo: PlanMemo): void {
+function checkName(name: string, place: Place, country: string, memo: PlanMemo): void {
   if (!name || place.name === '') return;
-  let notice = recall(memo.names, place.pcode, name);
+  let notice = recall(memo.names, place, name);
   if (notice === undefined) {
     const mismatch: RowNotice = { kind: 'name_mismatch', detail: `"${name}" is not the name of ${place.pcode} (${place.name})` };
-    notice = remember(memo.names, place.pcode, name, nameMatchesPlace(name, place, country) ? null : mismatch);
+    notice = remember(memo.names, place, name, nameMatchesPlace(name, place, country) ? null : mismatch);
   }
-  if (notice) notices.push(notice);
+  if (notice) MISMATCHES.push(notice);
 }
 
-function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, country: string, notices: RowNotice[], memo: PlanMemo): Parsed<Place> & { index?: number } {
+function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, country: string, memo: PlanMemo): Parsed<Place> & { index?: number } {
   const r = plan.roles;
   const opts = { country };
   let region: Place | undefined;
@@ -208,7 +215,7 @@ function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, coun
     }
     region = parsed.value;
     // The P-code decides; a name beside it that names another place is told, not rejected.
-    if (role === 'regionCode') checkName(cell(row, r.region), region, country, notices, memo);
+    if (role === 'regionCode') checkName(cell(row, r.region), region, country, memo);
     break;
   }
   for (const role of ['cercleCode', 'cercle'] as const) {
@@ -216,7 +223,7 @@ function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, coun
     if (!text) continue;
     const parsed = matchPlace(text, 2, region ? { country, parent: region.pcode } : opts);
     if (!parsed.ok) return { ...parsed, index: r[role] };
-    if (role === 'cercleCode') checkName(cell(row, r.cercle), parsed.value, country, notices, memo);
+    if (role === 'cercleCode') checkName(cell(row, r.cercle), parsed.value, country, memo);
     return parsed;
   }
   if (region) return { ok: true, value: region };
@@ -266,9 +273,10 @@ function indicatorOf(row: RawRow, plan: ColumnPlan, profile: SourceProfile, fall
 export function normaliseRow(row: RawRow, plan: ColumnPlan, profile: SourceProfile, places: RowPlaces = {}): RowOutcome {
   const memo = memoOf(plan);
   const country = resolveCountry(row, plan, profile, places, memo);
-  if (!country.ok) return reject(plan, country.index, country);
-  const notices: RowNotice[] = [country.value.notice];
-  const area = resolveArea(row, plan, profile, country.value.iso3, notices, memo);
+  if ('ok' in country) return reject(plan, country.index, country);
+  MISMATCHES.length = 0;
+  const area = resolveArea(row, plan, profile, country.iso3, memo);
+  const notices = MISMATCHES.length === 0 ? country.alone : [country.notice, ...MISMATCHES];
   if (!area.ok) return reject(plan, area.index, area);
   const disaggregation: Disaggregation = {};
   for (const { key, index } of plan.disaggregations) {

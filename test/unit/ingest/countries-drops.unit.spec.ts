@@ -36,14 +36,11 @@ describe("a real DTM drop for Mali with DTM's alpha-3 P-codes (baseline assessme
     files: Record<string, { row_count: number; rollups: Record<string, Rollup[]> }>;
   };
   const oracle = expected.files[file]!;
-  /**
-   * expected.py's HXL indicator keys (attributes sorted) as the pipeline's indicator and unit.
-   * Returnee households have no indicator (idp_households is IDPs'): `#affected+returnees+hh` is
-   * listed as read as nothing (ingest/mapping.ts), so it is not compared.
-   */
+  /** expected.py's HXL indicator keys (attributes sorted) as the pipeline's indicator and unit. */
   const INDICATOR: Record<string, string> = {
     '#affected+hh+idps': 'idp_households|households',
     '#affected+idps+ind': 'idps|individuals',
+    '#affected+hh+returnees': 'idp_returnees|households',
     '#affected+ind+returnees': 'idp_returnees|individuals',
   };
 
@@ -65,7 +62,9 @@ describe("a real DTM drop for Mali with DTM's alpha-3 P-codes (baseline assessme
     const got = new Map(observations(events).map((o) => [`${o.area}|${o.indicator}|${o.unit}|${o.period.kind === 'stock' ? o.period.date : ''}`, o.value]));
     // Cercles with several communes are summed (or not) by the HXL mapping, not by places: only
     // the cercles one row describes are compared here, each of the four tagged indicators.
-    const single = oracle.rollups['#adm2']!.filter((r) => r[5] === 1 && r[6] === 1 && INDICATOR[r[3]] !== undefined);
+    // The HXL mapping reads three of them: returnee households (#affected+returnees+hh) have no
+    // indicator (idp_returnees counts people) and are listed as an ignored column instead.
+    const single = oracle.rollups['#adm2']!.filter((r) => r[5] === 1 && r[6] === 1 && r[3] !== '#affected+hh+returnees');
     expect(single.length).toBe(45 * 3);
     for (const [pcode, , date, indicator, sum] of single) {
       const key = `ML${pcode.slice(3)}|${INDICATOR[indicator]}|${date}`;
@@ -77,8 +76,11 @@ describe("a real DTM drop for Mali with DTM's alpha-3 P-codes (baseline assessme
     const { counts } = await ingest(fileURLPath(file), file, { country: 'MLI' });
     // Read off the file (rows 18, 23-30 and 31) and the COD list (ML0102 Diema, ML02 Koulikoro, ML1004 Tidermene):
     // DTM's names "Nioro" and "Menaka" sit beside codes the COD gives other cercles.
-    // (The plan's own notices, the columns read as nothing or summed, come first: hxl.unit.spec.ts.)
-    // The country comes from the P-code column: HXL's #country+code is read before #country+name.
+    expect(counts.notices.filter((n) => n.kind === 'ignored_column').map((n) => n.detail)).toEqual([
+      expect.stringContaining('+origin and +dest columns are never the place'),
+      expect.stringContaining('admin levels below 2 have no P-code list'),
+      expect.stringContaining('"Total No# of Returnees HH#" (#affected+returnees+hh)'),
+    ]);
     expect(counts.notices.filter((n) => n.kind !== 'ignored_column')).toEqual([
       { kind: 'country', detail: 'Mali (MLI), from the column "Admin 0 pcode"', rows: 56 },
       { kind: 'name_mismatch', detail: '"Nioro" is not the name of ML0102 (Diema)', rows: 1 },
