@@ -274,7 +274,8 @@ function planFromHxl(tags: Array<HxlTag | null>, profile: SourceProfile, headers
   if (cause && plan.roles.sumOver === undefined) plan.roles.sumOver = cause.index;
   if (sums.length > 0) plan.sumOver = sums.sort((a, b) => a - b);
   const untagged = headers.flatMap((_, i) => (!tags[i] && !used.has(i) && !sums.includes(i) ? [i] : []));
-  plan.notices = columnNotices(headers, tags, summed, [...ignored, ...untagged].sort((a, b) => a - b));
+  // Tags that map to nothing first (they say what the column is), then the untagged columns.
+  plan.notices = columnNotices(headers, tags, summed, [...ignored.sort((a, b) => a - b), ...untagged]);
   return plan;
 }
 
