@@ -120,7 +120,7 @@ describe('tally for Chad and Haiti, and a P-code list of ones own', () => {
   it("ingests Chad's drop in Chad, from its country column, every row accounted for", () => {
     const s = summaries.chad!;
     expect(s).toMatchObject({ dropId: sha256Of(CHAD), rows: 5, accepted: 5, rejected: 0, duplicates: 0, status: 'processed' });
-    expect(s.notices).toEqual(['country: Chad (TCD), from the column "admin0Name" (5 rows)']);
+    expect(s.notices).toEqual(['country: Chad (TCD), from the column "admin0Pcode" (5 rows)']);
   });
 
   it('queries Chad with --country TCD, and its areas by P-code or by name', async () => {
