@@ -37,3 +37,9 @@ export const FETCH: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   retry: { maximumAttempts: 3, initialInterval: '5 seconds', nonRetryableErrorTypes: ['NoApiUrl', 'UnknownSource'] },
 };
+
+/** The source lock's calls to Temporal itself (signal-with-start, describe): quick, retried until Temporal answers. */
+export const LOCK: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+};
