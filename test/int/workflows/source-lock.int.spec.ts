@@ -151,10 +151,13 @@ describe('the source lock (real Temporal, real workflow bundle)', () => {
     let blocked = true;
     behaviour.set('stuck-1', () => until('never', () => !blocked, 120_000).then(() => undefined));
     const failed = await start('dies-0', 'mmeia');
-    const stuck = await start('stuck-1', 'mmeia');
-    const next = await start('after-2', 'mmeia');
     await expect(failed.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    const stuck = await start('stuck-1', 'mmeia');
     await until('the stuck drop holds the lock', () => spans.some((s) => s.dropId === 'stuck-1'));
+    const next = await start('after-2', 'mmeia');
+    await until('the next drop queued', async () => (await lockState('mmeia')).queue.some((r) => r.workflowId === next.workflowId));
+    // Three checks of the holder later, the lock is still the stuck one's.
+    await new Promise((r) => setTimeout(r, 3000));
     expect(spans.some((s) => s.dropId === 'after-2')).toBe(false);
     const terminatedAt = Date.now();
     await stuck.terminate('test: a holder that dies without releasing');
