@@ -33,6 +33,7 @@ import { freePort } from '../../infra/stack/ports.js';
 import { restartLocalEngine, signalLocalEngine } from '../../infra/stack/index.js';
 import { startProjections, type RunningProjections } from '../../projections/runner.js';
 import { startServices, type RunningServices } from '../../worker/services.js';
+import { ingestStageQuery } from '../../workflows/index.js';
 import { writeAdmin1Drop } from '../fixtures/generate-dtm-admin1.js';
 import { writeOverlappingDrops, type OverlappingDrops } from './support/drops.js';
 import {
@@ -60,6 +61,8 @@ import {
 const ROWS = 15_000;
 const FREEZE_MS = 60_000;
 const REDELIVERIES = 100;
+/** How long the projections of the two-workers run start after a drop waits for them. */
+const LAG_MS = 5000;
 
 describe('engine and delivery faults', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tally-faults-'));
@@ -211,16 +214,21 @@ describe('engine and delivery faults', () => {
       const kafka = createKafka(run.stack.kafka, `${run.taskQueue}-meta`);
       const consumers: RunningProjections[] = [];
       const workers: Child[] = [];
+      workers.push(...(await Promise.all([startWorker(run), startWorker(run)])));
+      for (const w of workers) stops.push(() => killGroup(w, 'SIGTERM'));
+      const started = Date.now();
+      const handles = await Promise.all((['a', 'b'] as const).map((key) => startIngest(temporal.client, run, dropIds[key], 'dtm')));
+      // The read model lags (eventually consistent): the projections start only once a drop waits
+      // for them, and some seconds later still. Without the lock both drops would be read and
+      // settled against an empty read model by then.
+      await until('a drop waiting for the projections', async () => (await Promise.all(handles.map((h) => h.query(ingestStageQuery)))).includes('projecting'), 120_000);
+      await new Promise((r) => setTimeout(r, LAG_MS));
       for (let i = 0; i < 2; i++) {
         consumers.push(await startProjections({ settings: run.stack, topicPrefix: run.topicPrefix, groupId: run.projectionsGroup, database: run.stack.clickhouse.database }));
         stops.push(() => consumers[i]!.stop());
       }
-      workers.push(...(await Promise.all([startWorker(run), startWorker(run)])));
-      for (const w of workers) stops.push(() => killGroup(w, 'SIGTERM'));
       const partitions = await topicPartitions(kafka, Object.values(topicsFor(run.topicPrefix)));
       expect(Math.min(...Object.values(partitions))).toBeGreaterThanOrEqual(3);
-      const started = Date.now();
-      const handles = await Promise.all((['a', 'b'] as const).map((key) => startIngest(temporal.client, run, dropIds[key], 'dtm')));
       const results = await Promise.all(handles.map((h) => h.result()));
       const identities = await workerIdentities(handles.map((h) => temporal.client.workflow.getHandle(h.workflowId)));
       const after = await answers(run);
@@ -230,6 +238,7 @@ describe('engine and delivery faults', () => {
         rows: { a: drops.rowsA, b: drops.rowsB, repeated: drops.repeated, changed: drops.changed },
         partitions,
         workers: identities,
+        projectionsLagMs: LAG_MS,
         ms: Date.now() - started,
         results: results.map((r) => ({ drop: r.dropId.slice(0, 8), accepted: r.accepted, duplicates: r.duplicates, revisions: r.revisions, observations: r.observations })),
         sameAs: ab.length === 0 ? 'A then B' : ba.length === 0 ? 'B then A' : 'neither',
