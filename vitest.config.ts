@@ -39,6 +39,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'resilience',
+          include: ['test/resilience/**/*.resilience.spec.ts'],
+          // After everything else: these tests restart and freeze the shared engines, so nothing else may run meanwhile.
+          sequence: { groupOrder: 3 },
+          ...engines,
+          // Each fault is timed; the whole suite stays well under 10 minutes (docs/reliability-faults.md).
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.e2e.spec.ts'],
           // Last: the browser on top of everything the integration tier checked.

@@ -1,43 +1,26 @@
 /** The actions behind each `tally` command. */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { SingleBar, Presets } from 'cli-progress';
 import { waitWithProgress } from './progress.js';
-import { startStack, readStackState, stopStackInDir } from '../infra/stack/index.js';
-import { configFromEnv, isExternalStack, type TallyConfig } from '../infra/config.js';
-import { PROJECT_ROOT } from '../infra/paths.js';
+import type { TallyConfig } from '../infra/config.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
-import { listDiscrepancies, listDrops, listRejections, queryFigures } from '../projections/queries.js';
-import { consumerLag } from '../projections/watermark.js';
+import { listDiscrepancies, listRejections, queryFigures } from '../projections/queries.js';
 import { rebuildProjections } from '../projections/rebuild.js';
-import { createKafka } from '../adapters/publisher.js';
-import { topicsFor } from '../domain/events.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
-import { startExplorer } from '../web/server.js';
 import { pollSourceWorkflow } from '../workflows/index.js';
-import { CliError, EXIT, STACK_DIR, resolveConfig, temporalClient } from './context.js';
+import { CliError, EXIT, MAX_LINE_CHARS, oneLine, resolveConfig, temporalClient } from './context.js';
 import { breakdownText, landApi, landFile, startIngest, summarise, type IngestSummary } from './ingest.js';
 import { apiTarget } from '../connectors/api.js';
 import { ApiRequestOptions, buildApiRequest, isEmptyRequest, requestCountry } from '../domain/api-request.js';
 import { placeLabel, table } from './report.js';
-import { untilStopSignal } from '../worker/runtime.js';
 import { contractRow, toCsv, toSdmxCsv } from './formats.js';
 import { apiRequestOptions, countryOption, disaggregationOption, loadUserPlaces, resolveArea, type ApiCliOptions } from './options.js';
 import { missingData, openClickHouseReader } from '../adapters/clickhouse.js';
-import { redactSecrets, redactText } from '../adapters/redact.js';
-import { MAX_LINE_CHARS, oneLine } from './context.js';
-import { metricsStatus, metricsStatusLines, removeMetricsUrls, writeMetricsUrls } from './metrics-status.js';
+import { redactText } from '../adapters/redact.js';
 
-/** The worker (Temporal's native runtime) loads in about a second: only the commands that run it pay for it. */
-const services_ = () => import('../worker/services.js');
+/** The commands that run things (up, down, status, worker, serve) are in stack-commands.ts. */
 
-/** The `tally` command, for the background `serve` of `up --detach`. */
-const BIN = join(PROJECT_ROOT, 'bin', 'tally.mjs');
-const SERVE_PID = join(STACK_DIR, 'serve.pid');
-
-function untilInterrupted(): Promise<void> {
+export function untilInterrupted(): Promise<void> {
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
@@ -45,7 +28,7 @@ function untilInterrupted(): Promise<void> {
 }
 
 /** For the read commands: read rights only (the analyst when the stack has one), nothing created; no data yet is one line. */
-async function withClickHouse<T>(fn: (client: Awaited<ReturnType<typeof openClickHouse>>, config: TallyConfig) => Promise<T>): Promise<T> {
+export async function withClickHouse<T>(fn: (client: Awaited<ReturnType<typeof openClickHouse>>, config: TallyConfig) => Promise<T>): Promise<T> {
   const config = resolveConfig();
   const client = await openClickHouseReader(config.stack.clickhouse);
   try {
@@ -59,7 +42,7 @@ async function withClickHouse<T>(fn: (client: Awaited<ReturnType<typeof openClic
   }
 }
 
-async function withTemporal<T>(fn: (client: Client, config: TallyConfig) => Promise<T>): Promise<T> {
+export async function withTemporal<T>(fn: (client: Client, config: TallyConfig) => Promise<T>): Promise<T> {
   const config = resolveConfig();
   const temporal = await temporalClient(config);
   try {
@@ -67,117 +50,6 @@ async function withTemporal<T>(fn: (client: Client, config: TallyConfig) => Prom
   } finally {
     await temporal.close();
   }
-}
-
-// ---- up / down / serve / worker -------------------------------------------------------------
-
-export async function upCommand(opts: { detach?: boolean; port: string }): Promise<void> {
-  const running = readStackState(STACK_DIR);
-  if (running) throw new CliError(`engines already running (${STACK_DIR}); 'tally down' stops them`);
-  const stack = await startStack({ dir: STACK_DIR, persistent: true, detach: opts.detach, temporalUi: true, log: (l) => console.error(l) });
-  if (opts.detach) {
-    mkdirSync(STACK_DIR, { recursive: true });
-    const logFile = join(STACK_DIR, 'serve.log');
-    const fd = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', opts.port], { detached: true, stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    child.unref();
-    writeFileSync(SERVE_PID, String(child.pid));
-    console.log(`engines, worker, projections and explorer started in the background (log: ${logFile})`);
-    console.log(`explorer: http://127.0.0.1:${opts.port}/`);
-    if (stack.settings.temporal.uiUrl) console.log(`Temporal UI: ${stack.settings.temporal.uiUrl}`);
-    return;
-  }
-  const config = configFromEnv(stack.settings);
-  const services = await (await services_()).startServices(config);
-  writeMetricsUrls(STACK_DIR, services.metrics);
-  const explorer = await startExplorer({ settings: config.stack.clickhouse, port: Number(opts.port) });
-  console.log(`explorer: ${explorer.url}`);
-  if (stack.settings.temporal.uiUrl) console.log(`Temporal UI: ${stack.settings.temporal.uiUrl}`);
-  console.log('running; press Ctrl-C to stop');
-  await untilInterrupted();
-  await explorer.close();
-  await services.stop();
-  removeMetricsUrls(STACK_DIR);
-  await stack.stop();
-}
-
-export async function serveCommand(opts: { port: string }): Promise<void> {
-  const config = resolveConfig();
-  const services = await (await services_()).startServices(config);
-  writeMetricsUrls(STACK_DIR, services.metrics);
-  const explorer = await startExplorer({ settings: config.stack.clickhouse, port: Number(opts.port) });
-  console.log(`serving: worker on ${config.taskQueue}, projections (${config.projectionsGroup}), explorer ${explorer.url}`);
-  await untilInterrupted();
-  await explorer.close();
-  await services.stop();
-  removeMetricsUrls(STACK_DIR);
-}
-
-export async function workerCommand(opts: { projections: boolean }): Promise<void> {
-  const config = resolveConfig();
-  const services = await (await services_()).startServices(config, { projections: opts.projections });
-  console.error(`worker running on task queue ${config.taskQueue}${opts.projections ? ' with projections' : ''}; Ctrl-C stops it gracefully`);
-  await untilStopSignal();
-  console.error('shutting down: finishing in-flight activities…');
-  await services.stop();
-}
-
-export async function downCommand(): Promise<void> {
-  if (existsSync(SERVE_PID)) {
-    const pid = Number(readFileSync(SERVE_PID, 'utf8'));
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    for (let i = 0; i < 100; i++) {
-      try {
-        process.kill(pid, 0);
-        await new Promise((r) => setTimeout(r, 100));
-      } catch {
-        break;
-      }
-    }
-    rmSync(SERVE_PID, { force: true });
-  }
-  const stopped = await stopStackInDir(STACK_DIR);
-  console.log(stopped ? 'stopped the engines, worker, projections and explorer' : 'nothing was running');
-}
-
-// ---- status ---------------------------------------------------------------------------------
-
-export async function statusCommand(opts: { json?: boolean }): Promise<void> {
-  const external = isExternalStack();
-  const state = external ? undefined : readStackState(STACK_DIR);
-  if (!state && !external) {
-    if (opts.json) console.log(JSON.stringify({ running: false }));
-    else console.log("no engines running: 'tally up --detach' starts them");
-    return;
-  }
-  const config = resolveConfig();
-  const kafka = createKafka(config.stack.kafka, 'tally-status');
-  const lag = await consumerLag(kafka, config.projectionsGroup, Object.values(topicsFor(config.topicPrefix))).catch(() => []);
-  const worker = await withTemporal(async (client) => {
-    const d = await client.workflowService.describeTaskQueue({ namespace: config.stack.temporal.namespace, taskQueue: { name: config.taskQueue }, taskQueueType: 1 });
-    return { taskQueue: config.taskQueue, pollers: d.pollers?.length ?? 0 };
-  }).catch((err: Error) => ({ taskQueue: config.taskQueue, pollers: 0, error: err.message }));
-  const drops = await withClickHouse((client) => listDrops(client, { limit: 5 })).catch(() => []);
-  const metrics = await metricsStatus(config.metrics, external ? undefined : STACK_DIR);
-  const status = { running: true, engines: config.stack, worker, consumerLag: lag, lastDrops: drops, metrics };
-  if (opts.json) {
-    // Shown without its secrets (passwords, SASL, keys): status output is often pasted.
-    console.log(JSON.stringify(redactSecrets(status), null, 2));
-    return;
-  }
-  console.log(`Kafka       ${config.stack.kafka.brokers.join(',')}`);
-  console.log(`Temporal    ${config.stack.temporal.address} (${config.stack.temporal.namespace})${config.stack.temporal.uiUrl ? `  UI ${config.stack.temporal.uiUrl}` : ''}`);
-  console.log(`ClickHouse  ${redactText(config.stack.clickhouse.url)} (database ${config.stack.clickhouse.database})`);
-  console.log(`worker      ${worker.pollers > 0 ? `running (${worker.pollers} pollers)` : 'not running'} on ${worker.taskQueue}`);
-  console.log(`projections lag ${lag.reduce((n, t) => n + t.lag, 0)} events (${lag.map((t) => `${t.topic}: ${t.lag}`).join(', ')})`);
-  for (const line of metricsStatusLines(metrics)) console.log(line);
-  console.log('\nlast drops');
-  console.log(table(['drop', 'file', 'source', 'status', 'rows', 'accepted', 'rejected', 'duplicates'], drops.map((d) => [d.dropId.slice(0, 12), d.fileName, d.source, d.status, String(d.rows), String(d.accepted), String(d.rejected), String(d.duplicates)])));
 }
 
 // ---- ingest ---------------------------------------------------------------------------------

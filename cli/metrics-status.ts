@@ -32,14 +32,29 @@ export type MetricsStatus = Partial<Record<MetricsPart, EndpointStatus>>;
 
 const FILE = 'metrics.json';
 
-/** Records where this process's metrics are, for `tally status` (written by `tally up` and `serve`). */
+/**
+ * Records where this process's metrics are, for `tally status`: the parts it serves are written
+ * over those recorded before, the others kept (the supervised worker and projections each write theirs).
+ */
 export function writeMetricsUrls(stackDir: string, urls: ServiceMetricsUrls): void {
   mkdirSync(stackDir, { recursive: true });
-  writeFileSync(join(stackDir, FILE), `${JSON.stringify(urls, null, 2)}\n`);
+  const served = Object.fromEntries(Object.entries(urls).filter(([, url]) => typeof url === 'string'));
+  writeFileSync(join(stackDir, FILE), `${JSON.stringify({ ...readMetricsUrls(stackDir), ...served }, null, 2)}\n`);
 }
 
-export function removeMetricsUrls(stackDir: string): void {
-  rmSync(join(stackDir, FILE), { force: true });
+/** Forgets the parts a stopping process served; the file goes once nothing is left in it. */
+export function removeMetricsUrls(stackDir: string, urls: ServiceMetricsUrls): void {
+  const left = Object.fromEntries(Object.entries(readMetricsUrls(stackDir)).filter(([part]) => !(part in urls) || urls[part as MetricsPart] === undefined));
+  if (Object.keys(left).length === 0) rmSync(join(stackDir, FILE), { force: true });
+  else writeFileSync(join(stackDir, FILE), `${JSON.stringify(left, null, 2)}\n`);
+}
+
+function readMetricsUrls(stackDir: string): ServiceMetricsUrls {
+  try {
+    return JSON.parse(readFileSync(join(stackDir, FILE), 'utf8')) as ServiceMetricsUrls;
+  } catch {
+    return {};
+  }
 }
 
 /** The URLs to scrape: those a running `tally up` recorded, else the configured fixed ports. */

@@ -11,8 +11,8 @@ if (process.argv[2] === 'worker') await applyWorkerRuntime();
 
 const { CliError, EXIT } = await import('./context.js');
 const { errorLine } = await import('./context.js');
+const { downCommand, serveCommand, serviceCommand, statusCommand, upCommand, workerCommand } = await import('./stack-commands.js');
 const {
-  downCommand,
   discrepanciesCommand,
   ingestCommand,
   queryCommand,
@@ -22,10 +22,6 @@ const {
   scheduleAddCommand,
   scheduleListCommand,
   scheduleRemoveCommand,
-  serveCommand,
-  statusCommand,
-  upCommand,
-  workerCommand,
 } = await import('./commands.js');
 
 const program = new Command('tally')
@@ -35,7 +31,7 @@ const program = new Command('tally')
 
 program
   .command('up')
-  .description('start the local engines, the worker, the projections and the explorer')
+  .description('start the local engines, and the worker, the projections and the explorer under a supervisor')
   .option('--detach', 'run them in the background; stop them with tally down')
   .option('--port <port>', 'port of the explorer and the read-only API', '8765')
   .action(upCommand);
@@ -125,7 +121,14 @@ program
 
 program.command('worker').description('run the Temporal worker (workflows and activities) until interrupted').option('--no-projections', 'do not run the projections in this process').action(workerCommand);
 
-program.command('serve', { hidden: true }).description('worker, projections and explorer for `up --detach`').option('--port <port>', 'explorer port', '8765').action(serveCommand);
+program.command('serve', { hidden: true }).description('the supervisor of the worker, projections and explorer, for `up --detach`').option('--port <port>', 'explorer port', '8765').action(serveCommand);
+
+program
+  .command('service', { hidden: true })
+  .description('one supervised process: projections or explorer')
+  .argument('<name>', 'projections or explorer')
+  .option('--port <port>', 'explorer port', '8765')
+  .action(serviceCommand);
 
 try {
   await program.parseAsync(process.argv);

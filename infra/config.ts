@@ -458,3 +458,17 @@ function observabilityToEnv(config: TallyConfig): Record<string, string> {
   if (config.otelEndpoint) env.TALLY_OTEL_ENDPOINT = config.otelEndpoint;
   return env;
 }
+
+/**
+ * TALLY_PARENT_PID: set by the process that starts a worker, projections or explorer process it
+ * supervises (`tally up`'s supervisor, `tally worker` re-executing itself), so that the child exits
+ * when that process is gone, even if it was gone before the child got as far as looking.
+ * Undefined when unset.
+ */
+export function parentPidFromEnv(env: Env = process.env): number | undefined {
+  const text = env.TALLY_PARENT_PID;
+  if (text === undefined || text === '') return undefined;
+  const pid = Number(text);
+  if (!Number.isInteger(pid) || pid < 1) throw new Error(`TALLY_PARENT_PID: expected a process id, found "${text}"`);
+  return pid;
+}

@@ -57,6 +57,20 @@ async function serveMetrics(config: TallyConfig, part: 'worker' | 'projections')
   return startMetricsServer(part === 'worker' ? workerRegistry : projectionsRegistry, { host: config.metrics!.host, port, name: part });
 }
 
+/** The projections alone, as the supervised `projections` process runs them, with their metrics server. */
+export async function startProjectionsService(config: TallyConfig): Promise<{ metrics: ServiceMetricsUrls; stop(): Promise<void> }> {
+  if (config.logFile) logTo(config.logFile);
+  const projections = await startProjections({ settings: config.stack, topicPrefix: config.topicPrefix, groupId: config.projectionsGroup });
+  const server = await serveMetrics(config, 'projections');
+  return {
+    metrics: { projections: server?.url },
+    async stop() {
+      await projections.stop();
+      await server?.close();
+    },
+  };
+}
+
 export async function startServices(config: TallyConfig, options: ServiceOptions = {}): Promise<RunningServices> {
   if (config.logFile) logTo(config.logFile);
   const runtime = await installTemporalRuntime(config.metrics);

@@ -56,7 +56,12 @@ describe("tally status's metrics", () => {
     expect(metricsTargets(settings, dir)).toEqual({ worker: 'http://127.0.0.1:9464/metrics' });
     writeMetricsUrls(dir, { worker: 'http://127.0.0.1:40001/metrics', projections: 'http://127.0.0.1:40002/metrics' });
     expect(metricsTargets(settings, dir)).toEqual({ worker: 'http://127.0.0.1:40001/metrics', projections: 'http://127.0.0.1:40002/metrics' });
-    removeMetricsUrls(dir);
+    // A second process (the supervised projections) records its part beside the worker's.
+    writeMetricsUrls(dir, { projections: 'http://127.0.0.1:40003/metrics', temporal: undefined });
+    expect(metricsTargets(settings, dir)).toEqual({ worker: 'http://127.0.0.1:40001/metrics', projections: 'http://127.0.0.1:40003/metrics' });
+    removeMetricsUrls(dir, { worker: 'http://127.0.0.1:40001/metrics' });
+    expect(metricsTargets(undefined, dir)).toEqual({ projections: 'http://127.0.0.1:40003/metrics' });
+    removeMetricsUrls(dir, { projections: 'http://127.0.0.1:40003/metrics' });
     expect(metricsTargets(undefined, dir)).toEqual({});
   });
 
