@@ -1,6 +1,7 @@
 /**
  * The commands that run things: `up`, `down`, `status`, `worker`, and the hidden `serve` (the
- * supervisor `up --detach` leaves in the background) and `service` (one supervised process).
+ * supervisor `up --detach` leaves in the background), and the two processes it supervises beside
+ * the worker: `projections run` and `explorer`.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,8 +42,8 @@ export function serviceSpecs(port: string): ServiceSpec[] {
   const marker = current.runtime === 'off' ? {} : RELAUNCH_MARKER;
   return [
     { name: 'worker', command: process.execPath, args: [...(plan?.nodeFlags ?? []), BIN, 'worker', '--no-projections'], env: childEnv({ ...plan?.env, ...marker, ...common }) },
-    { name: 'projections', command: process.execPath, args: [BIN, 'service', 'projections'], env: childEnv(common) },
-    { name: 'explorer', command: process.execPath, args: [BIN, 'service', 'explorer', '--port', port], env: childEnv(common) },
+    { name: 'projections', command: process.execPath, args: [BIN, 'projections', 'run'], env: childEnv(common) },
+    { name: 'explorer', command: process.execPath, args: [BIN, 'explorer', '--port', port], env: childEnv(common) },
   ];
 }
 
@@ -85,27 +86,28 @@ export async function serveCommand(opts: { port: string }): Promise<void> {
   await supervise(opts.port);
 }
 
-/** One supervised process (hidden): the projections or the explorer, until SIGTERM or its supervisor is gone. */
-export async function serviceCommand(name: string, opts: { port: string }): Promise<void> {
+/** `tally projections run`: the projections alone, until SIGTERM (or, supervised, until its supervisor is gone). */
+export async function projectionsRunCommand(): Promise<void> {
   const config = resolveConfig();
   exitWithParent();
-  if (name === 'projections') {
-    const projections = await (await services_()).startProjectionsService(config);
-    writeMetricsUrls(STACK_DIR, projections.metrics);
-    console.error(`projections running (group ${config.projectionsGroup})`);
-    await untilStopSignal();
-    await projections.stop();
-    removeMetricsUrls(STACK_DIR, projections.metrics);
-    return;
-  }
-  if (name === 'explorer') {
-    const explorer = await startExplorer({ settings: config.stack.clickhouse, port: Number(opts.port) });
-    console.error(`explorer: ${explorer.url}`);
-    await untilStopSignal();
-    await explorer.close();
-    return;
-  }
-  throw new CliError(`service: expected projections or explorer, found "${name}"`);
+  const projections = await (await services_()).startProjectionsService(config);
+  writeMetricsUrls(STACK_DIR, projections.metrics);
+  console.error(`projections running (group ${config.projectionsGroup}); Ctrl-C stops them`);
+  await untilStopSignal();
+  await projections.stop();
+  removeMetricsUrls(STACK_DIR, projections.metrics);
+}
+
+/** `tally explorer`: the read-only explorer and API, on loopback unless --host says otherwise. */
+export async function explorerCommand(opts: { host: string; port: string }): Promise<void> {
+  const config = resolveConfig();
+  exitWithParent();
+  const port = Number(opts.port);
+  if (!/^\d+$/.test(opts.port) || port > 65535) throw new CliError(`--port: expected a port (0-65535), found "${opts.port}"`);
+  const explorer = await startExplorer({ settings: config.stack.clickhouse, host: opts.host, port });
+  console.error(`explorer: ${explorer.url}`);
+  await untilStopSignal();
+  await explorer.close();
 }
 
 export async function workerCommand(opts: { projections: boolean }): Promise<void> {

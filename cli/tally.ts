@@ -11,7 +11,7 @@ if (process.argv[2] === 'worker') await applyWorkerRuntime();
 
 const { CliError, EXIT } = await import('./context.js');
 const { errorLine } = await import('./context.js');
-const { downCommand, serveCommand, serviceCommand, statusCommand, upCommand, workerCommand } = await import('./stack-commands.js');
+const { downCommand, explorerCommand, projectionsRunCommand, serveCommand, statusCommand, upCommand, workerCommand } = await import('./stack-commands.js');
 const {
   discrepanciesCommand,
   ingestCommand,
@@ -104,12 +104,16 @@ schedule
   .option('--to-round <n>', 'its last round')
   .action(scheduleRemoveCommand);
 
+const projections = program.command('projections').description('the ClickHouse projections of the event log');
+projections.command('run').description('run the projections alone (the worker without them: tally worker --no-projections)').action(projectionsRunCommand);
+projections.command('rebuild').description('replay the Kafka log into fresh tables, then switch over').action(rebuildCommand);
+
 program
-  .command('projections')
-  .description('ClickHouse projections')
-  .command('rebuild')
-  .description('replay the Kafka log into fresh tables, then switch over')
-  .action(rebuildCommand);
+  .command('explorer')
+  .description('serve the read-only explorer and its API')
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option('--port <port>', 'port', '8765')
+  .action(explorerCommand);
 
 program
   .command('run')
@@ -122,13 +126,6 @@ program
 program.command('worker').description('run the Temporal worker (workflows and activities) until interrupted').option('--no-projections', 'do not run the projections in this process').action(workerCommand);
 
 program.command('serve', { hidden: true }).description('the supervisor of the worker, projections and explorer, for `up --detach`').option('--port <port>', 'explorer port', '8765').action(serveCommand);
-
-program
-  .command('service', { hidden: true })
-  .description('one supervised process: projections or explorer')
-  .argument('<name>', 'projections or explorer')
-  .option('--port <port>', 'explorer port', '8765')
-  .action(serviceCommand);
 
 try {
   await program.parseAsync(process.argv);

@@ -163,7 +163,7 @@ describe('engine and delivery faults', () => {
     const run = config('explorer');
     await services(run);
     const port = await freePort();
-    const explorer = await startTally(run, ['service', 'explorer', '--port', String(port)], /explorer: http/);
+    const explorer = await startTally(run, ['explorer', '--port', String(port)], /explorer: http/);
     stops.push(() => killGroup(explorer, 'SIGTERM'));
     const handle = await start(run);
     const answered: Array<{ request: string; status: string }> = [];

@@ -3,6 +3,7 @@
  * and for the deployment's closed defaults (loopback-only ports, required passwords, the analyst
  * user, the pipeline built from the Dockerfile).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -10,6 +11,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { COMPOSE_DIR, InterpolationError, environment, interpolate, mount, publishedPort, readCompose, strings, variables, type ComposeFile } from './compose.js';
 import { ROOT } from './dockerfile.js';
+import { metricsFromEnv } from '../../../infra/config.js';
 
 /** What each required variable would be on a real machine: any non-empty value. */
 const SECRETS = { CLICKHOUSE_PASSWORD: 'writer-secret', CLICKHOUSE_ANALYST_PASSWORD: 'analyst-secret', GRAFANA_ADMIN_PASSWORD: 'grafana-secret' };
@@ -138,6 +140,24 @@ describe('infra/compose.yaml', () => {
       expect(service.read_only, name).toBe(true);
     }
   });
+
+  it('runs commands the command line has, each healthy on a port its process binds', () => {
+    for (const [name, service] of tallyServices(doc).filter(([n]) => TALLY_SERVICES.includes(n))) {
+      const command = service.command as string[];
+      // Options are left to the command's own parsing; --help proves the command exists.
+      const words = command.filter((w, i) => !w.startsWith('-') && !(command[i - 1] ?? '').startsWith('-'));
+      const help = spawnSync(process.execPath, ['bin/run-ts.mjs', 'cli/tally.ts', ...words, '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, TALLY_WORKER_RUNTIME: 'off' } });
+      expect(help.status, `${name}: ${help.stderr}`).toBe(0);
+      expect(help.stdout, name).toMatch(new RegExp(`^Usage: tally ${words.join(' ')} `));
+      for (const option of command.filter((w) => w.startsWith('--'))) expect(help.stdout, `${name} ${option}`).toContain(option);
+      const env = environment(service);
+      const metrics = metricsFromEnv(env);
+      const bound = name === 'explorer' ? [Number(command[command.indexOf('--port') + 1])] : name === 'worker' ? [metrics.worker, metrics.temporal] : [metrics.projections];
+      // The image's HEALTHCHECK asks TALLY_HEALTH_URL, else the worker's metrics port.
+      const health = env.TALLY_HEALTH_URL ?? `http://127.0.0.1:${env.TALLY_METRICS_PORT ?? 9464}/metrics`;
+      expect(bound, `${name}: ${health}`).toContain(Number(new URL(health).port));
+    }
+  }, 120_000);
 
   it('points the pipeline at the engines by their service names and internal ports', () => {
     const kafka = environment(doc.services.kafka!);

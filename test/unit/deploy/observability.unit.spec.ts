@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { metricsFromEnv } from '../../../infra/config.js';
 import { COMPOSE_DIR, environment, interpolate, mount, readCompose } from './compose.js';
 
 /** The metrics the worker and the projections expose, with their labels (histograms: _bucket, _sum, _count). */
@@ -79,11 +80,11 @@ function labelsOf(expr: string): string[] {
 }
 
 describe('Prometheus (infra/prometheus/prometheus.yml)', () => {
-  it('scrapes each tally service that exposes metrics, on the port its TALLY_METRICS_PORT sets', () => {
+  it('scrapes each tally service that exposes metrics, on the port its environment gives it', () => {
     const targets = scrapeTargets();
-    const exposing = Object.entries(compose.services)
-      .map(([name, s]) => ({ name, port: environment(s).TALLY_METRICS_PORT }))
-      .filter((s) => s.port !== undefined && !(compose.services[s.name]!.profiles ?? []).length);
+    // The port the service's own process binds, as infra/config.ts reads its environment.
+    const part = { worker: 'worker', projections: 'projections' } as const;
+    const exposing = Object.entries(part).map(([name, p]) => ({ name, port: metricsFromEnv(environment(compose.services[name]!))[p] }));
     expect(exposing.map((s) => `${s.name}:${s.port}`).sort()).toEqual(['projections:9465', 'worker:9464']);
     expect(targets.map((t) => `${t.host}:${t.port}`).sort()).toEqual(exposing.map((s) => `${s.name}:${s.port}`).sort());
     for (const t of targets) expect(t.path, t.job).toBe('/metrics');
