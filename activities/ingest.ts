@@ -17,7 +17,7 @@ import { getProfile } from '../connectors/profiles.js';
 import { shortHash } from '../domain/series.js';
 import { priorKnowledge } from './clickhouse.js';
 import { groupCaughtUp, type EventPublisher } from '../adapters/publisher.js';
-import { engineGroupOf, rowTopicsFor, tableOfRowTopic } from '../projections/engine.js';
+import { engineGroupOf, engineRowsVisible, rowTopicsFor, tableOfRowTopic } from '../projections/engine.js';
 import type { ActivityDeps } from './deps.js';
 import { activityLogger } from './log.js';
 
@@ -268,10 +268,15 @@ export function createIngestActivities(deps: ActivityDeps) {
       }
       const { caughtUp, lag } = await groupCaughtUp(deps.kafka, deps.config.projectionsGroup, events);
       if (!caughtUp) throw new ProjectionsBehindError(deps.config.projectionsGroup, lag);
+      const all: Offsets = {};
       for (const [group, offsets] of rows) {
         const engine = await groupCaughtUp(deps.kafka, group, offsets);
         if (!engine.caughtUp) throw new ProjectionsBehindError(group, engine.lag);
+        Object.assign(all, offsets);
       }
+      // 18.16's Kafka engine commits before it writes its last block: the last rows must be there too.
+      const seen = await engineRowsVisible(deps.kafka, deps.clickhouse, rowTopics, all);
+      if (!seen.visible) throw new ProjectionsBehindError([...rows.keys()].join(', '), seen.missing.length);
     },
   };
 }
