@@ -240,7 +240,8 @@ export async function engineRowsVisible(kafka: Kafka, client: ClickHouseClient, 
   }
   if (wanted.size === 0) return { visible: true, missing: [] };
   const lastIds = new Map<EngineTable, string[]>();
-  const consumer = kafka.consumer({ groupId: `tally-watermark-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, sessionTimeout: 10_000 });
+  const groupId = `tally-watermark-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000 });
   await consumer.connect();
   try {
     const topicsWanted = [...new Set([...wanted.keys()].map((k) => k.split('\u0000')[0]!))];
@@ -275,6 +276,10 @@ export async function engineRowsVisible(kafka: Kafka, client: ClickHouseClient, 
     });
   } finally {
     await consumer.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
   }
   const missing: string[] = [];
   for (const [table, ids] of lastIds) {

@@ -10,7 +10,7 @@ import { selectRows, toNumber, type ClickHouseClient } from '../../../adapters/c
 import { kafkaFrom } from '../../../adapters/kafka.js';
 import { createPublisher } from '../../../adapters/publisher.js';
 import { topicsFor } from '../../../domain/events.js';
-import { engineRowRouting } from '../../../projections/engine.js';
+import { checkEngineServer, engineRowRouting } from '../../../projections/engine.js';
 import { observation } from './fixtures.js';
 import { waitUntil } from './harness.js';
 import { quoteString } from '../../../adapters/sql.js';
@@ -144,5 +144,10 @@ describe('the engine projection path: ClickHouse projects observations and figur
       return toNumber(rows[0]?.n) > 0;
     });
   }, 300_000);
-});
 
+  it('finds the local 18.16 server fit for the engine path: its default profile reads until a topic runs dry', async () => {
+    await expect(checkEngineServer(p!.clickhouse)).resolves.toBeUndefined();
+    const [row] = await selectRows<{ value: string }>(p!.clickhouse, "SELECT value FROM system.settings WHERE name = 'stream_flush_interval_ms'");
+    expect(Number(row?.value)).toBeGreaterThanOrEqual(600_000);
+  });
+});
