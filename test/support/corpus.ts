@@ -158,6 +158,7 @@ function encodingCases(): DropCase[] {
       ['S├ęgou', '1 200', 1200, 'ML04'],
       ['MÃ©naka', '340', 340, 'ML10'],
     ], utf8),
+    utf16Json(),
     {
       id: 'encodings/binary',
       class: 'encodings',
@@ -177,6 +178,22 @@ function encodingCases(): DropCase[] {
       expect: { exit: 2, reason: /corpus-utf16-nobom\.csv is binary/ },
     },
   ];
+}
+
+/** A DTM API response saved as UTF-16LE with a BOM: JSON is decoded like CSV. */
+function utf16Json(): DropCase {
+  const [, iso] = nextDay();
+  const item = { admin0Pcode: 'MLI', admin1Name: 'Mopti', admin1Pcode: 'ML05', numPresentIdpInd: 321, reportingDate: `${iso}T00:00:00`, roundNumber: 1, displacementReason: 'Conflict', assessmentType: 'BA' };
+  const text = JSON.stringify({ result: [item], statusCode: 200, isSuccess: true, errorMessages: [], totalRecordsCount: 1 });
+  return {
+    id: 'encodings/utf-16le-json',
+    class: 'encodings',
+    what: 'a DTM API response (JSON) saved as UTF-16LE with a BOM',
+    fileName: 'corpus-utf16le.json',
+    source: 'dtm',
+    bytes: withBom([0xff, 0xfe], iconv.encode(text, 'utf-16le')),
+    expect: { exit: 0, rows: [{ row: 1, caseId: 'encodings/utf-16le-json', expect: { fate: 'accepted', value: 321, area: 'ML05', date: iso } }] },
+  };
 }
 
 function sizeCases(): DropCase[] {
@@ -217,7 +234,7 @@ function sizeCases(): DropCase[] {
     {
       id: 'sizes/many-unknown-columns',
       class: 'messages',
-      what: '200,000 unrecognised columns: refused in one line that lists 20 and counts the rest',
+      what: '200,000 unrecognised columns: refused in one line that lists the first and counts the rest',
       fileName: 'corpus-wide-unknown.csv',
       source: 'cmp',
       bytes: utf8(`${Array.from({ length: 200_000 }, (_, i) => `c${i}`).join(';')}\n${Array.from({ length: 200_000 }, () => '1').join(';')}\n`),
