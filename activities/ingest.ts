@@ -161,6 +161,9 @@ export function createIngestActivities(deps: ActivityDeps) {
       const spillDir = await mkdtemp(join(tmpdir(), 'tally-drop-'));
       const started = performance.now();
       let mappedAt = started;
+      // Rows that take long to read (one 20 MB cell) send no progress: beat on a timer too, so a
+      // busy attempt is not taken for a dead worker. A hung await still ends at its client's timeout.
+      const ticker = setInterval(() => Date.now() - lastBeat >= PROGRESS_BEAT_MS && beat({ published: sender.published() }), PROGRESS_BEAT_MS);
       try {
         const table = await openDrop(landed.path, { fileName: landed.fileName });
         counts = await processDrop(table, profile, ctx, emit, {
@@ -183,6 +186,7 @@ export function createIngestActivities(deps: ActivityDeps) {
         refusal = err.message;
         counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0, observations: 0, revisions: 0, notices: [] };
       } finally {
+        clearInterval(ticker);
         removeSpill(spillDir);
       }
       const processed: DropProcessed = {
