@@ -4,22 +4,13 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MALI, json, lines, runTally, sha256Of, startCliPipeline, type CliPipeline, type TallyRun } from './harness.js';
+import { MALI, json, lines, runTally, sha256Of, startCliPipeline, type CliPipeline, type TallyRun, type FigureJson } from './harness.js';
 
 const DTM = join(MALI, 'dtm-mali-r47-2019-07-31.csv');
 const CMP = join(MALI, 'cmp-pdi-2020-03-31.csv');
 const CMP_REVISION = join(MALI, 'cmp-pdi-2020-03-31-revision.csv');
 
-interface Item {
-  indicator: string;
-  area: string;
-  date?: string;
-  periodStart?: string;
-  periodEnd?: string;
-  value: number;
-  source?: string;
-  sources?: Record<string, number>;
-}
+type Item = FigureJson;
 
 function expectOk(run: TallyRun): void {
   expect(run.code, `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);

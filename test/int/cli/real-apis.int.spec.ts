@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectRows } from '../../../adapters/clickhouse.js';
 import { quoteString } from '../../../adapters/sql.js';
 import { pollSourceWorkflow } from '../../../workflows/index.js';
-import { json, lines, runTally, startCliPipeline, type CliPipeline, type TallyRun } from './harness.js';
+import { json, lines, runTally, startCliPipeline, type CliPipeline, type TallyRun, type IngestJson, type FigureJson } from './harness.js';
 
 const REAL = new URL('../../fixtures/real/', import.meta.url);
 const KEY = 'itest-dtm-key-5f1c0e9a';
@@ -49,23 +49,8 @@ const EXPECTED = JSON.parse(readFileSync(new URL('expected.json', REAL), 'utf8')
   files: Record<string, { row_count: number; observations: DtmObservation[]; per_year_coa: UnhcrYear[]; per_row: UnhcrRow[] }>;
 };
 
-interface Summary {
-  dropId: string;
-  source: string;
-  rows: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  status: string;
-}
-interface Figure {
-  indicator: string;
-  area: string;
-  date: string;
-  value: number;
-  source?: string;
-  disaggregation?: string;
-}
+type Summary = IngestJson;
+type Figure = FigureJson;
 
 const MISSING = { statusCode: 401, message: 'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.' };
 const INVALID = { statusCode: 401, message: 'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.' };
