@@ -122,14 +122,17 @@ describe('tally query, discrepancies, rejections and status on the dtm and cmp e
   });
 
   it('refuses injection attempts and malformed inputs with a clear message, before any SQL', async () => {
-    const [area, indicator, asOf, format] = await Promise.all([
+    const [area, indicator, unknown, asOf, format] = await Promise.all([
       query('--area', "ML05' OR 1=1 --", '--format', 'json'),
       p.tally('query', '--indicator', "idps' OR '1'='1", '--format', 'json'),
+      p.tally('query', '--indicator', 'nosuch'),
       query('--as-of', "2020-01-01' OR 1=1 --"),
       query('--format', 'xml'),
     ]);
     expectRefused(area, /--area: expected a P-code \(ML05\) or a place name \(Mopti\), found "ML05' OR 1=1 --"/);
     expectRefused(indicator, /indicator: expected a code/);
+    expectRefused(unknown, /indicator: expected an indicator, one of idps, .*, found "nosuch"/);
+    expect(unknown.code).toBe(1);
     expectRefused(asOf, /asOf: expected an ISO date-time/);
     expect(format.code).not.toBe(0);
     expect(format.stderr).toMatch(/'xml' is invalid\. Allowed choices are table, json, csv, sdmx/);
