@@ -19,6 +19,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // The machine is shared and has two cores: a unit test that reads a whole drop may take seconds.
+          testTimeout: 30_000,
           include: ['**/*.unit.spec.ts'],
           sequence: { groupOrder: 0 },
           exclude: ['node_modules/**', 'dist/**'],
@@ -32,6 +34,19 @@ export default defineConfig({
           // After the unit tier, so that a broken unit fails fast before engines start.
           sequence: { groupOrder: 1 },
           ...engines,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'resilience',
+          include: ['test/resilience/**/*.resilience.spec.ts'],
+          // After everything else: these tests restart and freeze the shared engines, so nothing else may run meanwhile.
+          sequence: { groupOrder: 3 },
+          ...engines,
+          // Each fault is timed; the whole suite stays well under 10 minutes (docs/reliability-faults.md).
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -3,8 +3,10 @@
  * projected yet is asked for again (NotProjectedYetError); a refusal (AlertRefusedError) is final.
  */
 import type { DiscrepancyDetected } from '../domain/events.js';
-import { NotProjectedYetError } from '../domain/errors.js';
+import { AlertRefusedError, NotProjectedYetError } from '../domain/errors.js';
+import { alertDeliveries } from '../adapters/metrics.js';
 import { createAlertActivities } from './alerts.js';
+import { activityLogger } from './log.js';
 import { discrepancyEvent } from './clickhouse.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -27,8 +29,19 @@ export function createAlertDeliveryActivities(
     async deliverAlert(input: { eventId: string; sink: 'webhook' | 'log' }): Promise<void> {
       const discrepancy = await read(input.eventId);
       if (!discrepancy) throw new NotProjectedYetError(input.eventId);
-      if (input.sink === 'webhook') await sinks.deliverWebhook(discrepancy);
-      else await sinks.logAlert(discrepancy);
+      const log = activityLogger({ eventId: input.eventId, sink: input.sink, discrepancyId: discrepancy.discrepancyId });
+      try {
+        if (input.sink === 'webhook') await sinks.deliverWebhook(discrepancy);
+        else await sinks.logAlert(discrepancy);
+      } catch (err) {
+        const result = err instanceof AlertRefusedError ? 'refused' : 'failed';
+        alertDeliveries.inc({ sink: input.sink, result });
+        log.warn({ result, err: err instanceof Error ? err.message : String(err) }, `alert ${result}`);
+        throw err;
+      }
+      alertDeliveries.inc({ sink: input.sink, result: 'delivered' });
+      // The log sink's own line is the alert: its delivery is a debug line.
+      log[input.sink === 'log' ? 'debug' : 'info']({ result: 'delivered' }, 'alert delivered');
     },
   };
 }

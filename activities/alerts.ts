@@ -8,6 +8,7 @@ import { createHmac } from 'node:crypto';
 import { AlertRefusedError } from '../domain/errors.js';
 import type { DiscrepancyDetected } from '../domain/events.js';
 import { describeValue, formatPercent } from '../domain/reconcile/index.js';
+import { logLine } from '../adapters/log.js';
 
 export interface AlertSinkConfig {
   webhook?: {
@@ -17,7 +18,7 @@ export interface AlertSinkConfig {
     /** @default 10000 */
     timeoutMs?: number;
   };
-  /** Write one JSON line per alert. @default false */
+  /** Write one JSON line per alert, on the log destination (stderr or TALLY_LOG_FILE). @default false */
   log?: boolean;
 }
 
@@ -45,7 +46,7 @@ export function signBody(body: string, secret: string): string {
 }
 
 export function createAlertActivities(config: AlertSinkConfig, deps: { log?: (line: string) => void } = {}) {
-  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = deps.log ?? logLine;
   return {
     async deliverWebhook(d: DiscrepancyDetected): Promise<void> {
       if (!config.webhook) return;

@@ -1,11 +1,14 @@
 /** The clients activities share within one worker, built once from the configuration. */
 import type { Kafka } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { Client } from '@temporalio/client';
 import { topicsFor } from '../domain/events.js';
+import { loadPlaceListFiles } from '../domain/places.js';
 import type { SourceProfile } from '../domain/profile.js';
 import { LandingStore } from '../connectors/landing.js';
 import { loadProfiles } from '../connectors/profiles.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
+import { temporalClient } from '../adapters/temporal.js';
 import { migrate } from '../projections/migrations.js';
 import type { TallyConfig } from '../infra/config.js';
 import { createKafka, createPublisher, type EventPublisher } from '../adapters/publisher.js';
@@ -17,14 +20,19 @@ export interface ActivityDeps {
   clickhouse: ClickHouseClient;
   landing: LandingStore;
   profiles: Map<string, SourceProfile>;
+  /** A Temporal client, connected on first use (the source lock's activities). */
+  temporal(): Promise<Client>;
   close(): Promise<void>;
 }
 
 export async function createActivityDeps(config: TallyConfig): Promise<ActivityDeps> {
+  // The user's P-code lists, before any row is read (parse threads load them again: map-range.ts).
+  loadPlaceListFiles(config.pcodesFiles ?? []);
   const kafka = createKafka(config.stack.kafka, 'tally-worker');
   const publisher = await createPublisher(kafka, topicsFor(config.topicPrefix));
   const clickhouse = await openClickHouse(config.stack.clickhouse);
   await migrate(clickhouse, config.stack.clickhouse.database);
+  let temporal: ReturnType<typeof temporalClient> | undefined;
   return {
     config,
     kafka,
@@ -32,9 +40,18 @@ export async function createActivityDeps(config: TallyConfig): Promise<ActivityD
     clickhouse,
     landing: new LandingStore(config.landingDir),
     profiles: loadProfiles(),
+    async temporal() {
+      // A failed connection is not kept: the next call (an activity's retry) dials again.
+      temporal ??= temporalClient(config.stack.temporal).catch((err: unknown) => {
+        temporal = undefined;
+        throw err;
+      });
+      return (await temporal).client;
+    },
     async close() {
       await publisher.close();
       await clickhouse.close();
+      await temporal?.then((t) => t.close(), () => undefined);
     },
   };
 }

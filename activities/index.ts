@@ -7,6 +7,7 @@ import { createAlertDeliveryActivities } from './alert-delivery.js';
 import type { ActivityDeps } from './deps.js';
 import { atFailureBoundary } from './failures.js';
 import { createIngestActivities } from './ingest.js';
+import { createLockActivities } from './locks.js';
 import { createReconcileActivities } from './reconcile.js';
 import { createSourceActivities } from './sources.js';
 
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconcileActivities(deps),
     ...createSourceActivities(deps),
     ...createAlertDeliveryActivities(deps),
+    ...createLockActivities(deps),
   });
 }
 

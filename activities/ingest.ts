@@ -7,9 +7,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { DropCounts, DropNotice, DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
+import type { DropBreakdown, DropCounts, DropNotice, DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
 import { partitionsFor, removeSpill } from '../ingest/drop-partitions.js';
-import { DropNotLandedError, DropUnusableError, ProjectionsBehindError } from '../domain/errors.js';
+import { DropNotLandedError, DropUnusableError, ProjectionsBehindError, TallyError } from '../domain/errors.js';
+import { countryByIso3 } from '../domain/countries.js';
 import { openDrop } from '../connectors/open.js';
 import { processDrop, type ProcessedDrop } from '../ingest/process-drop.js';
 import { getProfile } from '../connectors/profiles.js';
@@ -17,10 +18,23 @@ import { shortHash } from '../domain/series.js';
 import { priorKnowledge } from './clickhouse.js';
 import { groupCaughtUp, type EventPublisher } from '../adapters/publisher.js';
 import type { ActivityDeps } from './deps.js';
+import { activityLogger } from './log.js';
 
 export interface IngestDropInput {
   dropId: string;
   source: string;
+  /** `tally ingest --country` (ISO 3166 alpha-3): the country of rows that do not say theirs. */
+  country?: string;
+}
+
+/** An ingest asked for with a country that is not an ISO 3166 alpha-3 code: bad input, never retried. */
+export class IngestCountryError extends TallyError {
+  readonly type = 'IngestCountryInvalid';
+  readonly nonRetryable = true;
+
+  constructor(found: string) {
+    super({ where: { at: 'ingestDrop.country' }, expected: 'an ISO 3166 alpha-3 country code such as MLI or TCD', found });
+  }
 }
 
 export type Offsets = Record<string, Record<number, string>>;
@@ -28,6 +42,8 @@ export type Offsets = Record<string, Record<number, string>>;
 export interface IngestDropOutput extends DropCounts {
   /** What the drop's summary says beyond its counts (ignored columns, names that do not match their P-code…). */
   notices: DropNotice[];
+  /** The duplicates by reason and rejections by kind (absent for a refused drop). */
+  breakdown?: DropBreakdown;
   dropId: string;
   source: string;
   fileName: string;
@@ -129,7 +145,8 @@ export function createIngestActivities(deps: ActivityDeps) {
       const landed = await deps.landing.get(input.dropId);
       if (!landed) throw new DropNotLandedError(input.dropId, deps.config.landingDir);
       const profile = getProfile(input.source, deps.profiles);
-      const ctx = { dropId: input.dropId, source: input.source, fileName: landed.fileName, receivedAt: seconds(landed.receivedAt) };
+      if (input.country !== undefined && countryByIso3(input.country)?.iso3 !== input.country) throw new IngestCountryError(input.country);
+      const ctx = { dropId: input.dropId, source: input.source, fileName: landed.fileName, receivedAt: seconds(landed.receivedAt), country: input.country };
       const received: DropReceived = {
         type: 'DropReceived',
         eventId: shortHash('received', input.dropId),
@@ -142,6 +159,8 @@ export function createIngestActivities(deps: ActivityDeps) {
       };
 
       const skip = resumeFrom();
+      const log = activityLogger({ dropId: input.dropId, source: input.source });
+      log.info({ fileName: landed.fileName, bytes: landed.bytes, resumeFrom: skip }, 'drop reading');
       let index = 0;
       let lastBeat = Date.now();
       const beat = (details: { published: number; rows?: number }) => {
@@ -170,10 +189,14 @@ export function createIngestActivities(deps: ActivityDeps) {
           partitions: partitionsFor(landed.bytes, received.format),
           spillDir,
           threads: deps.config.parseThreads,
+          pcodesFiles: deps.config.pcodesFiles,
           onMapped: () => {
             mappedAt = performance.now();
           },
           prior: priorKnowledge(deps.clickhouse),
+          // The day the drop was received, not the clock: a retried attempt reads it the same way.
+          today: ctx.receivedAt.slice(0, 10),
+          horizonDays: deps.config.dateHorizonDays,
           // While reading, a heartbeat every few seconds keeps the attempt alive; the SDK throttles
           // heartbeats, so one per 10,000 rows would hold back the first one that says what was published.
           onProgress: (rows) => {
@@ -182,8 +205,12 @@ export function createIngestActivities(deps: ActivityDeps) {
           },
         });
       } catch (err) {
-        if (!(err instanceof DropUnusableError)) throw err;
+        if (!(err instanceof DropUnusableError)) {
+          log.warn({ err: err instanceof Error ? err.message : String(err) }, 'drop attempt failed');
+          throw err;
+        }
         refusal = err.message;
+        log.warn({ reason: refusal }, 'drop refused');
         counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0, observations: 0, revisions: 0, notices: [] };
       } finally {
         clearInterval(ticker);
@@ -210,6 +237,8 @@ export function createIngestActivities(deps: ActivityDeps) {
         settleSeconds: round((settledAt - mappedAt) / 1000),
         drainSeconds: round((drainedAt - settledAt) / 1000),
       };
+      const { notices: _notices, ...tally } = counts;
+      log.info({ status: processed.status, ...tally, published: sender.published(), ...timings }, 'drop published');
       return {
         dropId: input.dropId,
         source: input.source,

@@ -10,6 +10,27 @@ import type { ActivityDeps } from './deps.js';
 import type { Offsets } from './ingest.js';
 import { pipelinedSender } from './ingest.js';
 import { groupBy } from '../domain/collections.js';
+import { readOpenDiscrepanciesWith, reconcileSeconds } from '../adapters/metrics.js';
+import { listDiscrepancies } from '../projections/queries.js';
+import { dropLedger } from '../projections/watermark.js';
+import { activityLogger } from './log.js';
+import { Context } from '@temporalio/activity';
+
+/** How often reconcileIndicators tells Temporal its worker is alive (RECONCILE's heartbeat timeout is 20 s). */
+const ALIVE_EVERY_MS = 5000;
+
+/** Heartbeats every few seconds until stopped: a killed worker's reconcile is retried after the heartbeat timeout, not after 30 minutes. */
+function keepAlive(): () => void {
+  let context: Context | undefined;
+  try {
+    context = Context.current();
+  } catch {
+    return () => undefined; // outside an activity (unit use)
+  }
+  const timer = setInterval(() => context.heartbeat(), ALIVE_EVERY_MS);
+  context.heartbeat();
+  return () => clearInterval(timer);
+}
 
 export interface ReconcileOutput {
   indicators: string[];
@@ -91,46 +112,81 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Open discrepancies per indicator, as the projections hold them (tally_discrepancies_open, read when scraped). */
+export async function openDiscrepanciesByIndicator(deps: Pick<ActivityDeps, 'clickhouse'>): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const d of await listDiscrepancies(deps.clickhouse, { open: true })) counts[d.indicator] = (counts[d.indicator] ?? 0) + 1;
+  return counts;
+}
+
+type ReconcileInput = { dropId?: string; indicators?: string[] };
+
+/** Times the activity (tally_reconcile_seconds) and logs its end with the drop, its source and the workflow. */
+async function measured(deps: ActivityDeps, input: ReconcileInput, run: () => Promise<ReconcileOutput>): Promise<ReconcileOutput> {
+  const timer = reconcileSeconds.startTimer();
+  const source = input.dropId ? (await dropLedger(deps.clickhouse, input.dropId).catch(() => null))?.source : undefined;
+  const log = activityLogger({ dropId: input.dropId, source });
+  try {
+    const out = await run();
+    log.info({ indicators: out.indicators, figures: out.figures, detected: out.detected.length, resolved: out.resolved, seconds: timer() }, 'reconciled');
+    return out;
+  } catch (err) {
+    log.warn({ err: err instanceof Error ? err.message : String(err), seconds: timer() }, 'reconcile failed');
+    throw err;
+  }
+}
+
 export function createReconcileActivities(deps: ActivityDeps) {
-  return {
+  readOpenDiscrepanciesWith(() => openDiscrepanciesByIndicator(deps));
+  const activities = {
     async reconcileIndicators(input: { dropId?: string; indicators?: string[] }): Promise<ReconcileOutput> {
-      const indicators = input.indicators ?? (input.dropId ? await indicatorsOfDrop(deps.clickhouse, input.dropId) : []);
-      const onlyTouched = input.indicators === undefined && input.dropId !== undefined;
-      const pages = pagesOf(await groupsOf(deps.clickhouse, indicators, onlyTouched ? input.dropId : undefined), onlyTouched);
-      const policy = policyFor(deps);
-      const read = (page: GroupPage) => Promise.all([observationsOfPage(deps.clickhouse, page), previousStateOfPage(deps.clickhouse, page)]);
-      const sender = pipelinedSender(deps.publisher, 0, () => undefined);
-      let figures = 0;
-      let resolved = 0;
-      const detected: Array<{ groupKey: string; discrepancyId: string; eventId: string }> = [];
-      const start = (i: number) => {
-        const reading = i < pages.length ? read(pages[i]!) : undefined;
-        reading?.catch(() => undefined);
-        return reading;
-      };
-      let next = start(0);
-      for (let i = 0; i < pages.length; i++) {
-        const [observations, previous] = await next!;
-        // The next page is read while this one is reconciled and published, unless the two are too large together.
-        const ahead = readsAhead(pages, i);
-        next = ahead ? start(i + 1) : undefined;
-        for (const event of planEvents(previous, reconcile(observations, policy))) {
-          if (event.type === 'FigureReconciled') figures++;
-          else if (event.type === 'DiscrepancyResolved') resolved++;
-          else detected.push({ groupKey: event.groupKey, discrepancyId: event.discrepancyId, eventId: event.eventId });
-          await sender.push(event);
-        }
-        if (!ahead) next = start(i + 1);
+      const stop = keepAlive();
+      try {
+        return await reconcileNow(input);
+      } finally {
+        stop();
       }
-      await sender.drain();
-      detected.sort((a, b) => compareText(a.groupKey, b.groupKey) || compareText(a.discrepancyId, b.discrepancyId));
-      return {
-        indicators,
-        figures,
-        detected: detected.map((d) => d.eventId),
-        resolved,
-        offsets: await deps.publisher.endOffsets(),
-      };
     },
   };
+  return { reconcileIndicators: (input: ReconcileInput) => measured(deps, input, () => activities.reconcileIndicators(input)) };
+
+  async function reconcileNow(input: { dropId?: string; indicators?: string[] }): Promise<ReconcileOutput> {
+    const indicators = input.indicators ?? (input.dropId ? await indicatorsOfDrop(deps.clickhouse, input.dropId) : []);
+    const onlyTouched = input.indicators === undefined && input.dropId !== undefined;
+    const pages = pagesOf(await groupsOf(deps.clickhouse, indicators, onlyTouched ? input.dropId : undefined), onlyTouched);
+    const policy = policyFor(deps);
+    const read = (page: GroupPage) => Promise.all([observationsOfPage(deps.clickhouse, page), previousStateOfPage(deps.clickhouse, page)]);
+    const sender = pipelinedSender(deps.publisher, 0, () => undefined);
+    let figures = 0;
+    let resolved = 0;
+    const detected: Array<{ groupKey: string; discrepancyId: string; eventId: string }> = [];
+    const start = (i: number) => {
+      const reading = i < pages.length ? read(pages[i]!) : undefined;
+      reading?.catch(() => undefined);
+      return reading;
+    };
+    let next = start(0);
+    for (let i = 0; i < pages.length; i++) {
+      const [observations, previous] = await next!;
+      // The next page is read while this one is reconciled and published, unless the two are too large together.
+      const ahead = readsAhead(pages, i);
+      next = ahead ? start(i + 1) : undefined;
+      for (const event of planEvents(previous, reconcile(observations, policy))) {
+        if (event.type === 'FigureReconciled') figures++;
+        else if (event.type === 'DiscrepancyResolved') resolved++;
+        else detected.push({ groupKey: event.groupKey, discrepancyId: event.discrepancyId, eventId: event.eventId });
+        await sender.push(event);
+      }
+      if (!ahead) next = start(i + 1);
+    }
+    await sender.drain();
+    detected.sort((a, b) => compareText(a.groupKey, b.groupKey) || compareText(a.discrepancyId, b.discrepancyId));
+    return {
+      indicators,
+      figures,
+      detected: detected.map((d) => d.eventId),
+      resolved,
+      offsets: await deps.publisher.endOffsets(),
+    };
+  }
 }

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type logCreator, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { KafkaSettings } from './settings.js';
 import { useNativeCrc32c } from './kafka-crc.js';
+import { logLine } from './log.js';
 
 /** A kafkajs client from the stack settings (brokers, TLS, SASL): the one factory every Kafka user calls. */
 export function kafkaFrom(settings: KafkaSettings, clientId: string, options: { retry?: RetryOptions; silent?: boolean } = {}): Kafka {
@@ -14,11 +15,11 @@ export function kafkaFrom(settings: KafkaSettings, clientId: string, options: { 
 /** Errors a fresh consumer group meets while the broker loads its coordinator, and a socket closed under a request at shutdown: kafkajs recovers from both. */
 const TRANSIENT = /coordinator is (not available|loading)|Restarting the consumer|write after end/i;
 
-/** kafkajs' JSON log lines on stderr, without the transient start-up errors it recovers from itself. */
+/** kafkajs' JSON log lines on the log destination (adapters/log.ts), without the transient start-up errors it recovers from itself. */
 export const quietLogCreator: logCreator = () => ({ namespace, level, label, log }) => {
   const text = `${log.message ?? ''} ${String(log.error ?? '')}`;
   if (TRANSIENT.test(text)) return;
-  process.stderr.write(`${JSON.stringify({ level: label, logger: 'kafkajs', namespace, ...log, levelNumber: level })}\n`);
+  logLine(JSON.stringify({ level: label, logger: 'kafkajs', namespace, ...log, levelNumber: level }));
 };
 
 /** Creates the topics that do not exist yet (broker defaults for partitions and replication). */

@@ -3,6 +3,7 @@ import { CompressionTypes, Kafka, type Producer } from 'kafkajs';
 import { TOPIC_OF, type TallyEvent, type Topics } from '../domain/events.js';
 import type { KafkaSettings } from './settings.js';
 import { ensureTopics, kafkaFrom } from './kafka.js';
+import { eventsPublished } from './metrics.js';
 
 /** The worker's client: the shared factory, with more patient retries for publishing. */
 export function createKafka(settings: KafkaSettings, clientId = 'migration-tally'): Kafka {
@@ -121,6 +122,7 @@ export async function createPublisher(kafka: Kafka, topics: Topics): Promise<Eve
       const sent = tail.then(async () => {
         for (const topicMessages of requests) {
           await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages });
+          countPublished(topicMessages);
         }
       });
       tail = sent.catch(() => undefined);
@@ -146,6 +148,13 @@ export async function createPublisher(kafka: Kafka, topics: Topics): Promise<Eve
       await producer.disconnect();
     },
   };
+}
+
+/** Counts the events of an acknowledged request per topic (each message says how many it carries). */
+function countPublished(topicMessages: ReadonlyArray<{ topic: string; messages: readonly Outgoing[] }>): void {
+  for (const { topic, messages } of topicMessages) {
+    eventsPublished.inc({ topic }, messages.reduce((n, m) => n + Number(m.headers.events), 0));
+  }
 }
 
 /** True when the consumer group has committed at least up to `offsets` on every partition. */

@@ -1,41 +1,26 @@
 /** The actions behind each `tally` command. */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { SingleBar, Presets } from 'cli-progress';
 import { waitWithProgress } from './progress.js';
-import { startStack, readStackState, stopStackInDir } from '../infra/stack/index.js';
-import { configFromEnv, isExternalStack, type TallyConfig } from '../infra/config.js';
-import { PROJECT_ROOT } from '../infra/paths.js';
+import type { TallyConfig } from '../infra/config.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
-import { listDiscrepancies, listDrops, listRejections, queryFigures, type FigureRow } from '../projections/queries.js';
-import { consumerLag } from '../projections/watermark.js';
+import { listDiscrepancies, listRejections, queryFigures } from '../projections/queries.js';
 import { rebuildProjections } from '../projections/rebuild.js';
-import { createKafka } from '../adapters/publisher.js';
-import { topicsFor } from '../domain/events.js';
-import { looksLikePcode } from '../domain/codes.js';
-import { matchPlace } from '../domain/places.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
-import { startExplorer } from '../web/server.js';
 import { pollSourceWorkflow } from '../workflows/index.js';
-import { CliError, EXIT, STACK_DIR, resolveConfig, temporalClient } from './context.js';
-import { landFile, landUrl, startIngest, summarise, type IngestSummary } from './ingest.js';
+import { CliError, EXIT, MAX_LINE_CHARS, oneLine, resolveConfig, temporalClient } from './context.js';
+import { breakdownText, landApi, landFile, startIngest, summarise, type IngestSummary } from './ingest.js';
+import { apiTarget } from '../connectors/api.js';
+import { ApiRequestOptions, buildApiRequest, isEmptyRequest, requestCountry } from '../domain/api-request.js';
 import { placeLabel, table } from './report.js';
-import { untilStopSignal } from '../worker/runtime.js';
-import { toCsv, toSdmxCsv } from './formats.js';
+import { contractRow, toCsv, toSdmxCsv } from './formats.js';
+import { apiRequestOptions, countryOption, disaggregationOption, loadUserPlaces, resolveArea, type ApiCliOptions } from './options.js';
 import { missingData, openClickHouseReader } from '../adapters/clickhouse.js';
-import { redactSecrets, redactText } from '../adapters/redact.js';
-import { MAX_LINE_CHARS, oneLine } from './context.js';
+import { redactText } from '../adapters/redact.js';
 
-/** The worker (Temporal's native runtime) loads in about a second: only the commands that run it pay for it. */
-const services_ = () => import('../worker/services.js');
+/** The commands that run things (up, down, status, worker, serve) are in stack-commands.ts. */
 
-/** The `tally` command, for the background `serve` of `up --detach`. */
-const BIN = join(PROJECT_ROOT, 'bin', 'tally.mjs');
-const SERVE_PID = join(STACK_DIR, 'serve.pid');
-
-function untilInterrupted(): Promise<void> {
+export function untilInterrupted(): Promise<void> {
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
@@ -43,7 +28,7 @@ function untilInterrupted(): Promise<void> {
 }
 
 /** For the read commands: read rights only (the analyst when the stack has one), nothing created; no data yet is one line. */
-async function withClickHouse<T>(fn: (client: Awaited<ReturnType<typeof openClickHouse>>, config: TallyConfig) => Promise<T>): Promise<T> {
+export async function withClickHouse<T>(fn: (client: Awaited<ReturnType<typeof openClickHouse>>, config: TallyConfig) => Promise<T>): Promise<T> {
   const config = resolveConfig();
   const client = await openClickHouseReader(config.stack.clickhouse);
   try {
@@ -57,7 +42,7 @@ async function withClickHouse<T>(fn: (client: Awaited<ReturnType<typeof openClic
   }
 }
 
-async function withTemporal<T>(fn: (client: Client, config: TallyConfig) => Promise<T>): Promise<T> {
+export async function withTemporal<T>(fn: (client: Client, config: TallyConfig) => Promise<T>): Promise<T> {
   const config = resolveConfig();
   const temporal = await temporalClient(config);
   try {
@@ -67,122 +52,28 @@ async function withTemporal<T>(fn: (client: Client, config: TallyConfig) => Prom
   }
 }
 
-// ---- up / down / serve / worker -------------------------------------------------------------
-
-export async function upCommand(opts: { detach?: boolean; port: string }): Promise<void> {
-  const running = readStackState(STACK_DIR);
-  if (running) throw new CliError(`engines already running (${STACK_DIR}); 'tally down' stops them`);
-  const stack = await startStack({ dir: STACK_DIR, persistent: true, detach: opts.detach, temporalUi: true, log: (l) => console.error(l) });
-  if (opts.detach) {
-    mkdirSync(STACK_DIR, { recursive: true });
-    const logFile = join(STACK_DIR, 'serve.log');
-    const fd = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', opts.port], { detached: true, stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    child.unref();
-    writeFileSync(SERVE_PID, String(child.pid));
-    console.log(`engines, worker, projections and explorer started in the background (log: ${logFile})`);
-    console.log(`explorer: http://127.0.0.1:${opts.port}/`);
-    if (stack.settings.temporal.uiUrl) console.log(`Temporal UI: ${stack.settings.temporal.uiUrl}`);
-    return;
-  }
-  const config = configFromEnv(stack.settings);
-  const services = await (await services_()).startServices(config);
-  const explorer = await startExplorer({ settings: config.stack.clickhouse, port: Number(opts.port) });
-  console.log(`explorer: ${explorer.url}`);
-  if (stack.settings.temporal.uiUrl) console.log(`Temporal UI: ${stack.settings.temporal.uiUrl}`);
-  console.log('running; press Ctrl-C to stop');
-  await untilInterrupted();
-  await explorer.close();
-  await services.stop();
-  await stack.stop();
-}
-
-export async function serveCommand(opts: { port: string }): Promise<void> {
-  const config = resolveConfig();
-  const services = await (await services_()).startServices(config);
-  const explorer = await startExplorer({ settings: config.stack.clickhouse, port: Number(opts.port) });
-  console.log(`serving: worker on ${config.taskQueue}, projections (${config.projectionsGroup}), explorer ${explorer.url}`);
-  await untilInterrupted();
-  await explorer.close();
-  await services.stop();
-}
-
-export async function workerCommand(opts: { projections: boolean }): Promise<void> {
-  const config = resolveConfig();
-  const services = await (await services_()).startServices(config, { projections: opts.projections });
-  console.error(`worker running on task queue ${config.taskQueue}${opts.projections ? ' with projections' : ''}; Ctrl-C stops it gracefully`);
-  await untilStopSignal();
-  console.error('shutting down: finishing in-flight activities…');
-  await services.stop();
-}
-
-export async function downCommand(): Promise<void> {
-  if (existsSync(SERVE_PID)) {
-    const pid = Number(readFileSync(SERVE_PID, 'utf8'));
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    for (let i = 0; i < 100; i++) {
-      try {
-        process.kill(pid, 0);
-        await new Promise((r) => setTimeout(r, 100));
-      } catch {
-        break;
-      }
-    }
-    rmSync(SERVE_PID, { force: true });
-  }
-  const stopped = await stopStackInDir(STACK_DIR);
-  console.log(stopped ? 'stopped the engines, worker, projections and explorer' : 'nothing was running');
-}
-
-// ---- status ---------------------------------------------------------------------------------
-
-export async function statusCommand(opts: { json?: boolean }): Promise<void> {
-  const external = isExternalStack();
-  const state = external ? undefined : readStackState(STACK_DIR);
-  if (!state && !external) {
-    if (opts.json) console.log(JSON.stringify({ running: false }));
-    else console.log("no engines running: 'tally up --detach' starts them");
-    return;
-  }
-  const config = resolveConfig();
-  const kafka = createKafka(config.stack.kafka, 'tally-status');
-  const lag = await consumerLag(kafka, config.projectionsGroup, Object.values(topicsFor(config.topicPrefix))).catch(() => []);
-  const worker = await withTemporal(async (client) => {
-    const d = await client.workflowService.describeTaskQueue({ namespace: config.stack.temporal.namespace, taskQueue: { name: config.taskQueue }, taskQueueType: 1 });
-    return { taskQueue: config.taskQueue, pollers: d.pollers?.length ?? 0 };
-  }).catch((err: Error) => ({ taskQueue: config.taskQueue, pollers: 0, error: err.message }));
-  const drops = await withClickHouse((client) => listDrops(client, { limit: 5 })).catch(() => []);
-  const status = { running: true, engines: config.stack, worker, consumerLag: lag, lastDrops: drops };
-  if (opts.json) {
-    // Shown without its secrets (passwords, SASL, keys): status output is often pasted.
-    console.log(JSON.stringify(redactSecrets(status), null, 2));
-    return;
-  }
-  console.log(`Kafka       ${config.stack.kafka.brokers.join(',')}`);
-  console.log(`Temporal    ${config.stack.temporal.address} (${config.stack.temporal.namespace})${config.stack.temporal.uiUrl ? `  UI ${config.stack.temporal.uiUrl}` : ''}`);
-  console.log(`ClickHouse  ${redactText(config.stack.clickhouse.url)} (database ${config.stack.clickhouse.database})`);
-  console.log(`worker      ${worker.pollers > 0 ? `running (${worker.pollers} pollers)` : 'not running'} on ${worker.taskQueue}`);
-  console.log(`projections lag ${lag.reduce((n, t) => n + t.lag, 0)} events (${lag.map((t) => `${t.topic}: ${t.lag}`).join(', ')})`);
-  console.log('\nlast drops');
-  console.log(table(['drop', 'file', 'source', 'status', 'rows', 'accepted', 'rejected', 'duplicates'], drops.map((d) => [d.dropId.slice(0, 12), d.fileName, d.source, d.status, String(d.rows), String(d.accepted), String(d.rejected), String(d.duplicates)])));
-}
-
 // ---- ingest ---------------------------------------------------------------------------------
 
-export async function ingestCommand(files: string[], opts: { source: string; url?: string; wait?: boolean; json?: boolean }): Promise<void> {
-  if (files.length === 0 && !opts.url) throw new CliError('expected FILE... or --url URL, found neither', EXIT.unusable);
-  getProfile(opts.source, loadProfiles());
+export async function ingestCommand(files: string[], opts: { source: string; url?: string; wait?: boolean; json?: boolean } & ApiCliOptions): Promise<void> {
+  const profile = getProfile(opts.source, loadProfiles());
+  const request = apiRequestOptions({ ...opts, country: countryOption(opts.country) });
+  const { country: _country, ...apiOnly } = request;
+  if (files.length === 0 && !opts.url && !profile.api) throw new CliError('expected FILE... or --url URL, found neither', EXIT.unusable);
+  if ((files.length > 0 || opts.url) && !isEmptyRequest(apiOnly)) {
+    throw new CliError(`--admin-level, --from, --to, --operation, --from-round and --to-round build a request to the ${opts.source} API: expected them without FILE... or --url`);
+  }
+  // The request is built once here, so that a bad option fails before anything is fetched.
+  if (files.length === 0 && !opts.url) apiTarget(profile, { request });
+  const country = request.country === undefined ? undefined : requestCountry(opts.source, request.country);
   let worst: number = EXIT.ok;
   await withTemporal(async (client, config) => {
-    const drops: Array<{ file?: string; url?: string }> = opts.url ? [{ url: opts.url }] : files.map((file) => ({ file }));
+    const drops: Array<{ file?: string; url?: string; request?: ApiRequestOptions }> = opts.url ? [{ url: opts.url }] : files.length > 0 ? files.map((file) => ({ file })) : [{ request }];
     for (const drop of drops) {
-      const landed = drop.file ? await landFile(config, drop.file, opts.source) : await landUrl(config, drop.url!, opts.source);
-      const handle = await startIngest(client, config, landed.dropId, opts.source);
+      const api = drop.file ? undefined : await landApi(config, opts.source, drop);
+      const landed = api ?? (await landFile(config, drop.file!, opts.source));
+      // The country asked of the API is the drop's country, as --country is for a file.
+      const dropCountry = country ?? api?.country;
+      const handle = await startIngest(client, config, landed.dropId, opts.source, dropCountry);
       if (!opts.wait) {
         const out = { dropId: landed.dropId, source: opts.source, fileName: landed.fileName, workflowId: handle.workflowId, status: 'started' };
         console.log(opts.json ? JSON.stringify(out) : `${landed.fileName}: drop ${landed.dropId.slice(0, 12)} started (workflow ${handle.workflowId})`);
@@ -202,7 +93,8 @@ function printIngest(summary: IngestSummary, json: boolean): void {
   const r = summary.reason === undefined ? summary : { ...summary, reason: oneLine(summary.reason, MAX_LINE_CHARS - 'tally: '.length) };
   if (json) {
     const { dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies } = r;
-    console.log(JSON.stringify({ dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies, status: r.status, ...(r.reason ? { reason: r.reason } : {}) }));
+    const tail = { status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.breakdown ? { breakdown: r.breakdown } : {}), ...(r.notices ? { notices: r.notices } : {}) };
+    console.log(JSON.stringify({ dropId, source, rows, accepted, rejected, duplicates, revisions, discrepancies, ...tail }));
     // The contract's one line saying why goes to stderr whatever the format; stdout stays one JSON object.
     if (r.status === 'refused') console.error(`tally: ${r.reason}`);
     return;
@@ -212,28 +104,31 @@ function printIngest(summary: IngestSummary, json: boolean): void {
     return;
   }
   console.log(`${r.fileName}: ${r.rows} rows, ${r.accepted} accepted, ${r.rejected} rejected, ${r.duplicates} duplicates, ${r.revisions} revisions, ${r.discrepancies} new discrepancies (drop ${r.dropId.slice(0, 12)})`);
+  const kinds = breakdownText(r.breakdown);
+  if (kinds) console.log(`  ${kinds}`);
+  for (const notice of r.notices ?? []) console.log(`  ${notice}`);
 }
 
 // ---- query / discrepancies / rejections -----------------------------------------------------
 
-export function resolveArea(text: string | undefined): string | undefined {
-  if (!text) return undefined;
-  if (looksLikePcode(text)) return text.toUpperCase();
-  for (const level of [1, 2, 0] as const) {
-    const m = matchPlace(text, level);
-    if (m.ok) return m.value.pcode;
-  }
-  throw new CliError(`--area: expected a P-code (ML05) or a place name (Mopti), found "${text}"`);
-}
 
-export function contractRow(f: FigureRow): Record<string, unknown> {
-  const when = f.date !== undefined ? { date: f.date } : { periodStart: f.periodStart, periodEnd: f.periodEnd };
-  return { indicator: f.indicator, area: f.area, ...when, value: f.value, ...(f.source !== undefined ? { source: f.source } : { sources: f.sources }) };
-}
-
-export async function queryCommand(opts: { indicator: string; area?: string; from?: string; to?: string; source?: string; asOf?: string; format: string }): Promise<void> {
-  const area = resolveArea(opts.area);
-  const figures = await withClickHouse((client) => queryFigures(client, { indicator: opts.indicator, area, from: opts.from, to: opts.to, source: opts.source, asOf: opts.asOf }));
+export async function queryCommand(opts: {
+  indicator: string;
+  country?: string;
+  area?: string;
+  from?: string;
+  to?: string;
+  source?: string;
+  asOf?: string;
+  disaggregation?: string;
+  format: string;
+}): Promise<void> {
+  loadUserPlaces();
+  const country = countryOption(opts.country);
+  const area = resolveArea(opts.area, country);
+  const disaggregation = disaggregationOption(opts.disaggregation);
+  const query = { indicator: opts.indicator, country, area, from: opts.from, to: opts.to, source: opts.source, asOf: opts.asOf, ...(disaggregation ? { disaggregation } : {}) };
+  const figures = await withClickHouse((client) => queryFigures(client, query));
   switch (opts.format) {
     case 'json':
       console.log(JSON.stringify(figures.map(contractRow), null, 2));
@@ -261,6 +156,7 @@ export async function queryCommand(opts: { indicator: string; area?: string; fro
 }
 
 export async function discrepanciesCommand(opts: { open?: boolean; json?: boolean }): Promise<void> {
+  loadUserPlaces();
   const rows = await withClickHouse((client) => listDiscrepancies(client, { open: opts.open }));
   if (opts.json) {
     console.log(JSON.stringify(rows, null, 2));
@@ -275,7 +171,7 @@ export async function rejectionsCommand(opts: { drop?: string; json?: boolean })
     console.log(JSON.stringify(rows, null, 2));
     return;
   }
-  for (const r of rows) console.log(`${r.dropId.slice(0, 12)}  ${r.reason}`);
+  for (const r of rows) console.log(`${r.dropId.slice(0, 12)}  ${(r.kind ?? '-').padEnd(17)}  ${r.reason}`);
   if (rows.length === 0) console.log('no rejected rows');
 }
 
@@ -284,18 +180,32 @@ export async function rejectionsCommand(opts: { drop?: string; json?: boolean })
 /** The schedule of a source: `poll-<source>`, after the deployment's workflow id prefix. */
 const scheduleId = (config: TallyConfig, source: string) => `${config.workflowIdPrefix}poll-${source}`;
 
-export async function scheduleAddCommand(opts: { source: string; every: string; url?: string }): Promise<void> {
+/**
+ * What a schedule polls, named: the source alone (`dtm`: its profile's api.url), or the request its
+ * options build (`dtm-tcd-admin1`), so that several countries of one source are several schedules.
+ */
+function pollTarget(source: string, opts: ApiCliOptions): { name: string; request?: ApiRequestOptions } {
+  const request = apiRequestOptions(opts);
+  if (isEmptyRequest(request)) return { name: source };
+  const profile = getProfile(source, loadProfiles());
+  return { name: buildApiRequest(profile, request).label, request };
+}
+
+export async function scheduleAddCommand(opts: { source: string; every: string; url?: string } & ApiCliOptions): Promise<void> {
   const profile = getProfile(opts.source, loadProfiles());
   if (!opts.url && !profile.api) throw new CliError(`source ${opts.source} has no API url in its profile: pass --url`);
   if (!/^\d+\s*(s|m|h|d)$/.test(opts.every)) throw new CliError(`--every: expected an interval such as 30m, 6h or 1d, found "${opts.every}"`);
+  const target = pollTarget(opts.source, opts);
+  if (opts.url && target.request) throw new CliError('--url is the request itself: expected it without --country, --admin-level, --from…');
   await withTemporal(async (client, config) => {
+    const input = { source: opts.source, url: opts.url, ...(target.request ? { request: target.request } : {}), idPrefix: config.workflowIdPrefix };
     await client.schedule.create({
-      scheduleId: scheduleId(config, opts.source),
+      scheduleId: scheduleId(config, target.name),
       spec: { intervals: [{ every: opts.every.replace(/\s+/g, '') as `${number}d` }] },
-      action: { type: 'startWorkflow', workflowType: pollSourceWorkflow, taskQueue: config.taskQueue, args: [{ source: opts.source, url: opts.url, idPrefix: config.workflowIdPrefix }] },
+      action: { type: 'startWorkflow', workflowType: pollSourceWorkflow, taskQueue: config.taskQueue, args: [input] },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
     });
-    console.log(`scheduled ${scheduleId(config, opts.source)}: poll ${opts.source} every ${opts.every}`);
+    console.log(`scheduled ${scheduleId(config, target.name)}: poll ${target.name === opts.source ? opts.source : `${opts.source} (${target.name})`} every ${opts.every}`);
   });
 }
 
@@ -306,7 +216,10 @@ export async function scheduleListCommand(opts: { json?: boolean }): Promise<voi
       if (!s.scheduleId.startsWith(scheduleId(config, ''))) continue;
       const d = await client.schedule.getHandle(s.scheduleId).describe();
       const every = d.spec.intervals?.[0]?.every;
-      out.push({ scheduleId: s.scheduleId, source: s.scheduleId.slice(scheduleId(config, '').length), every: every === undefined ? undefined : String(every), nextRun: d.info.nextActionTimes[0]?.toISOString() });
+      // The poll's own input says its source (a schedule with API options is named after its request).
+      const input = (d.action.type === 'startWorkflow' ? d.action.args?.[0] : undefined) as { source?: string } | undefined;
+      const source = input?.source ?? s.scheduleId.slice(scheduleId(config, '').length);
+      out.push({ scheduleId: s.scheduleId, source, every: every === undefined ? undefined : String(every), nextRun: d.info.nextActionTimes[0]?.toISOString() });
     }
     if (opts.json) console.log(JSON.stringify(out, null, 2));
     else if (out.length === 0) console.log('no schedules');
@@ -314,10 +227,11 @@ export async function scheduleListCommand(opts: { json?: boolean }): Promise<voi
   });
 }
 
-export async function scheduleRemoveCommand(opts: { source: string }): Promise<void> {
+export async function scheduleRemoveCommand(opts: { source: string } & ApiCliOptions): Promise<void> {
+  const target = pollTarget(opts.source, opts);
   await withTemporal(async (client, config) => {
-    await client.schedule.getHandle(scheduleId(config, opts.source)).delete();
-    console.log(`removed ${scheduleId(config, opts.source)}`);
+    await client.schedule.getHandle(scheduleId(config, target.name)).delete();
+    console.log(`removed ${scheduleId(config, target.name)}`);
   });
 }
 
@@ -358,3 +272,6 @@ export async function runCommand(dir: string, opts: { keep?: boolean; json?: boo
     await stop();
   }
 }
+
+// ---- countries ------------------------------------------------------------------------------
+

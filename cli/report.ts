@@ -22,7 +22,47 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-export async function buildReport(client: ClickHouseClient, drops: IngestSummary[]): Promise<string> {
+/** Where this run's alerts went, for the report's last part. */
+export interface AlertSinks {
+  /** The log file the alert lines were written to (the log sink), when it is on. */
+  logFile?: string;
+  /** The webhook URL, when one is configured (only its origin is shown: Slack's URLs carry a token). */
+  webhook?: string;
+  /** Deliveries this process made per sink, when known. */
+  delivered?: { log: number; webhook: number };
+  /** True when the engines of `tally up` were used: its worker may have delivered some alerts, to its own log. */
+  sharedWorker?: boolean;
+}
+
+function origin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'a webhook';
+  }
+}
+
+/** ALERTS: how many new discrepancies were alerted, and where. */
+export function alertsSection(drops: readonly IngestSummary[], sinks: AlertSinks): string[] {
+  const count = drops.reduce((n, d) => n + d.discrepancies, 0);
+  const how = (sink: 'log' | 'webhook') => {
+    const n = sinks.delivered?.[sink];
+    if (n === undefined || n >= count) return `${count}`;
+    return `${n} of ${count} (the others are still being retried by their alert workflows)`;
+  };
+  const where = [
+    sinks.logFile ? `${how('log')} to the log file ${sinks.logFile}, one JSON line each ("alert":"DiscrepancyDetected")` : undefined,
+    sinks.webhook ? `${how('webhook')} to the webhook ${origin(sinks.webhook)}` : undefined,
+  ].filter((w) => w !== undefined);
+  const lines = [`ALERTS (${count} new discrepancies)`];
+  if (count === 0) lines.push('- none to deliver');
+  else if (where.length === 0) lines.push('- not delivered: no alert sink is configured (TALLY_ALERT_LOG=0 and no TALLY_ALERT_WEBHOOK_URL)');
+  else for (const w of where) lines.push(`- ${w}`);
+  if (count > 0 && sinks.sharedWorker) lines.push("- the worker of 'tally up' shares the task queue: it may have delivered some of them, to its own log");
+  return lines;
+}
+
+export async function buildReport(client: ClickHouseClient, drops: IngestSummary[], sinks?: AlertSinks): Promise<string> {
   const out: string[] = [];
   out.push('DROPS');
   out.push(
@@ -54,5 +94,6 @@ export async function buildReport(client: ClickHouseClient, drops: IngestSummary
   const rejections = await listRejections(client, { limit: 200 });
   out.push('', `REJECTED ROWS (${rejections.length})`);
   for (const r of rejections) out.push(`- ${r.reason}`);
+  if (sinks) out.push('', ...alertsSection(drops, sinks));
   return out.join('\n');
 }

@@ -8,9 +8,11 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { startStack, readStackState, type RunningStack } from '../infra/stack/index.js';
 import { configFromEnv, isExternalStack } from '../infra/config.js';
+import { logFile, logTo } from '../adapters/log.js';
+import { alertDeliveries } from '../adapters/metrics.js';
 import { startServices } from '../worker/services.js';
 import { loadProfiles } from '../connectors/profiles.js';
-import { buildReport } from './report.js';
+import { buildReport, type AlertSinks } from './report.js';
 import { ingestOne, summarise, type IngestSummary } from './ingest.js';
 import { waitWithProgress } from './progress.js';
 import { CliError, STACK_DIR, temporalClient } from './context.js';
@@ -69,6 +71,35 @@ export interface RunOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * Where `tally run` writes the JSON logs (pipeline, SDK, kafkajs) and the alert lines unless
+ * TALLY_LOG_FILE says otherwise: the terminal shows the progress (stderr) and the report (stdout).
+ */
+export const RUN_LOG = '.tally/run.log';
+
+/** Alerts this process delivered (or saw refused) per sink, from its own tally_alert_deliveries_total. */
+async function alertsDone(): Promise<{ log: number; webhook: number }> {
+  const done = { log: 0, webhook: 0 };
+  for (const v of (await alertDeliveries.get()).values) {
+    const sink = v.labels.sink;
+    if ((sink === 'log' || sink === 'webhook') && v.labels.result !== 'failed') done[sink] += v.value;
+  }
+  return done;
+}
+
+/**
+ * Waits (at most `timeoutMs`) until every sink has had each new discrepancy: alert workflows run
+ * on their own, and stopping the worker under them would leave alerts undelivered.
+ */
+export async function waitForAlerts(expected: number, sinks: ReadonlyArray<'log' | 'webhook'>, timeoutMs = 20_000): Promise<{ log: number; webhook: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const done = await alertsDone();
+    if (sinks.every((s) => done[s] >= expected) || Date.now() > deadline) return done;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export interface MainJobResult {
   drops: IngestSummary[];
   report: string;
@@ -93,7 +124,10 @@ export async function runMainJob(dirArg: string, options: RunOptions = {}): Prom
     log('starting the engines (Kafka, Temporal, ClickHouse)…');
     stack = await startStack({ dir: '.tally/run-stack', log: (l) => log(`  ${l}`) });
   }
-  const config = configFromEnv(stack.settings);
+  const env = configFromEnv(stack.settings);
+  const config = { ...env, logFile: env.logFile ?? RUN_LOG };
+  logTo(config.logFile);
+  log(`logs and alert lines: ${logFile()}`);
   const services = await startServices(config, { projections: !running });
   log(`engines, worker and projections ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const temporal = await temporalClient(config);
@@ -120,7 +154,11 @@ export async function runMainJob(dirArg: string, options: RunOptions = {}): Prom
           `${result.revisions} revisions, ${result.discrepancies} new discrepancies (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       );
     }
-    const report = await buildReport(services.deps.clickhouse, results);
+    const alerted = results.reduce((n, r) => n + r.discrepancies, 0);
+    const sinkNames = [...(config.alerts.webhook ? (['webhook'] as const) : []), ...(config.alerts.log ? (['log'] as const) : [])];
+    const delivered = running ? undefined : await waitForAlerts(alerted, sinkNames);
+    const sinks: AlertSinks = { logFile: config.alerts.log ? logFile() : undefined, webhook: config.alerts.webhook?.url, delivered, sharedWorker: Boolean(running) };
+    const report = await buildReport(services.deps.clickhouse, results, sinks);
     options.print?.(report);
     const stopAll = async () => {
       await services.stop();

@@ -11,8 +11,8 @@ if (process.argv[2] === 'worker') await applyWorkerRuntime();
 
 const { CliError, EXIT } = await import('./context.js');
 const { errorLine } = await import('./context.js');
+const { downCommand, explorerCommand, projectionsRunCommand, serveCommand, statusCommand, upCommand, workerCommand } = await import('./stack-commands.js');
 const {
-  downCommand,
   discrepanciesCommand,
   ingestCommand,
   queryCommand,
@@ -22,10 +22,6 @@ const {
   scheduleAddCommand,
   scheduleListCommand,
   scheduleRemoveCommand,
-  serveCommand,
-  statusCommand,
-  upCommand,
-  workerCommand,
 } = await import('./commands.js');
 
 const program = new Command('tally')
@@ -35,7 +31,7 @@ const program = new Command('tally')
 
 program
   .command('up')
-  .description('start the local engines, the worker, the projections and the explorer')
+  .description('start the local engines, and the worker, the projections and the explorer under a supervisor')
   .option('--detach', 'run them in the background; stop them with tally down')
   .option('--port <port>', 'port of the explorer and the read-only API', '8765')
   .action(upCommand);
@@ -46,23 +42,32 @@ program.command('status').description('engines, worker, consumer lag and the las
 
 program
   .command('ingest')
-  .description('ingest drops (files, or an API response with --url)')
+  .description('ingest drops: files, an API response with --url, or with neither the request an API source (dtm, unhcr) builds for --country')
   .argument('[files...]', 'CSV, XLSX or JSON drops')
   .requiredOption('--source <id>', 'source profile id (dtm, cmp, mmeia, instat, iom-avr, unhcr, or your own)')
   .option('--url <url>', 'fetch an API source instead of reading files')
+  .option('--country <iso3>', 'country of rows that do not say theirs (default: the profile, else MLI); a row of another country is rejected')
   .option('--wait', 'return once the figures are queryable and reconciled')
   .option('--json', 'print one JSON object per drop')
+  .option('--admin-level <n>', 'API sources: the admin level asked for (dtm: 0, 1 or 2; default 1)')
+  .option('--from <date>', 'API sources: the first reporting date (dtm, YYYY-MM-DD) or year (unhcr)')
+  .option('--to <date>', 'API sources: the last reporting date or year')
+  .option('--operation <name>', 'API sources: one operation (dtm, e.g. "Lake Chad Basin Crisis")')
+  .option('--from-round <n>', 'API sources: the first round (dtm)')
+  .option('--to-round <n>', 'API sources: the last round (dtm)')
   .action(ingestCommand);
 
 program
   .command('query')
   .description('figures for an indicator: reconciled, or one source with --source')
   .requiredOption('--indicator <code>', 'indicator code, e.g. idps')
-  .option('--area <pcode|name>', 'a P-code (ML05) or a place name (Mopti)')
+  .option('--country <iso3>', "only this country's figures (MLI, TCD…); names in --area are matched there")
+  .option('--area <pcode|name>', 'a P-code (ML05, TD07) or a place name (Mopti; in another country with --country)')
   .option('--from <date>', 'first reference date, YYYY-MM-DD')
   .option('--to <date>', 'last reference date, YYYY-MM-DD')
   .option('--source <id>', "one source's figures instead of the reconciled ones")
   .option('--as-of <datetime>', 'as known on this date/time (ISO)')
+  .option('--disaggregation <kv>', 'a disaggregated series instead of the totals, as key=value: origin=BFA, sex=f, "operation=Mali Conflict" (several joined by commas)')
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'sdmx']).default('table'))
   .action(queryCommand);
 
@@ -77,16 +82,38 @@ schedule
   .requiredOption('--source <id>', 'source profile id with an API url')
   .requiredOption('--every <interval>', 'interval such as 1d, 6h, 30m')
   .option('--url <url>', 'override the profile API url')
+  .option('--country <iso3>', 'the country asked for (default MLI)')
+  .option('--admin-level <n>', 'the admin level asked for (dtm: 0, 1 or 2)')
+  .option('--from <date>', 'the first reporting date (dtm) or year (unhcr)')
+  .option('--to <date>', 'the last reporting date or year')
+  .option('--operation <name>', 'one operation (dtm)')
+  .option('--from-round <n>', 'the first round (dtm)')
+  .option('--to-round <n>', 'the last round (dtm)')
   .action(scheduleAddCommand);
 schedule.command('list').description('list the polling schedules').option('--json', 'print JSON').action(scheduleListCommand);
-schedule.command('remove').description('remove the schedule of a source').requiredOption('--source <id>', 'source profile id').action(scheduleRemoveCommand);
+schedule
+  .command('remove')
+  .description('remove the schedule of a source (with the options it was added with)')
+  .requiredOption('--source <id>', 'source profile id')
+  .option('--country <iso3>', 'the country it asks for')
+  .option('--admin-level <n>', 'the admin level it asks for')
+  .option('--from <date>', 'its first date or year')
+  .option('--to <date>', 'its last date or year')
+  .option('--operation <name>', 'its operation')
+  .option('--from-round <n>', 'its first round')
+  .option('--to-round <n>', 'its last round')
+  .action(scheduleRemoveCommand);
+
+const projections = program.command('projections').description('the ClickHouse projections of the event log');
+projections.command('run').description('run the projections alone (the worker without them: tally worker --no-projections)').action(projectionsRunCommand);
+projections.command('rebuild').description('replay the Kafka log into fresh tables, then switch over').action(rebuildCommand);
 
 program
-  .command('projections')
-  .description('ClickHouse projections')
-  .command('rebuild')
-  .description('replay the Kafka log into fresh tables, then switch over')
-  .action(rebuildCommand);
+  .command('explorer')
+  .description('serve the read-only explorer and its API')
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option('--port <port>', 'port', '8765')
+  .action(explorerCommand);
 
 program
   .command('run')
@@ -98,7 +125,7 @@ program
 
 program.command('worker').description('run the Temporal worker (workflows and activities) until interrupted').option('--no-projections', 'do not run the projections in this process').action(workerCommand);
 
-program.command('serve', { hidden: true }).description('worker, projections and explorer for `up --detach`').option('--port <port>', 'explorer port', '8765').action(serveCommand);
+program.command('serve', { hidden: true }).description('the supervisor of the worker, projections and explorer, for `up --detach`').option('--port <port>', 'explorer port', '8765').action(serveCommand);
 
 try {
   await program.parseAsync(process.argv);

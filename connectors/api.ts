@@ -5,10 +5,11 @@
  */
 import pRetry, { AbortError } from 'p-retry';
 import { publicUrl, redact, secretsOf, withPage } from './api-url.js';
-import { ApiFetchError, type ApiFetchFailure } from '../domain/errors.js';
-import { dtmErrors } from './json.js';
-import { secretFromEnv } from '../infra/config.js';
-import { jsonDepth, MAX_JSON_DEPTH } from './json.js';
+import { ApiFetchError, NoApiUrlError, type ApiFetchFailure } from '../domain/errors.js';
+import { buildApiRequest, defaultApiUrl, isEmptyRequest, type ApiRequestOptions } from '../domain/api-request.js';
+import type { SourceProfile } from '../domain/profile.js';
+import { dtmCountMismatch, dtmErrors, jsonDepth, MAX_JSON_DEPTH } from './json.js';
+import { apiBaseUrlFromEnv, apiKeyFromEnv } from '../infra/config.js';
 
 export interface FetchOptions {
   /** Extra request headers. */
@@ -27,10 +28,12 @@ export interface FetchOptions {
 export interface ApiDropOptions extends FetchOptions {
   /** 'unhcr': page=1, read maxPages, then page=2..maxPages. @default 'none' */
   paging?: 'unhcr' | 'none';
-  /** Name of the environment variable holding the API key. @default no key */
-  apiKeyEnv?: string;
+  /** Environment variable(s) holding the API key, the first one set wins. @default no key */
+  apiKeyEnv?: string | readonly string[];
   /** Header the key is sent in. @default 'Ocp-Apim-Subscription-Key' */
   apiKeyHeader?: string;
+  /** Every item must carry `value` in `field` (the country asked for): another one means the API read the request otherwise. */
+  expect?: { field: string; value: string };
 }
 
 /** A Retry-After longer than this ends the retries: the caller (a Temporal retry) comes back later. */
@@ -40,6 +43,8 @@ interface Request {
   headers: Record<string, string>;
   secrets: string[];
   opts: ApiDropOptions;
+  /** Where the key sent came from: the variable and the header; none when no key was sent. */
+  key?: { variable: string; header: string };
 }
 
 function retryAfterMs(header: string | null): number | undefined {
@@ -91,6 +96,8 @@ function parseBody(text: string, url: string, req: Request, status: number): unk
     const why = `the API answered isSuccess false: ${dtmErrors(body as Record<string, unknown>)}`;
     throw new AbortError(failure(req, url, why, false, { status, expected: 'isSuccess true', found: 'isSuccess false' }));
   }
+  const count = dtmCountMismatch(body);
+  if (count) throw new AbortError(failure(req, url, count.why, false, { status, expected: count.expected, found: count.found }));
   return body;
 }
 
@@ -105,6 +112,37 @@ async function refusalDetail(response: Response): Promise<string> {
   }
 }
 
+/** What the gateway said when it refused the key: the body's `message` or `errorMessages`, else its text. */
+async function gatewayMessage(response: Response): Promise<string> {
+  const text = (await response.text().catch(() => '')).trim();
+  let said = text;
+  try {
+    const body = JSON.parse(text) as Record<string, unknown> | null;
+    const nested = body?.error as Record<string, unknown> | undefined;
+    if (typeof body?.message === 'string') said = body.message;
+    else if (Array.isArray(body?.errorMessages) && body.errorMessages.length > 0) said = dtmErrors(body);
+    else if (typeof nested?.message === 'string') said = nested.message;
+  } catch {
+    // not JSON: the text as it is
+  }
+  said = said.replace(/\s+/g, ' ').trim();
+  return said.length > 200 ? `${said.slice(0, 197)}...` : said;
+}
+
+/** A 401 or 403: the key is missing or refused, in the gateway's own words; never retried. */
+async function keyRefused(response: Response, url: string, req: Request): Promise<ApiFetchError> {
+  const said = await gatewayMessage(response);
+  const found = `HTTP ${response.status} ${response.statusText}`;
+  const quote = said ? `; the gateway says "${said}"` : '; the gateway gave no reason';
+  if (!req.key) {
+    const why = `${found}: the API wants a key and none was sent (name its variable in the profile's api.apiKeyEnv)${quote}`;
+    return failure(req, url, why, false, { status: response.status, expected: 'an API key', found });
+  }
+  const refused = response.status === 401 ? 'refused the key or found none' : 'refused the key (forbidden or over quota)';
+  const why = `${found}: the API ${refused}, sent in ${req.key.header} from ${req.key.variable}${quote}`;
+  return failure(req, url, why, false, { status: response.status, expected: `a valid API key in ${req.key.variable}`, found });
+}
+
 async function attempt(url: string, req: Request): Promise<unknown> {
   const response = await send(url, req);
   const { status, statusText } = response;
@@ -113,6 +151,7 @@ async function attempt(url: string, req: Request): Promise<unknown> {
     const wait = retryAfterMs(response.headers.get('retry-after'));
     throw failure(req, url, `HTTP ${status} ${statusText}, expected 200`, true, { status, retryAfterMs: wait, expected: 'HTTP 200', found: `HTTP ${status} ${statusText}` });
   }
+  if (status === 401 || status === 403) throw new AbortError(await keyRefused(response, url, req));
   if (!response.ok) {
     const detail = await refusalDetail(response);
     const found = `HTTP ${status} ${statusText}`;
@@ -188,16 +227,42 @@ async function fetchPages(url: string, req: Request): Promise<unknown[]> {
 function requestOf(url: string, opts: ApiDropOptions): Request {
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
   const secrets = [...secretsOf(headers), ...secretsOf(Object.fromEntries(new URL(url).searchParams))];
-  if (opts.apiKeyEnv) {
-    const key = secretFromEnv(opts.apiKeyEnv);
-    if (!key) {
-      const expected = `the API key in environment variable ${opts.apiKeyEnv}`;
-      throw new ApiFetchError(`GET ${publicUrl(url)}: expected ${expected}, found it unset`, { url: publicUrl(url), retryable: false, expected, found: 'it unset' });
-    }
-    headers[opts.apiKeyHeader ?? 'Ocp-Apim-Subscription-Key'] = key;
-    secrets.push(key);
+  const names = typeof opts.apiKeyEnv === 'string' ? [opts.apiKeyEnv] : (opts.apiKeyEnv ?? []);
+  if (names.length === 0) return { headers, secrets, opts };
+  const found = apiKeyFromEnv(names);
+  if (!found) {
+    const expected = names.length === 1 ? `the API key in environment variable ${names[0]}` : `the API key in environment variable ${names.join(' or ')}`;
+    const unset = names.length === 1 ? 'it unset' : 'none of them set';
+    throw new ApiFetchError(`GET ${publicUrl(url)}: expected ${expected}, found ${unset}`, { url: publicUrl(url), retryable: false, expected, found: unset });
   }
-  return { headers, secrets, opts };
+  const header = opts.apiKeyHeader ?? 'Ocp-Apim-Subscription-Key';
+  headers[header] = found.key;
+  secrets.push(found.key);
+  return { headers, secrets, opts, key: { variable: found.name, header } };
+}
+
+/** Items that name another country than the one asked for: the API read the request otherwise. */
+function checkEchoed(responses: unknown[], url: string, req: Request): void {
+  const expect = req.opts.expect;
+  if (!expect) return;
+  let n = 0;
+  for (const response of responses) {
+    for (const item of itemsOfBody(response)) {
+      n++;
+      const value = (item as Record<string, unknown> | null)?.[expect.field];
+      if (value === undefined || value === null || value === '-' || String(value).toUpperCase() === expect.value) continue;
+      const found = `${expect.field} ${JSON.stringify(value)} in item ${n}`;
+      const why = `asked for ${expect.value}, the API answered with ${found}: it reads the request as another country (does it spell ${expect.value} its own way? see the profile's api.request.countryCodes)`;
+      throw failure(req, url, why, false, { expected: `${expect.field} ${expect.value}`, found });
+    }
+  }
+}
+
+function itemsOfBody(body: unknown): unknown[] {
+  if (Array.isArray(body)) return body;
+  const b = body as { result?: unknown; items?: unknown } | null;
+  if (Array.isArray(b?.result)) return b.result;
+  return Array.isArray(b?.items) ? b.items : [];
 }
 
 export async function fetchApiDrop(url: string, opts: ApiDropOptions = {}): Promise<Buffer> {
@@ -209,5 +274,43 @@ export async function fetchApiDrop(url: string, opts: ApiDropOptions = {}): Prom
     responses = [await fetchJson(url, req)];
     opts.onProgress?.(1, 1);
   }
+  checkEchoed(responses, url, req);
   return Buffer.from(JSON.stringify({ kind: 'api-drop', url: publicUrl(url), responses }));
+}
+
+/** What to fetch for a source: the URL, the drop's file name, and the country asked for. */
+export interface ApiTarget {
+  url: string;
+  fileName: string;
+  /** ISO 3166 alpha-3, when the request was built for a country. */
+  country?: string;
+  expect?: ApiDropOptions['expect'];
+}
+
+/**
+ * The request for a source: `url` as given; else one built from `request` (its options, with
+ * defaults, even when empty) by the profile's `api.request`; else the profile's own `api.url`.
+ * A built or profile URL goes to TALLY_<SOURCE>_API_URL instead of its origin when that is set.
+ */
+export function apiTarget(profile: SourceProfile, input: { url?: string; request?: ApiRequestOptions }): ApiTarget {
+  if (input.url) return { url: input.url, fileName: `${profile.id}-api.json` };
+  const base = apiBaseUrlFromEnv(profile.id);
+  // Options the profile cannot build a request from are refused by buildApiRequest, never dropped.
+  if (input.request && (profile.api?.request || !isEmptyRequest(input.request))) {
+    const built = buildApiRequest(profile, input.request, base);
+    return { url: built.url, fileName: `${built.label}.json`, country: built.country, expect: built.expect };
+  }
+  const url = defaultApiUrl(profile, base);
+  if (!url) throw new NoApiUrlError(profile.id);
+  return { url, fileName: `${profile.id}-api.json` };
+}
+
+/** How a profile's API is fetched: its paging and its key. */
+export function apiDropOptions(profile: SourceProfile, target?: ApiTarget): ApiDropOptions {
+  return {
+    paging: profile.api?.paging ?? 'none',
+    apiKeyEnv: profile.api?.apiKeyEnv,
+    apiKeyHeader: profile.api?.apiKeyHeader,
+    ...(target?.expect ? { expect: target.expect } : {}),
+  };
 }

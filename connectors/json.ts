@@ -20,12 +20,30 @@ export function dtmErrors(body: Item): string {
   return messages.length > 0 ? messages.join('; ') : 'no error message given';
 }
 
+/**
+ * A DTM v3 envelope whose `totalRecordsCount` is not the length of its `result` (v3 answers in one
+ * response, no paging, so they are equal): what to say about it, or undefined when they agree.
+ */
+export function dtmCountMismatch(body: unknown): { why: string; expected: string; found: string } | undefined {
+  if (!isObject(body) || !Array.isArray(body.result) || typeof body.totalRecordsCount !== 'number') return undefined;
+  const total = body.totalRecordsCount;
+  const held = body.result.length;
+  if (total === held) return undefined;
+  return {
+    why: `the DTM envelope says totalRecordsCount ${total} but its result holds ${held} items (an incomplete answer: v3 sends every record at once)`,
+    expected: `${total} items in result`,
+    found: `${held} items`,
+  };
+}
+
 /** The items of one response body, whatever its shape. */
 function itemsOf(body: unknown, where: string, fileName: string): unknown[] {
   if (Array.isArray(body)) return body;
   if (isObject(body) && body.isSuccess === false) {
     throw new DropUnusableError(`${where}: the API refused the request (isSuccess false): ${dtmErrors(body)}`, fileName);
   }
+  const count = dtmCountMismatch(body);
+  if (count) throw new DropUnusableError(`${where}: ${count.why}`, fileName, { expected: count.expected, found: count.found });
   if (isObject(body) && Array.isArray(body.result)) return body.result;
   if (isObject(body) && Array.isArray(body.items)) return body.items;
   const found = isObject(body) ? `an object with keys ${Object.keys(body).slice(0, 8).join(', ') || '(none)'}` : typeof body;

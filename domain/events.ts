@@ -85,6 +85,35 @@ export const DropNotice = z.object({
 });
 export type DropNotice = z.infer<typeof DropNotice>;
 
+/** What a duplicate repeats: another row of this drop, an assessment copy (BA/SA), or an earlier drop. */
+export const DuplicateReason = z.enum(['repeated_row', 'assessment_copy', 'earlier_drop']);
+export type DuplicateReason = z.infer<typeof DuplicateReason>;
+
+/**
+ * Why a row was rejected, in one word: a value that is not a count of people (or one the store
+ * cannot hold), a row with no value, a place, date or indicator that cannot be read, a second
+ * value for one observation (conflict), a BA/SA copy that disagrees, an older round.
+ */
+export const RejectionKind = z.enum([
+  'invalid_value',
+  'no_value',
+  'unknown_place',
+  'invalid_date',
+  'unknown_indicator',
+  'conflict',
+  'copy_mismatch',
+  'older_round',
+  'other',
+]);
+export type RejectionKind = z.infer<typeof RejectionKind>;
+
+/** How many duplicates of each reason and rejections of each kind a drop had (kinds with none are left out). */
+export const DropBreakdown = z.object({
+  duplicates: z.partialRecord(DuplicateReason, count),
+  rejected: z.partialRecord(RejectionKind, count),
+});
+export type DropBreakdown = z.infer<typeof DropBreakdown>;
+
 export const DropProcessed = z.object({
   type: z.literal('DropProcessed'),
   eventId: z.string(),
@@ -97,6 +126,8 @@ export const DropProcessed = z.object({
   ...DropCounts.shape,
   /** At most MAX_NOTICES, the last one saying how many more there were. */
   notices: z.array(DropNotice).optional(),
+  /** The duplicates and rejections by reason and kind (absent from drops processed before it was counted). */
+  breakdown: DropBreakdown.optional(),
   receivedAt: isoDateTime,
 });
 
@@ -131,7 +162,7 @@ export const RowDuplicated = z.object({
   row: z.number().int().positive(),
   observationId: z.string(),
   /** What it repeats: another row of this drop, an assessment copy (BA/SA), or an earlier drop. */
-  reason: z.enum(['repeated_row', 'assessment_copy', 'earlier_drop']),
+  reason: DuplicateReason,
   detail: z.string(),
   recordedAt: isoDateTime,
 });
@@ -148,6 +179,8 @@ export const RowRejected = z.object({
   found: z.string(),
   /** One sentence a person can act on: `file row 12, column "X": expected …, found "…"`. */
   reason: z.string(),
+  /** The reason in one word (absent from rejections recorded before kinds). */
+  kind: RejectionKind.optional(),
   recordedAt: isoDateTime,
 });
 

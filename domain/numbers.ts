@@ -1,14 +1,24 @@
 /**
- * Counts of people as sources write them: `137 096`, `137.096`, `137,096`, `1 234,5`, or a
- * marker for "not available", which is never zero.
+ * Counts of people as sources write them: `137 096`, `137.096`, `137,096`, `6563.0` (pandas), or a
+ * marker for "not available" (`nan`, `None`, `N/A`…), which is never zero. A count is held
+ * exactly or refused: nothing beyond 2^53 (where a float64, ClickHouse's and JavaScript's number,
+ * stops holding every whole number) is rounded into the store.
  */
 import { fail, ok, type Failure, type Parsed } from './result.js';
 
 const EXPECTED = 'a count';
+const EXPECTED_PEOPLE = 'a whole number of people';
+
+/** The largest count held exactly: 2^53 - 1 (9,007,199,254,740,991). */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+const MAX_DIGITS = String(MAX_COUNT);
+const TOO_LARGE = `more than ${MAX_COUNT.toLocaleString('en-US')} (2^53 - 1), which the store cannot hold exactly`;
 
 const NOT_AVAILABLE = new Set([
-  '', '-', '–', '—', '..', 'n/d', 'nd', 'n.d.', 'n.d', 'na', 'n/a', 'n.a.',
+  '', '-', '–', '—', '..', 'n/d', 'nd', 'n.d.', 'n.d', 'na', 'n/a', 'n.a.', '#n/a',
   'not available', 'non disponible',
+  // What pandas, Python and JSON exports write for a missing value.
+  'nan', 'none', 'null',
 ]);
 
 const PLAIN_DIGITS = /^\d{1,15}$/;
@@ -31,17 +41,34 @@ export function isNotAvailable(raw: unknown): boolean {
  * it (`1234,5`, `1234.5`) the separator is a decimal one.
  */
 export function parseCount(raw: string | number | null | undefined): Parsed<number | null> {
-  // Fast path: plain digits (most cells) mean what they say.
+  // Fast path: plain digits (most cells) mean what they say; 15 digits are always below 2^53.
   if (typeof raw === 'string' && PLAIN_DIGITS.test(raw)) return ok(Number(raw));
   if (raw === null || raw === undefined || isNotAvailable(raw)) return ok(null);
   if (typeof raw === 'number') return countFromNumber(raw);
   return countFromText(raw);
 }
 
+/**
+ * A count of people (individuals or households): a whole number, so `6563.0` is 6,563 but
+ * `6563.5`, `1.5` and `1,5` are refused, never rounded. Null when not available.
+ */
+export function parsePeople(raw: string | number | null | undefined): Parsed<number | null> {
+  const count = parseCount(raw);
+  if (!count.ok || count.value === null || Number.isInteger(count.value)) return count;
+  return fail(EXPECTED_PEOPLE, String(raw).trim(), 'a count of people has no fraction');
+}
+
 function countFromNumber(n: number): Parsed<number> {
   if (!Number.isFinite(n)) return fail(EXPECTED, String(n), 'not a finite number');
   if (n < 0) return fail(EXPECTED, String(n), 'a count cannot be negative');
+  if (n > MAX_COUNT) return fail(EXPECTED, String(n), TOO_LARGE);
   return ok(n + 0);
+}
+
+/** True when the digits (no sign, no separator) make a number above MAX_COUNT. */
+function beyondMax(digits: string): boolean {
+  const d = digits.replace(/^0+(?=\d)/, '');
+  return d.length > MAX_DIGITS.length || (d.length === MAX_DIGITS.length && d > MAX_DIGITS);
 }
 
 function countFromText(raw: string): Parsed<number> {
@@ -55,6 +82,7 @@ function countFromText(raw: string): Parsed<number> {
   if (/[^\d]/.test(fracPart)) return fail(EXPECTED, raw, 'only digits may follow the decimal separator');
   const digits = integerDigits(intPart, decimalSep, raw);
   if (typeof digits !== 'string') return digits;
+  if (beyondMax(digits)) return fail(EXPECTED, shortened(raw), TOO_LARGE);
   return ok(Number(fracPart === '' ? digits : `${digits}.${fracPart}`));
 }
 
@@ -104,4 +132,10 @@ function groupingHint(groups: string[]): string {
     return 'a footnote marker glued to the number?';
   }
   return 'digit groups after a thousands separator have exactly 3 digits';
+}
+
+/** A cell as a rejection shows it: a 400-digit cell is not repeated whole in a one-line reason. */
+function shortened(raw: string): string {
+  const text = raw.trim();
+  return text.length > 40 ? `${text.slice(0, 20)}…${text.slice(-8)} (${text.length} characters)` : text;
 }

@@ -201,3 +201,50 @@ function daysInMonth(year: number, month: number): number {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   return month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
+
+/**
+ * The days the store holds: ClickHouse's Date starts on 1970-01-01, and the projections keep to
+ * 2105-12-31 (below the end of 18.16's Date and of DateTime in 2106), so an accepted period is
+ * never refused or wrapped around by ClickHouse.
+ */
+export const STORE_DATES = { first: '1970-01-01', last: '2105-12-31' } as const;
+
+/** The reference dates a drop may give: what the store holds, and no further than a horizon after "today". */
+export interface DateLimits {
+  earliest: string;
+  latest: string;
+  /** Set when the horizon, not the store, gives `latest`. */
+  horizon?: { today: string; days: number };
+}
+
+/**
+ * The limits for a drop read on `today` (YYYY-MM-DD, passed in: the domain reads no clock) with
+ * figures at most `horizonDays` after it. Without `today`, only the store's range.
+ */
+export function dateLimits(today?: string, horizonDays?: number): DateLimits {
+  if (today === undefined || horizonDays === undefined) return { earliest: STORE_DATES.first, latest: STORE_DATES.last };
+  if (!Number.isInteger(horizonDays) || horizonDays < 0) {
+    throw new RangeError(`dateLimits: expected a whole number of days, at least 0, found ${horizonDays}`);
+  }
+  const latest = addDays(today, horizonDays);
+  return latest < STORE_DATES.last
+    ? { earliest: STORE_DATES.first, latest, horizon: { today, days: horizonDays } }
+    : { earliest: STORE_DATES.first, latest: STORE_DATES.last };
+}
+
+/** The period itself when every day it names is within the limits, else why not. */
+export function checkPeriodLimits(period: Period, limits: DateLimits): Parsed<Period> {
+  const [start, end] = bounds(period);
+  const shown = period.kind === 'stock' ? period.date : `${period.start} – ${period.end}`;
+  const expected = `a date from ${limits.earliest} to ${limits.latest}`;
+  if (start < limits.earliest) return fail(expected, shown, `before ${limits.earliest}, the first day the store holds`);
+  if (end <= limits.latest) return ok(period);
+  if (!limits.horizon) return fail(expected, shown, `after ${limits.latest}, the last day the store holds`);
+  const { today, days } = limits.horizon;
+  return fail(expected, shown, `more than ${days} days after the drop was received (${today}): a typo or a forecast, not a figure`);
+}
+
+/** `iso` plus `days` (may be negative). */
+export function addDays(iso: string, days: number): string {
+  return new Date(utcDay(iso) + days * 86_400_000).toISOString().slice(0, 10);
+}

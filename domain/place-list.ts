@@ -8,6 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { PCODE_PATTERN, PCODE_RULE } from './codes.js';
 import { countryByIso3, countryByPrefix, type Country } from './countries.js';
+import { TallyError } from './errors.js';
 
 export type PlaceLevel = 0 | 1 | 2 | 3;
 export type Place = { pcode: string; name: string; level: PlaceLevel; parent?: string };
@@ -86,6 +87,8 @@ function ensureGlobal(): void {
   read(readFileSync(BUNDLED.global, 'utf8'), 'global-pcodes-adm-1-2.csv', (iso3, pcode) => iso3 !== 'MLI' && !byPcode.has(pcode));
 }
 
+const LAYOUT = 'Location,Admin Level,P-Code,Name,Parent P-Code';
+
 /**
  * Adds a P-code list in OCHA's layout (`Location,Admin Level,P-Code,Name,Parent P-Code`): its
  * rows add to the bundled ones and replace those with the same P-code. Returns the rows added.
@@ -97,6 +100,43 @@ export function addPlaceList(text: string, origin: string): number {
 
 export function addPlaceListFile(path: string): number {
   return addPlaceList(readFileSync(path, 'utf8'), path);
+}
+
+/** A user's P-code list that cannot be read: a missing file or a row out of OCHA's layout. Never worth a retry. */
+export class PlaceListError extends TallyError {
+  readonly type = 'PlaceListUnreadable';
+  readonly nonRetryable = true;
+
+  constructor(message: string, file: string, cause?: unknown) {
+    super({ message, where: { file }, cause });
+  }
+}
+
+const loadedFiles = new Set<string>();
+
+/**
+ * Adds each of the user's list files once per process or thread (TALLY_PCODES_FILE): calling it
+ * again with the same paths reads nothing. Returns the rows added by this call.
+ */
+export function loadPlaceListFiles(paths: readonly string[]): number {
+  let added = 0;
+  for (const path of paths) {
+    if (loadedFiles.has(path)) continue;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+      throw new PlaceListError(`P-code list ${path}: expected a CSV file in OCHA's layout (${LAYOUT}), found ${why}`, path, err);
+    }
+    try {
+      added += addPlaceList(text, path);
+    } catch (err) {
+      throw new PlaceListError((err as Error).message, path, err);
+    }
+    loadedFiles.add(path);
+  }
+  return added;
 }
 
 /** Every place of the country, the country itself first; undefined when the country is not an ISO code. */

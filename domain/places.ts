@@ -5,17 +5,21 @@
  * punctuation, "Région de" prefixes, mis-decoded text), only at the level the column names and
  * only in the row's country, plus a short list of known spellings. Nothing is guessed: an unknown
  * place is a rejection that names it and the nearest known names.
+ *
+ * One known variant of a code is read: DTM writes some P-codes with the country's alpha-3 prefix
+ * (MLI05, MLI0501 for Mali's ML05, ML0501). Such a code is the alpha-2 code when the country's own
+ * codes start with its alpha-2 code and the list has that code; no other form is guessed.
  */
 import { closest, distance } from 'fastest-levenshtein';
 import { BoundedMap } from './collections.js';
 import { looksLikePcode } from './codes.js';
-import { countryByIso3, DEFAULT_COUNTRY, parseCountry } from './countries.js';
+import { countryByIso3, DEFAULT_COUNTRY, parseCountry, type Country } from './countries.js';
 import { repairMojibake } from './mojibake.js';
 import { countryOfPcode, lookUpPcode, placeListVersion, placesOf, type Place, type PlaceLevel } from './place-list.js';
 import { fail, ok, type Failure, type Parsed } from './result.js';
 
 export type { Place, PlaceLevel } from './place-list.js';
-export { addPlaceList, addPlaceListFile, countryOfPcode, listedCountries } from './place-list.js';
+export { addPlaceList, addPlaceListFile, countryOfPcode, listedCountries, loadPlaceListFiles, placesOf } from './place-list.js';
 
 export type MatchPlaceOptions = {
   /** P-code the matched place must belong to (a region's for a cercle). */
@@ -130,7 +134,7 @@ function byCode(text: string, level: PlaceLevel, country: string, raw: string): 
   if (!looksLikePcode(text)) return undefined;
   const pcode = text.toUpperCase();
   const owner = countryOfPcode(pcode);
-  const place = lookUpPcode(pcode);
+  const place = lookUpPcode(pcode) ?? alpha3Variant(pcode, owner);
   if (!place && !owner) {
     // Three letters that are neither a listed code nor a country may be a name ("Gao", "San").
     if (/^[A-Z]{3}$/.test(pcode)) return undefined;
@@ -143,6 +147,18 @@ function byCode(text: string, level: PlaceLevel, country: string, raw: string): 
   if (!place) return fail(expected(country, level), raw, `${pcode} is not in the COD P-code list of ${countryByIso3(country)?.name ?? country}`);
   if (place.level !== level) return fail(expected(country, level), raw, `${pcode} is ${levelNoun(country, place.level)} (${place.name}), not ${levelNoun(country, level)}`);
   return ok(place);
+}
+
+/**
+ * The place an alpha-3-prefixed code stands for (DTM's MLI05 for ML05): only when the country's
+ * admin-1 codes start with its alpha-2 code, and the alpha-2 form is in the list.
+ */
+function alpha3Variant(pcode: string, owner: Country | undefined): Place | undefined {
+  if (!owner || pcode.length <= 3 || !pcode.startsWith(owner.iso3) || !/^\d/.test(pcode.slice(3))) return undefined;
+  const own = regions(owner.iso3);
+  if (own.length === 0 || !own.every((p) => p.pcode.startsWith(owner.iso2) && !p.pcode.startsWith(owner.iso3))) return undefined;
+  const place = lookUpPcode(owner.iso2 + pcode.slice(3));
+  return place && countryOfPcode(place.pcode)?.iso3 === owner.iso3 ? place : undefined;
 }
 
 function byName(level: PlaceLevel, country: string, raw: string, parent: string | undefined): Parsed<Place> {
@@ -228,4 +244,14 @@ export function cerclesOf(pcode: string): Place[] {
 export function parentOf(pcode: string): Place | undefined {
   const parent = placeByPcode(pcode)?.parent;
   return parent === undefined ? undefined : placeByPcode(parent);
+}
+
+/**
+ * Whether a name cell names this place (a row's P-code decided it): the list's name or a known
+ * spelling, in English or French, once normalised. Used to tell, never to match.
+ */
+export function nameMatchesPlace(raw: string, place: Place, country: string = DEFAULT_COUNTRY): boolean {
+  const named = matchPlace(raw, place.level, { country, parent: place.parent });
+  if (named.ok) return named.value.pcode === place.pcode;
+  return place.name !== '' && normalisePlaceName(raw) === normalisePlaceName(place.name);
 }

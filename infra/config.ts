@@ -2,15 +2,22 @@
  * Runtime configuration shared by the worker, the projections and the CLI, and the one place that
  * reads the environment: every other module takes values from here (each function takes
  * `env = process.env` and returns a typed value, or throws saying what it expected and found), so
- * what a deployment can set is listed in this file. A unit test (env-reads.unit.spec.ts) fails
- * when `process.env` appears anywhere else outside test/.
+ * what a deployment can set is listed here and in infra/config/, one file a subject. A unit test
+ * (env-reads.unit.spec.ts) fails when `process.env` appears anywhere else outside test/.
  *
  * Everything that names a topic, a consumer group or a task queue comes from here, so tests and
  * parallel deployments can run side by side with their own prefix.
  */
-import { availableParallelism, homedir } from 'node:os';
-import { join } from 'node:path';
-import { StackSettings } from './stack/settings.js';
+import { availableParallelism } from 'node:os';
+import type { StackSettings } from './stack/settings.js';
+import { landingDirFromEnv, pcodesFilesFromEnv } from './config/files.js';
+import { logFileFromEnv, metricsFromEnv, observabilityToEnv, otelEndpointFromEnv, type MetricsSettings } from './config/observability.js';
+
+export * from './config/engines.js';
+export * from './config/files.js';
+export * from './config/processes.js';
+export * from './config/api.js';
+export * from './config/observability.js';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -34,6 +41,16 @@ export interface TallyConfig {
   tolerance: Record<string, number>;
   /** Threads that parse a large plain CSV. @default the cores, at most 4 */
   parseThreads: number;
+  /** The user's P-code lists (TALLY_PCODES_FILE), read beside the bundled ones. @default [] */
+  pcodesFiles: string[];
+  /** Days after a drop is received that a reference date may fall; a later one is a typo or a forecast, rejected. @default 365 */
+  dateHorizonDays: number;
+  /** Where the worker, the projections and Temporal's SDK expose Prometheus metrics; absent: none. */
+  metrics?: MetricsSettings;
+  /** The JSON logs go to this file instead of stderr. @default undefined (stderr) */
+  logFile?: string;
+  /** OTLP/HTTP endpoint that receives traces; tracing is off when absent. @default undefined */
+  otelEndpoint?: string;
 }
 
 function parseTolerance(text: string | undefined): Record<string, number> {
@@ -57,6 +74,13 @@ function parseThreads(text: string | undefined): number {
   return n;
 }
 
+function parseHorizon(text: string | undefined): number {
+  if (text === undefined || text === '') return 365;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new Error(`TALLY_DATE_HORIZON_DAYS: expected a whole number of days, at least 0, found "${text}"`);
+  return n;
+}
+
 export function configFromEnv(stack: StackSettings, env: Env = process.env, overrides: Partial<TallyConfig> = {}): TallyConfig {
   return {
     stack,
@@ -71,6 +95,11 @@ export function configFromEnv(stack: StackSettings, env: Env = process.env, over
     },
     tolerance: parseTolerance(env.TALLY_TOLERANCE),
     parseThreads: parseThreads(env.TALLY_PARSE_THREADS),
+    pcodesFiles: pcodesFilesFromEnv(env),
+    dateHorizonDays: parseHorizon(env.TALLY_DATE_HORIZON_DAYS),
+    metrics: metricsFromEnv(env),
+    logFile: logFileFromEnv(env),
+    otelEndpoint: otelEndpointFromEnv(env),
     ...overrides,
   };
 }
@@ -97,6 +126,7 @@ export function configToEnv(config: TallyConfig): Record<string, string> {
     TALLY_LANDING_DIR: config.landingDir,
     TALLY_ALERT_LOG: config.alerts.log ? '1' : '0',
     TALLY_PARSE_THREADS: String(config.parseThreads),
+    TALLY_DATE_HORIZON_DAYS: String(config.dateHorizonDays),
   };
   if (kafka.ssl) env.KAFKA_SSL = '1';
   if (kafka.sasl) {
@@ -111,182 +141,7 @@ export function configToEnv(config: TallyConfig): Record<string, string> {
   }
   const tolerance = Object.entries(config.tolerance).map(([k, v]) => `${k}=${v}`).join(',');
   if (tolerance) env.TALLY_TOLERANCE = tolerance;
+  if (config.pcodesFiles?.length) env.TALLY_PCODES_FILE = config.pcodesFiles.join(':');
+  Object.assign(env, observabilityToEnv(config));
   return env;
-}
-
-// ---- the engines ----------------------------------------------------------------------------
-
-export type StackProvider = StackSettings['provider'];
-const PROVIDERS: readonly StackProvider[] = ['local', 'containers', 'external'];
-
-/** TALLY_STACK: which engines to use; undefined when unset (the stack manager then picks one). */
-export function stackProviderFromEnv(env: Env = process.env): StackProvider | undefined {
-  const wanted = env.TALLY_STACK;
-  if (wanted === undefined || wanted === '') return undefined;
-  if ((PROVIDERS as readonly string[]).includes(wanted)) return wanted as StackProvider;
-  throw new Error(`TALLY_STACK: expected one of ${PROVIDERS.join(', ')}, found "${wanted}"`);
-}
-
-/** True when TALLY_STACK=external: existing clusters, never local engines. */
-export function isExternalStack(env: Env = process.env): boolean {
-  return stackProviderFromEnv(env) === 'external';
-}
-
-/** TALLY_STACK_DIR: where `tally up` keeps the engines' state. @default '.tally/stack' */
-export function stackDirFromEnv(env: Env = process.env): string {
-  return env.TALLY_STACK_DIR || '.tally/stack';
-}
-
-/** TALLY_HOME: where infra/install.sh keeps the engines and their manifest. @default ~/.cache/migration-tally */
-export function tallyHomeFromEnv(env: Env = process.env): string {
-  return env.TALLY_HOME || join(homedir(), '.cache', 'migration-tally');
-}
-
-function flag(env: Env, name: string): boolean {
-  const value = env[name];
-  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
-  if (value === '1' || value === 'true') return true;
-  throw new Error(`${name}: expected 1 or 0 (true or false), found "${value}"`);
-}
-
-/**
- * Settings for existing clusters (TALLY_STACK=external): KAFKA_BROKERS (comma-separated),
- * KAFKA_SSL, KAFKA_SASL_MECHANISM/USERNAME/PASSWORD, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
- * TEMPORAL_TLS, CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE.
- */
-export function settingsFromEnv(env: Env = process.env): StackSettings {
-  const missing = ['KAFKA_BROKERS', 'TEMPORAL_ADDRESS', 'CLICKHOUSE_URL'].filter((k) => !env[k]);
-  if (missing.length > 0) {
-    throw new Error(`TALLY_STACK=external: expected ${missing.join(', ')} in the environment, found ${missing.length === 1 ? 'it' : 'them'} unset`);
-  }
-  const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase();
-  const parsed = StackSettings.safeParse({
-    provider: 'external',
-    kafka: {
-      brokers: env.KAFKA_BROKERS!.split(',').map((b) => b.trim()).filter(Boolean),
-      ssl: flag(env, 'KAFKA_SSL'),
-      sasl: mechanism ? { mechanism, username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' } : undefined,
-    },
-    temporal: {
-      address: env.TEMPORAL_ADDRESS,
-      namespace: env.TEMPORAL_NAMESPACE || 'default',
-      tls: flag(env, 'TEMPORAL_TLS'),
-    },
-    clickhouse: {
-      url: env.CLICKHOUSE_URL,
-      username: env.CLICKHOUSE_USER || 'default',
-      password: env.CLICKHOUSE_PASSWORD ?? '',
-      database: env.CLICKHOUSE_DATABASE || 'tally',
-    },
-  });
-  if (!parsed.success) {
-    const names: Record<string, string> = {
-      'kafka.brokers': 'KAFKA_BROKERS',
-      'kafka.sasl.mechanism': 'KAFKA_SASL_MECHANISM',
-      'temporal.address': 'TEMPORAL_ADDRESS',
-      'temporal.namespace': 'TEMPORAL_NAMESPACE',
-      'clickhouse.url': 'CLICKHOUSE_URL',
-      'clickhouse.database': 'CLICKHOUSE_DATABASE',
-    };
-    const issues = parsed.error.issues.map((i) => {
-      const path = i.path.join('.');
-      const name = names[path] ?? names[i.path.slice(0, 2).join('.')] ?? path;
-      return `${name}: ${i.message}`;
-    });
-    throw new Error(`TALLY_STACK=external: ${issues.join('; ')}`);
-  }
-  return parsed.data;
-}
-
-// ---- files ----------------------------------------------------------------------------------
-
-/** TALLY_LANDING_DIR: the content-addressed landing store. @default '.tally/landing' */
-export function landingDirFromEnv(env: Env = process.env): string {
-  return env.TALLY_LANDING_DIR || '.tally/landing';
-}
-
-/** TALLY_PROFILES_DIR: a directory of the user's source profiles, beside the bundled ones; undefined when unset. */
-export function profilesDirFromEnv(env: Env = process.env): string | undefined {
-  return env.TALLY_PROFILES_DIR || undefined;
-}
-
-/** TALLY_BUNDLE_DIR: where development runs cache workflow bundles; undefined when unset (then <project>/.tally/bundles). */
-export function bundleDirFromEnv(env: Env = process.env): string | undefined {
-  return env.TALLY_BUNDLE_DIR || undefined;
-}
-
-// ---- logs and secrets -----------------------------------------------------------------------
-
-const WORKER_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
-export type WorkerLogLevel = (typeof WORKER_LOG_LEVELS)[number];
-
-/** TALLY_WORKER_LOG_LEVEL: the Temporal SDK's own log level (any case). @default 'WARN' */
-export function workerLogLevelFromEnv(env: Env = process.env): WorkerLogLevel {
-  const text = env.TALLY_WORKER_LOG_LEVEL;
-  if (text === undefined || text === '') return 'WARN';
-  const level = text.toUpperCase();
-  if ((WORKER_LOG_LEVELS as readonly string[]).includes(level)) return level as WorkerLogLevel;
-  throw new Error(`TALLY_WORKER_LOG_LEVEL: expected one of ${WORKER_LOG_LEVELS.join(', ')}, found "${text}"`);
-}
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** TALLY_LOG_LEVEL: the level of the pipeline's JSON logs (any case). @default fallback, 'info' */
-export function logLevelFromEnv(env: Env = process.env, fallback: LogLevel = 'info'): LogLevel {
-  const text = env.TALLY_LOG_LEVEL;
-  if (text === undefined || text === '') return fallback;
-  const level = text.toLowerCase();
-  if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
-  throw new Error(`TALLY_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, found "${text}"`);
-}
-
-/** A secret from the variable a profile names (e.g. its `api.apiKeyEnv`); undefined when unset or empty. */
-export function secretFromEnv(name: string, env: Env = process.env): string | undefined {
-  return env[name] || undefined;
-}
-
-// ---- processes ------------------------------------------------------------------------------
-
-/** NODE_OPTIONS, '' when unset: the flags every Node process started with this environment gets. */
-export function nodeOptionsFromEnv(env: Env = process.env): string {
-  return env.NODE_OPTIONS ?? '';
-}
-
-/** What `tally worker` needs to decide whether to re-execute itself with its runtime settings (worker/runtime.ts). */
-export interface WorkerProcessEnv {
-  /** glibc's malloc tunables as the user set them (absent when unset: glibc reads them at start). */
-  malloc: { MALLOC_ARENA_MAX?: string; MALLOC_MMAP_THRESHOLD_?: string };
-  /** NODE_OPTIONS, '' when unset. */
-  nodeOptions: string;
-  /**
-   * TALLY_WORKER_RUNTIME: 'applied' in the process `tally worker` re-executed with its settings,
-   * 'off' to run the worker exactly as started; undefined when unset.
-   */
-  runtime?: 'applied' | 'off';
-}
-
-export function workerProcessFromEnv(env: Env = process.env): WorkerProcessEnv {
-  const malloc: WorkerProcessEnv['malloc'] = {};
-  if (env.MALLOC_ARENA_MAX !== undefined) malloc.MALLOC_ARENA_MAX = env.MALLOC_ARENA_MAX;
-  if (env.MALLOC_MMAP_THRESHOLD_ !== undefined) malloc.MALLOC_MMAP_THRESHOLD_ = env.MALLOC_MMAP_THRESHOLD_;
-  const text = env.TALLY_WORKER_RUNTIME;
-  let runtime: WorkerProcessEnv['runtime'];
-  if (text === 'applied') runtime = 'applied';
-  else if (text === 'off' || text === '0') runtime = 'off';
-  else if (text !== undefined && text !== '') throw new Error(`TALLY_WORKER_RUNTIME: expected "off" (or "applied", set by tally itself), found "${text}"`);
-  return { malloc, nodeOptions: nodeOptionsFromEnv(env), ...(runtime ? { runtime } : {}) };
-}
-
-/** TALLY_BENCH_NODE_FLAGS: extra node flags for the benchmark's worker and projections, e.g. "--cpu-prof --cpu-prof-dir=prof". */
-export function benchNodeFlagsFromEnv(env: Env = process.env): string[] {
-  return (env.TALLY_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-}
-
-/**
- * The environment of a child process: `defaults` (where this environment has no value), this
- * environment, then `overrides`. The one way code here hands the environment on.
- */
-export function childEnv(overrides: Record<string, string> = {}, defaults: Record<string, string> = {}, env: Env = process.env): NodeJS.ProcessEnv {
-  return { ...defaults, ...env, ...overrides };
 }

@@ -5,6 +5,7 @@
  * aggregate that holds it.
  */
 import { conflictRejection, repeatedRowDetail } from '../domain/duplicates.js';
+import { MAX_COUNT } from '../domain/numbers.js';
 import type { DropCounts, TallyEvent } from '../domain/events.js';
 import { aggregateId, type Aggregate } from './aggregates.js';
 import { observationRecorded, rowDuplicated, rowRejected, type DropContext } from './drop-events.js';
@@ -67,10 +68,11 @@ async function accountAggregate(
   status: StatusBook,
   tally: PartitionCounts,
   emit: (event: TallyEvent) => Promise<void> | void,
+  summing: boolean,
 ): Promise<void> {
   const obsId = agg.outcome && agg.outcome.kind !== 'reject' ? agg.outcome.observationId : aggregateId(ctx.source, agg);
   const repeatedOf = agg.repeated ? new Map(agg.repeated.map((r) => [r.row, r.of])) : undefined;
-  const conflicting = agg.conflicts ? new Map(agg.conflicts.map((c) => [c.row, c.value])) : undefined;
+  const conflicting = agg.conflicts ? new Map(agg.conflicts.map((c) => [c.row, c])) : undefined;
   const account = (row: number): TallyEvent | undefined => {
     // A row is counted once, by its status byte.
     if (!status.count(row)) return undefined;
@@ -84,7 +86,7 @@ async function accountAggregate(
         : rowDuplicated(ctx, row, obsId, 'repeated_row', repeatedRowDetail(of));
     } else if (s === RowStatus.Rejected && conflicting?.has(row)) {
       tally.rejected++;
-      return rowRejected(ctx, row, conflictRejection(agg.series, { row: agg.rows[0]!, value: agg.figure.value }, conflicting.get(row)!));
+      return rowRejected(ctx, row, conflictOf(agg, conflicting.get(row)!, summing));
     } else if (s === RowStatus.Rejected && agg.outcome?.kind === 'reject') {
       tally.rejected++;
       return rowRejected(ctx, row, { column: undefined, ...agg.outcome });
@@ -100,6 +102,17 @@ async function accountAggregate(
   for (const c of agg.conflicts ?? []) await emitFor(c.row);
 }
 
+/** The rejection of a row that gives an observation a second value, or a sum the store cannot hold exactly. */
+function conflictOf(agg: Aggregate, c: NonNullable<Aggregate['conflicts']>[number], summing: boolean) {
+  if (c.with) return { ...conflictRejection(agg.series, c.with, c, summing), rejection: 'conflict' as const };
+  return {
+    rejection: 'invalid_value' as const,
+    expected: `a sum for ${agg.series} of at most ${MAX_COUNT}`,
+    found: String(c.value),
+    hint: `rows ${agg.rows.join(', ')} already add up to ${agg.value}; adding this row would pass 2^53 - 1, which the store cannot hold exactly`,
+  };
+}
+
 /**
  * Emits a partition's observations (in aggregate order), then accounts for each aggregate's rows.
  * A row's figures all fall in one partition (drop-partitions.ts), so each row is counted here once.
@@ -109,6 +122,7 @@ export async function emitOutcomes(
   ctx: DropContext,
   status: StatusBook,
   emit: (event: TallyEvent) => Promise<void> | void,
+  summing = false,
 ): Promise<PartitionCounts> {
   markRows(aggregates, status);
   const tally: PartitionCounts = { accepted: 0, rejected: 0, duplicates: 0, observations: 0 };
@@ -117,6 +131,6 @@ export async function emitOutcomes(
     tally.observations++;
     await emit(observationRecorded(ctx, agg.figure, agg.series, agg.value, agg.rows, agg.outcome.observationId));
   }
-  for (const agg of aggregates.values()) await accountAggregate(agg, ctx, status, tally, emit);
+  for (const agg of aggregates.values()) await accountAggregate(agg, ctx, status, tally, emit, summing);
   return tally;
 }

@@ -1,13 +1,15 @@
 /**
  * The reduce side of a drop, one partition at a time: its entries become aggregates, one per
- * observation (rows summed, repeated or conflicting: domain/duplicates.ts), and the copies of each
+ * observation (rows summed, repeated or conflicting: domain/duplicates.ts; a sum past 2^53 - 1 is
+ * refused like a conflict, since the store could not hold it exactly), and the copies of each
  * series are settled so that one stands for it (domain/copies.ts). What the event log says of the
  * ones kept is asked next (look-ups.ts), and every row is then accounted for (accounting.ts).
  */
 import { settleCopies } from '../domain/copies.js';
 import { groupBy } from '../domain/collections.js';
 import { joinObservation } from '../domain/duplicates.js';
-import type { RowDuplicated } from '../domain/events.js';
+import type { RejectionKind, RowDuplicated } from '../domain/events.js';
+import { MAX_COUNT } from '../domain/numbers.js';
 import { observationId } from '../domain/series.js';
 import { decodeEntry, observationKey } from './drop-partitions.js';
 import type { RowFigure } from './normalise.js';
@@ -16,7 +18,7 @@ import type { RowFigure } from './normalise.js';
 export type AggregateOutcome =
   | { kind: 'publish'; observationId: string }
   | { kind: 'duplicate'; reason: RowDuplicated['reason']; detail: string; observationId: string }
-  | { kind: 'reject'; expected: string; found: string; hint: string };
+  | { kind: 'reject'; rejection: RejectionKind; expected: string; found: string; hint: string };
 
 export interface Aggregate {
   figure: RowFigure;
@@ -24,13 +26,18 @@ export interface Aggregate {
   round: string;
   assessment: string;
   value: number;
+  /** Per part summed in, in the same order: its row, part key, hash of its other cells, and value. */
   rows: number[];
-  /** Hashes of (sum-over, value) already added: the same pair again is a repeated row. */
   parts: number[];
+  rests: number[];
+  values: number[];
   /** Created on the first repeat or conflict only: most aggregates have none. */
   repeated?: Array<{ row: number; of: number }>;
-  /** Rows that give this place and date another value where nothing says they should be summed. */
-  conflicts?: Array<{ row: number; value: number }>;
+  /**
+   * Rows that give this observation a second value (`with` is the part they collide with), or
+   * whose value would take the sum past what the store holds exactly (`with` undefined).
+   */
+  conflicts?: Array<{ row: number; value: number; with?: { row: number; value: number } }>;
   outcome?: AggregateOutcome;
 }
 
@@ -48,16 +55,20 @@ export function aggregatePartition(lines: string[], summing: boolean): Map<strin
     let agg = aggregates.get(key);
     if (!agg) {
       if (!e.figure) throw new Error(`partition entry for row ${e.row} (${key}) carries no figure; expected the first entry of an observation to carry one`);
-      agg = { figure: e.figure, series: e.series, round: e.round, assessment: e.assessment, value: 0, rows: [], parts: [] };
+      agg = { figure: e.figure, series: e.series, round: e.round, assessment: e.assessment, value: 0, rows: [], parts: [], rests: [], values: [] };
       aggregates.set(key, agg);
     }
-    const join = joinObservation(agg, e.part, summing);
+    const join = joinObservation(agg, e.part, e.rest, summing);
     if (join.kind === 'repeated') {
       (agg.repeated ??= []).push({ row: e.row, of: join.of });
     } else if (join.kind === 'conflict') {
+      (agg.conflicts ??= []).push({ row: e.row, value: e.value, with: { row: agg.rows[join.with]!, value: agg.values[join.with]! } });
+    } else if (agg.value + e.value > MAX_COUNT) {
       (agg.conflicts ??= []).push({ row: e.row, value: e.value });
     } else {
       agg.parts.push(e.part);
+      agg.rests.push(e.rest);
+      agg.values.push(e.value);
       agg.rows.push(e.row);
       agg.value += e.value;
     }
@@ -76,7 +87,10 @@ export function keepOneCopyPerSeries(aggregates: Map<string, Aggregate>, source:
     const { winner, others } = settleCopies(copies);
     kept.push(winner);
     for (const { copy, outcome } of others) {
-      copy.outcome = outcome.kind === 'duplicate' ? { ...outcome, observationId: aggregateId(source, winner) } : outcome;
+      copy.outcome =
+        outcome.kind === 'duplicate'
+          ? { ...outcome, observationId: aggregateId(source, winner) }
+          : { ...outcome, rejection: copy.round === winner.round ? 'copy_mismatch' : 'older_round' };
     }
   }
   return kept;

@@ -1,5 +1,5 @@
 /** The events a drop's rows turn into, built the same way wherever a row is read. */
-import type { ObservationRecorded, RowDuplicated, RowRejected } from '../domain/events.js';
+import type { ObservationRecorded, RejectionKind, RowDuplicated, RowRejected } from '../domain/events.js';
 import { groupKey, shortHash } from '../domain/series.js';
 import { capText } from '../domain/errors.js';
 import { rejectionReason, type RowFigure } from './normalise.js';
@@ -9,6 +9,8 @@ export interface DropContext {
   source: string;
   fileName: string;
   receivedAt: string;
+  /** `tally ingest --country` (ISO 3166 alpha-3), when given: see normalise.ts `RowPlaces`. */
+  country?: string;
 }
 
 export function observationRecorded(ctx: DropContext, figure: RowFigure, series: string, value: number, rows: number[], id: string): ObservationRecorded {
@@ -20,7 +22,8 @@ export function observationRecorded(ctx: DropContext, figure: RowFigure, series:
     groupKey: groupKey(figure.indicator, figure.area.pcode, figure.disaggregation),
     dropId: ctx.dropId,
     source: ctx.source,
-    rows: [...rows].sort((a, b) => a - b),
+    // A row with two parts of one figure (IDMC's conflict and disaster stocks) is listed once.
+    rows: [...new Set(rows)].sort((a, b) => a - b),
     indicator: figure.indicator,
     area: figure.area.pcode,
     areaLevel: figure.area.level,
@@ -32,9 +35,10 @@ export function observationRecorded(ctx: DropContext, figure: RowFigure, series:
   };
 }
 
-export function rowRejected(ctx: DropContext, row: number, r: { column?: string; expected: string; found: string; hint?: string }): RowRejected {
-  r = capped(r);
-  return {
+/** A rejected row; `rejection` is its kind (RowRejected.kind). Long texts are capped to one short line. */
+export function rowRejected(ctx: DropContext, row: number, given: { column?: string; expected: string; found: string; hint?: string; rejection?: RejectionKind }): RowRejected {
+  const r = { ...capped(given), rejection: given.rejection };
+  const event: RowRejected = {
     type: 'RowRejected',
     eventId: shortHash('rejected', ctx.dropId, row),
     dropId: ctx.dropId,
@@ -44,9 +48,12 @@ export function rowRejected(ctx: DropContext, row: number, r: { column?: string;
     column: r.column,
     expected: r.expected,
     found: r.found,
-    reason: rejectionReason(ctx.fileName, row, r),
+    // One line, whatever the cell held (a quoted CSV field may span lines).
+    reason: rejectionReason(ctx.fileName, row, r).replace(/\s*[\r\n]+\s*/g, ' '),
     recordedAt: ctx.receivedAt,
   };
+  if (r.rejection) event.kind = r.rejection;
+  return event;
 }
 
 export function rowDuplicated(ctx: DropContext, row: number, obsId: string, reason: RowDuplicated['reason'], detail: string): RowDuplicated {

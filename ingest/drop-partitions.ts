@@ -37,6 +37,21 @@ export function fnv1a(s: string): number {
 }
 
 /**
+ * A 52-bit hash (two FNV-1a lanes with different offsets), exact in a JSON number: two different
+ * rows of one observation taken for a repeated row would need both lanes to collide.
+ */
+export function hash52(s: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  return (a >>> 0) * 0x100000 + ((b >>> 0) >>> 12);
+}
+
+/**
  * The partition of a figure: by its place and reference date (a stock's date, a flow's end). Every
  * figure of a row has the row's place and the same reference date (a stock is dated at the end of
  * the span a flow of the same row covers: periods.ts), and every copy of a series (BA/SA, older
@@ -55,8 +70,10 @@ export interface FigureEntry {
   assessment: string;
   unit: string;
   row: number;
-  /** Hash of (sum-over cell, value): the same pair twice in one observation is a repeated row. */
+  /** Hash of the cells summed over (and the value column's part): rows of one observation with different parts are summed. */
   part: number;
+  /** Hash of the row's cells outside the observation's key (value and unmapped cells included): same part and rest is a repeated row. */
+  rest: number;
   value: number;
   /** The row's figure, carried by (at least) the first entry of each observation in a partition. */
   figure?: RowFigure;
@@ -89,6 +106,7 @@ export function encodeEntry(e: FigureEntry): string {
     e.unit,
     e.row,
     e.part,
+    e.rest,
     e.value,
     e.figure ? JSON.stringify(e.figure) : '',
   ].join(SEP);
@@ -96,7 +114,7 @@ export function encodeEntry(e: FigureEntry): string {
 
 export function decodeEntry(line: string): FigureEntry {
   const f = line.split(SEP);
-  if (f.length !== 8) throw new Error(`partition entry: expected 8 fields, found ${f.length} in "${line.slice(0, 120)}"`);
+  if (f.length !== 9) throw new Error(`partition entry: expected 9 fields, found ${f.length} in "${line.slice(0, 120)}"`);
   const entry: FigureEntry = {
     series: unescapeField(f[0]!),
     round: unescapeField(f[1]!),
@@ -104,9 +122,10 @@ export function decodeEntry(line: string): FigureEntry {
     unit: f[3]!,
     row: Number(f[4]),
     part: Number(f[5]),
-    value: Number(f[6]),
+    rest: Number(f[6]),
+    value: Number(f[7]),
   };
-  if (f[7]) entry.figure = JSON.parse(f[7]) as RowFigure;
+  if (f[8]) entry.figure = JSON.parse(f[8]) as RowFigure;
   return entry;
 }
 

@@ -7,6 +7,7 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { DropNotice } from '../domain/events.js';
+import { loadPlaceListFiles } from '../domain/places.js';
 import type { SourceProfile } from '../domain/profile.js';
 import type { CsvRange } from './csv-split.js';
 import type { DropContext } from './drop-events.js';
@@ -28,6 +29,8 @@ export interface MapRangeInput {
   /** The range's index: it names the range's partition files and orders its rejections. */
   mapper: number;
   rejectedPath: string;
+  /** The user's P-code lists (TALLY_PCODES_FILE): a thread has its own place lists, loaded here before mapping. */
+  pcodesFiles?: readonly string[];
 }
 
 export interface RangeCounts {
@@ -116,8 +119,9 @@ export function blockParseOptions(delimiter: string) {
  */
 export function* mapRange(input: MapRangeInput): Generator<number, RangeCounts, void> {
   const { plan, profile, ctx } = input;
+  loadPlaceListFiles(input.pcodesFiles ?? []);
   const store = fileStore(input.spillDir, input.partitions, input.mapper);
-  const mapper = new RowMapper(plan, profile, store);
+  const mapper = new RowMapper(plan, profile, store, { country: ctx.country });
   const rejectedFd = openSync(input.rejectedPath, 'w');
   const options = blockParseOptions(input.delimiter);
   let rows = 0;

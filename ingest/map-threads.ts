@@ -32,6 +32,8 @@ export interface MapOptions {
   threads?: number;
   /** @default 8 MiB */
   parallelMinBytes?: number;
+  /** The user's P-code lists (TALLY_PCODES_FILE), which parse threads load before mapping. */
+  pcodesFiles?: readonly string[];
 }
 
 /** What both ways of mapping a drop are given. */
@@ -66,7 +68,7 @@ function storeFor(options: MapOptions, partitions: number): PartitionStore {
 async function mapHere({ table, plan, profile, ctx, emit, options, partitions }: MapJob): Promise<Mapped> {
   const progressEvery = options.progressEvery ?? 10_000;
   const store = storeFor(options, partitions);
-  const mapper = new RowMapper(plan, profile, store);
+  const mapper = new RowMapper(plan, profile, store, { country: ctx.country });
   let rows = 0;
   let rejected = 0;
   for await (const row of table.rows) {
@@ -113,6 +115,7 @@ async function mapInThreads({ table, plan, profile, ctx, emit, options, partitio
       spillDir,
       mapper,
       rejectedPath: rejectedPath(spillDir, mapper),
+      pcodesFiles: options.pcodesFiles,
     }),
   );
   const script = await mapThreadEntry();

@@ -5,10 +5,11 @@
  */
 import type { SourceProfile } from '../domain/profile.js';
 import type { DropNotice, Unit } from '../domain/events.js';
+import type { DateLimits } from '../domain/periods.js';
 import { DropUnusableError } from '../domain/errors.js';
 import { hxlHas, type HxlTag } from '../connectors/hxl.js';
 import type { RawTable } from '../connectors/table.js';
-import { describeList } from '../domain/errors.js';
+import { capText, describeList } from '../domain/errors.js';
 
 export type Role =
   | 'country'
@@ -23,13 +24,16 @@ export type Role =
   | 'round'
   | 'assessment'
   | 'sumOver'
-  | 'indicator';
+  | 'indicator'
+  /** HXL `#adm+level`: the admin level the row's place is at (a file that mixes levels 0-2). */
+  | 'adminLevel';
 
 export interface ValuePlan {
   index: number;
   header: string;
   indicator: string;
   unit?: Unit;
+  /** Fixed qualifiers of the column; PART_KEY, if present, is a part summed with sibling columns. */
   disaggregation: Record<string, string>;
 }
 
@@ -39,10 +43,24 @@ export interface ColumnPlan {
   values: ValuePlan[];
   /** 'hxl' when the hashtag row drove the mapping. */
   via: 'hxl' | 'headers';
+  /**
+   * Columns whose cells name a part of a figure (displacement reason, place of origin, an admin
+   * level finer than the place lists): rows that differ only there are summed. Includes `roles.sumOver`.
+   */
+  sumOver?: number[];
   /** Notices about the columns themselves (a tag that maps to nothing…), for the drop's summary. */
   notices?: Array<Pick<DropNotice, 'kind' | 'detail'>>;
+  /** The reference dates rows may give; processDrop sets them from the drop's day (periods.ts dateLimits). */
+  dates?: DateLimits;
   headers: string[];
 }
+
+/**
+ * A value column that is one part of a figure summed with its sibling columns (IDMC's
+ * `+conflict` and `+disaster` stocks) says so in its disaggregation under this key; drop-map.ts
+ * takes it out before the figure is keyed, so it never reaches an event.
+ */
+export const PART_KEY = 'sum_part';
 
 export function normaliseHeader(s: string): string {
   return s
@@ -53,29 +71,18 @@ export function normaliseHeader(s: string): string {
     .trim();
 }
 
-const HXL_ROLES: Array<[string, Role]> = [
-  ['#adm2+code', 'cercleCode'],
-  ['#adm2+pcode', 'cercleCode'],
-  ['#adm2+name', 'cercle'],
-  ['#adm1+code', 'regionCode'],
-  ['#adm1+pcode', 'regionCode'],
-  ['#adm1+name', 'region'],
-  ['#country+code', 'country'],
-  ['#country+name', 'country'],
-  ['#date+start', 'periodStart'],
-  ['#date+end', 'periodEnd'],
-  ['#date+reported', 'date'],
-  ['#date+year', 'year'],
-  ['#date', 'date'],
-  ['#round', 'round'],
-  ['#meta+assessment', 'assessment'],
-  ['#cause', 'sumOver'],
-  ['#indicator', 'indicator'],
-];
+/** The columns summed over (rows differing only there are added up), whichever way the plan was made. */
+export function sumOverColumns(plan: ColumnPlan): number[] {
+  return plan.sumOver ?? (plan.roles.sumOver === undefined ? [] : [plan.roles.sumOver]);
+}
+
+/** True when rows of one observation may be summed: a column or a value column's part says what they differ by. */
+export function isSumming(plan: ColumnPlan): boolean {
+  return sumOverColumns(plan).length > 0 || plan.values.some((v) => v.disaggregation[PART_KEY] !== undefined);
+}
 
 /** HXL value tags, most specific first. */
 const HXL_VALUES: Array<[string, string, Unit]> = [
-  ['#affected+idps+hh', 'idp_households', 'households'],
   ['#affected+returnees+idps', 'idp_returnees', 'individuals'],
   ['#affected+returnees', 'idp_returnees', 'individuals'],
   ['#affected+idps', 'idps', 'individuals'],
@@ -90,7 +97,31 @@ const HXL_VALUES: Array<[string, string, Unit]> = [
   ['#affected+fmp', 'fmp_movements', 'individuals'],
 ];
 
-const AGE = /^(age\d+(_\d+|plus)?|children|adults|elderly|infants)$/;
+/** HXL 1.1 age attributes (`+age0_4`, `+age18plus`, `+children`…). */
+const AGE = /^(age\d+(_\d+|plus)?|infants|children|adolescents|youth|adults|elderly)$/;
+/** Attributes that put a place elsewhere than where the people counted are. */
+const ELSEWHERE = ['origin', 'dest'];
+/** Attributes of a value column that make it something other than a count of people present. */
+const NOT_A_STOCK_COUNT = ['internaldisp', 'new', 'pct', 'percent', 'ratio', 'rate'];
+/** Displacement causes a value column can be a part of (summed with its sibling columns, like #cause rows). */
+const CAUSES = ['conflict', 'disaster'];
+/** Date attributes that name when a record changed, not what it describes. */
+const RECORD_DATES = ['updated', 'created', 'modified', 'published'];
+const DATE_PARTS = ['month', 'week', 'quarter', 'day'];
+
+/** Levels of the places lists: deeper HXL admin levels are summed into their admin-2 area. */
+const PLACE_ROLES: Record<string, { code: Role; name: Role }> = {
+  country: { code: 'country', name: 'country' },
+  adm1: { code: 'regionCode', name: 'region' },
+  adm2: { code: 'cercleCode', name: 'cercle' },
+};
+
+type Reading =
+  | { kind: 'role'; role: Role; rank: number }
+  | { kind: 'disaggregation'; key: string }
+  | { kind: 'value'; value: Omit<ValuePlan, 'index' | 'header'>; raw: boolean }
+  | { kind: 'sum'; why: 'elsewhere' | 'finer' | 'cause' }
+  | { kind: 'ignored' };
 
 function hxlDisaggregation(tag: HxlTag): Record<string, string> {
   const d: Record<string, string> = {};
@@ -98,35 +129,174 @@ function hxlDisaggregation(tag: HxlTag): Record<string, string> {
   else if (tag.attributes.includes('m')) d.sex = 'm';
   const age = tag.attributes.find((a) => AGE.test(a));
   if (age) d.age_group = age;
+  const cause = tag.attributes.map((a) => a.replace(/_raw$/, '')).find((a) => CAUSES.includes(a));
+  if (cause) d[PART_KEY] = cause;
   return d;
+}
+
+function readPlace(tag: HxlTag): Reading | undefined {
+  const deeper = /^adm[3-9]$/.test(tag.tag);
+  const roles = PLACE_ROLES[tag.tag];
+  if (!roles && !deeper) return undefined;
+  if (tag.attributes.some((a) => ELSEWHERE.includes(a))) return { kind: 'sum', why: 'elsewhere' };
+  if (!roles) return { kind: 'sum', why: 'finer' };
+  const code = tag.attributes.includes('code') || tag.attributes.includes('pcode');
+  return { kind: 'role', role: code ? roles.code : roles.name, rank: code ? 0 : 1 };
+}
+
+function readDate(tag: HxlTag): Reading {
+  const a = tag.attributes;
+  if (a.includes('start')) return { kind: 'role', role: 'periodStart', rank: 0 };
+  if (a.includes('end')) return { kind: 'role', role: 'periodEnd', rank: 0 };
+  if (a.some((x) => RECORD_DATES.includes(x) || DATE_PARTS.includes(x))) return { kind: 'ignored' };
+  // A year column is the reference only where no column gives the whole date (see planFromHxl).
+  if (a.includes('year')) return { kind: 'role', role: 'year', rank: a.length === 1 ? 0 : 1 };
+  return { kind: 'role', role: 'date', rank: a.includes('reported') ? 0 : a.includes('occurred') ? 1 : 2 };
+}
+
+function readValue(tag: HxlTag): Reading | undefined {
+  const value = HXL_VALUES.find(([pattern]) => hxlHas(tag, pattern));
+  if (!value) return undefined;
+  if (tag.attributes.some((a) => NOT_A_STOCK_COUNT.includes(a) || ELSEWHERE.includes(a))) return { kind: 'ignored' };
+  const hh = tag.attributes.includes('hh');
+  // Households are an indicator of their own for IDPs only.
+  if (hh && value[1] !== 'idps') return { kind: 'ignored' };
+  return {
+    kind: 'value',
+    value: { indicator: hh ? 'idp_households' : value[1], unit: hh ? 'households' : value[2], disaggregation: hxlDisaggregation(tag) },
+    raw: tag.attributes.some((a) => a.endsWith('_raw')),
+  };
+}
+
+/** What one hashtag means, in the HXL 1.1 standard's terms, whatever the order of its attributes. */
+function readTag(tag: HxlTag): Reading {
+  const place = readPlace(tag);
+  if (place) return place;
+  if (tag.tag === 'date') return readDate(tag);
+  const value = readValue(tag);
+  if (value) return value;
+  if (tag.tag === 'adm' && tag.attributes.includes('level')) return { kind: 'role', role: 'adminLevel', rank: 0 };
+  if (tag.tag === 'round') return { kind: 'role', role: 'round', rank: tag.attributes.includes('code') ? 0 : 1 };
+  if (tag.tag === 'assessment' || hxlHas(tag, '#meta+assessment')) return { kind: 'role', role: 'assessment', rank: tag.attributes.includes('type') ? 0 : 1 };
+  if (tag.tag === 'cause') return { kind: 'sum', why: 'cause' };
+  if (tag.tag === 'indicator' && !tag.attributes.some((a) => a === 'value' || a === 'num')) {
+    return { kind: 'role', role: 'indicator', rank: tag.attributes.includes('code') ? 0 : 1 };
+  }
+  if (tag.tag === 'sex') return { kind: 'disaggregation', key: 'sex' };
+  return { kind: 'ignored' };
+}
+
+/** The same tag with `x_raw` attributes read as `x`: the rounded column an unrounded one copies. */
+function roundedKey(tag: HxlTag): string {
+  return `${tag.tag}+${tag.attributes.map((a) => a.replace(/_raw$/, '')).sort().join('+')}`;
+}
+
+function tagKey(tag: HxlTag): string {
+  return `${tag.tag}+${tag.attributes.join('+')}`;
+}
+
+/**
+ * Lists names in one short line: the first 20 at most, as many as fit in `maxChars` (each cut to
+ * 60 characters), then "and N more": `"a" (#x), "b" (#y) and 3 more`. The budget keeps a notice
+ * inside the 300-character line the CLI prints.
+ */
+export function listColumns(names: string[], max = 20, maxChars = 200): string {
+  const shown: string[] = [];
+  let length = 0;
+  for (const name of names.slice(0, max)) {
+    const item = capText(name, 60);
+    if (shown.length > 0 && length + item.length + 2 > maxChars) break;
+    shown.push(item);
+    length += item.length + 2;
+  }
+  const rest = names.length - shown.length;
+  return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
 }
 
 function planFromHxl(tags: Array<HxlTag | null>, profile: SourceProfile, headers: string[]): ColumnPlan {
   const plan: ColumnPlan = { roles: {}, disaggregations: [], values: [], via: 'hxl', headers };
-  tags.forEach((tag, index) => {
-    if (!tag) return;
-    const value = HXL_VALUES.find(([pattern]) => hxlHas(tag, pattern));
-    if (value) {
-      const hh = tag.attributes.includes('hh');
-      plan.values.push({
-        index,
-        header: tag.raw,
-        indicator: hh && value[1] === 'idps' ? 'idp_households' : value[1],
-        unit: hh ? 'households' : value[2],
-        disaggregation: hxlDisaggregation(tag),
-      });
-      return;
+  const ranks: Partial<Record<Role, number>> = {};
+  const summed: Array<{ index: number; why: 'elsewhere' | 'finer' | 'cause' }> = [];
+  const ignored: number[] = [];
+  const readings = tags.map((tag) => (tag ? readTag(tag) : undefined));
+  // The tags of the rounded value columns, which an unrounded (`_raw`) column may copy.
+  const rounded = new Set(
+    readings.flatMap((reading, i) => (reading?.kind === 'value' && !reading.raw && tags[i] ? [tagKey(tags[i])] : [])),
+  );
+  const figures = new Map<string, number>();
+  readings.forEach((reading, index) => {
+    const tag = tags[index];
+    if (!reading || !tag) return;
+    switch (reading.kind) {
+      case 'role': {
+        const held = ranks[reading.role];
+        if (held !== undefined && held <= reading.rank) return void ignored.push(index);
+        if (plan.roles[reading.role] !== undefined) ignored.push(plan.roles[reading.role]!);
+        plan.roles[reading.role] = index;
+        ranks[reading.role] = reading.rank;
+        return;
+      }
+      case 'disaggregation':
+        return void plan.disaggregations.push({ key: reading.key, index });
+      case 'sum':
+        return void summed.push({ index, why: reading.why });
+      case 'value': {
+        // An unrounded copy (`+conflict_raw`) of a rounded column gives the same figure again.
+        if (reading.raw && rounded.has(roundedKey(tag))) return void ignored.push(index);
+        const v = reading.value;
+        const figure = `${v.indicator}|${v.unit}|${Object.entries(v.disaggregation).sort().join(',')}`;
+        if (figures.has(figure)) return void ignored.push(index);
+        figures.set(figure, index);
+        // The header a person sees in the file names the column in a rejection; the tag when there is none.
+        plan.values.push({ index, header: headers[index] || tag.raw, ...v });
+        return;
+      }
+      default:
+        ignored.push(index);
     }
-    const role = HXL_ROLES.find(([pattern]) => hxlHas(tag, pattern));
-    if (role && plan.roles[role[1]] === undefined) plan.roles[role[1]] = index;
-    else if (tag.tag === 'sex') plan.disaggregations.push({ key: 'sex', index });
   });
+  // A year column is a part of the date where a column gives the whole date.
+  if (plan.roles.year !== undefined && (plan.roles.date !== undefined || plan.roles.periodEnd !== undefined)) {
+    ignored.push(plan.roles.year);
+    delete plan.roles.year;
+  }
   // Columns the hashtags leave out (e.g. an untagged "assessmentType") can still be named by the profile.
   const byHeaders = planFromHeaders(headers, profile, false);
+  const used = new Set<number>();
   for (const [role, index] of Object.entries(byHeaders.roles) as Array<[Role, number]>) {
-    if (plan.roles[role] === undefined && !tags[index]) plan.roles[role] = index;
+    if (plan.roles[role] === undefined && !tags[index]) {
+      plan.roles[role] = index;
+      used.add(index);
+    }
   }
+  const sums = [...summed.map((s) => s.index), ...(byHeaders.sumOver ?? []).filter((i) => !tags[i])];
+  const cause = summed.find((s) => s.why === 'cause');
+  if (cause && plan.roles.sumOver === undefined) plan.roles.sumOver = cause.index;
+  if (sums.length > 0) plan.sumOver = sums.sort((a, b) => a - b);
+  const untagged = headers.flatMap((_, i) => (!tags[i] && !used.has(i) && !sums.includes(i) ? [i] : []));
+  // Tags that map to nothing first (they say what the column is), then the untagged columns.
+  plan.notices = columnNotices(headers, tags, summed, [...ignored.sort((a, b) => a - b), ...untagged]);
   return plan;
+}
+
+function columnNotices(
+  headers: string[],
+  tags: Array<HxlTag | null>,
+  summed: Array<{ index: number; why: string }>,
+  ignored: number[],
+): ColumnPlan['notices'] {
+  const name = (i: number) => `"${headers[i] || `column ${i + 1}`}" (${tags[i]?.raw ?? 'untagged'})`;
+  const notices: NonNullable<ColumnPlan['notices']> = [];
+  const elsewhere = summed.filter((s) => s.why === 'elsewhere').map((s) => name(s.index));
+  if (elsewhere.length > 0) {
+    notices.push({ kind: 'ignored_column', detail: `+origin and +dest columns are never the place; rows that differ only there are summed: ${listColumns(elsewhere)}` });
+  }
+  const finer = summed.filter((s) => s.why === 'finer').map((s) => name(s.index));
+  if (finer.length > 0) {
+    notices.push({ kind: 'ignored_column', detail: `admin levels below 2 have no P-code list; their rows are summed into their admin-2 area: ${listColumns(finer)}` });
+  }
+  if (ignored.length > 0) notices.push({ kind: 'ignored_column', detail: `read as nothing: ${listColumns(ignored.map(name))}` });
+  return notices;
 }
 
 function planFromHeaders(headers: string[], profile: SourceProfile, withValues = true): ColumnPlan {
@@ -154,6 +324,10 @@ function planFromHeaders(headers: string[], profile: SourceProfile, withValues =
       }
     }
   }
+  // Every column the sum-over synonyms name is summed over (DTM: the displacement reason and the origin).
+  const summed = roleColumns.sumOver ? new Set(roleColumns.sumOver.map(normaliseHeader)) : undefined;
+  const sums = summed ? normalised.flatMap((h, i) => (summed.has(h) ? [i] : [])) : [];
+  if (sums.length > 0) plan.sumOver = sums;
   return plan;
 }
 

@@ -17,8 +17,9 @@
  * series is kept (aggregates.ts), the kept ones are looked up in the event log (look-ups.ts), and
  * every row is accounted for (accounting.ts).
  */
-import type { DropCounts, DropNotice, TallyEvent } from '../domain/events.js';
+import type { DropBreakdown, DropCounts, DropNotice, TallyEvent } from '../domain/events.js';
 import { NoticeBook } from '../domain/notices.js';
+import { dateLimits } from '../domain/periods.js';
 import type { SourceProfile } from '../domain/profile.js';
 import type { RawTable } from '../connectors/table.js';
 import { emitOutcomes, StatusBook } from './accounting.js';
@@ -26,7 +27,8 @@ import { aggregatePartition, keepOneCopyPerSeries } from './aggregates.js';
 import type { DropContext } from './drop-events.js';
 import { countRevisions, NO_PRIOR_KNOWLEDGE, settleAgainstLog, type PriorKnowledge } from './look-ups.js';
 import { mapDrop, type MapOptions } from './map-threads.js';
-import { planColumns } from './mapping.js';
+import { isSumming, planColumns } from './mapping.js';
+import { oneCountryNotice } from './normalise.js';
 
 export type { DropContext } from './drop-events.js';
 
@@ -36,10 +38,33 @@ export interface ProcessOptions extends MapOptions {
   partitions?: number;
   /** Called once every row is read (and its rejection emitted), before partitions are settled. */
   onMapped?: () => void;
+  /**
+   * The day the drop is read as of, YYYY-MM-DD (the activity passes the day it was received, so a
+   * retried attempt reads it the same way); with `horizonDays`, a later reference date is rejected.
+   */
+  today?: string;
+  /** Days after `today` a reference date may fall. @default no horizon, only what the store holds */
+  horizonDays?: number;
 }
 
-/** A processed drop: its counts and what its summary says beyond them. */
-export type ProcessedDrop = DropCounts & { notices: DropNotice[] };
+/** A processed drop: its counts, what its summary says beyond them, and its duplicates and rejections by kind. */
+export type ProcessedDrop = DropCounts & { notices: DropNotice[]; breakdown?: DropBreakdown };
+
+/** Counts the duplicates by reason and the rejections by kind of the events that pass through. */
+function counting(emit: (event: TallyEvent) => Promise<void> | void): { emit: typeof emit; breakdown: DropBreakdown } {
+  const breakdown: DropBreakdown = { duplicates: {}, rejected: {} };
+  return {
+    breakdown,
+    emit: (event) => {
+      if (event.type === 'RowDuplicated') breakdown.duplicates[event.reason] = (breakdown.duplicates[event.reason] ?? 0) + 1;
+      else if (event.type === 'RowRejected') {
+        const kind = event.kind ?? 'other';
+        breakdown.rejected[kind] = (breakdown.rejected[kind] ?? 0) + 1;
+      }
+      return emit(event);
+    },
+  };
+}
 
 /**
  * Streams the table, writes every event through `emit` (rejections first, in row order, then each
@@ -52,7 +77,9 @@ export async function processDrop(
   emit: (event: TallyEvent) => Promise<void> | void,
   options: ProcessOptions = {},
 ): Promise<ProcessedDrop> {
-  const plan = planColumns(table, profile);
+  const plan = { ...planColumns(table, profile), dates: dateLimits(options.today, options.horizonDays) };
+  const counted = counting(emit);
+  emit = counted.emit;
   const prior = options.prior ?? NO_PRIOR_KNOWLEDGE;
   const partitions = Math.max(1, options.partitions ?? 1);
   const mapped = await mapDrop({ table, plan, profile, ctx, emit, options, partitions });
@@ -60,7 +87,7 @@ export async function processDrop(
   options.onProgress?.(rows);
   options.onMapped?.();
 
-  const summing = plan.roles.sumOver !== undefined;
+  const summing = isSumming(plan);
   const status = new StatusBook();
   const history = (await prior.sourceHasOtherDrops?.(ctx.source, ctx.dropId)) ?? true;
   // The look-ups below send no event: keep reporting progress so a long drop's attempt stays alive.
@@ -71,7 +98,7 @@ export async function processDrop(
     const kept = keepOneCopyPerSeries(aggregates, ctx.source);
     await settleAgainstLog(kept, ctx, history ? prior : NO_PRIOR_KNOWLEDGE, alive);
     if (history) totals.revisions += await countRevisions(kept, ctx, prior, alive);
-    const counts = await emitOutcomes(aggregates, ctx, status, emit);
+    const counts = await emitOutcomes(aggregates, ctx, status, emit, summing);
     totals.accepted += counts.accepted;
     totals.rejected += counts.rejected;
     totals.duplicates += counts.duplicates;
@@ -80,6 +107,6 @@ export async function processDrop(
   }
   const notices = new NoticeBook();
   for (const n of plan.notices ?? []) notices.add(n.kind, n.detail, false);
-  notices.merge(mapped.notices);
-  return { rows, ...totals, notices: notices.list() };
+  notices.merge(oneCountryNotice(mapped.notices));
+  return { rows, ...totals, notices: notices.list(), breakdown: counted.breakdown };
 }

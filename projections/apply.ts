@@ -1,9 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import { TallyEvent } from '../domain/events.js';
+import { TallyEvent, type DropProcessed } from '../domain/events.js';
 import { projectionOf } from './all.js';
 import { insertRows } from '../adapters/clickhouse.js';
+import { insertRows as insertedRows, insertSeconds } from '../adapters/metrics.js';
 import type { EventMeta, Row } from './projection.js';
 import type { TableName } from './schema.js';
 
@@ -12,6 +13,10 @@ export interface ProjectedBatch {
   rows: Map<TableName, Row[]>;
   /** Messages that could not be projected (logged, then passed over). */
   skipped: number;
+  /** The drops whose DropProcessed event is in the batch (counted once projected, runner.ts). */
+  ended: DropProcessed[];
+  /** The drops the batch's events concern, for its log lines. */
+  dropIds: Set<string>;
 }
 
 /**
@@ -30,6 +35,8 @@ export function eventsOfMessage(value: Buffer | string | null | undefined): unkn
  */
 export function projectMessages(topic: string, partition: number, messages: readonly KafkaMessage[], log: Logger): ProjectedBatch {
   const rows = new Map<TableName, Row[]>();
+  const ended: DropProcessed[] = [];
+  const dropIds = new Set<string>();
   let skipped = 0;
   for (const message of messages) {
     const where = { topic, partition, offset: message.offset };
@@ -45,31 +52,41 @@ export function projectMessages(topic: string, partition: number, messages: read
     for (const json of events) {
       const parsed = TallyEvent.safeParse(json);
       if (!parsed.success) {
-        log.error({ ...where, issues: parsed.error.issues.slice(0, 5) }, 'skipped a message that is not a TallyEvent');
+        const dropId = (json as { dropId?: unknown } | null)?.dropId;
+        log.error({ ...where, ...(typeof dropId === 'string' ? { dropId } : {}), issues: parsed.error.issues.slice(0, 5) }, 'skipped a message that is not a TallyEvent');
         skipped++;
         continue;
       }
-      const projection = projectionOf(parsed.data.type);
+      const event = parsed.data;
+      if ('dropId' in event) dropIds.add(event.dropId);
+      if (event.type === 'DropProcessed') ended.push(event);
+      const projection = projectionOf(event.type);
       try {
         const row = projection.toRow(parsed.data, meta);
         const list = rows.get(projection.table);
         if (list) list.push(row);
         else rows.set(projection.table, [row]);
       } catch (err) {
-        log.error({ ...where, type: parsed.data.type, err }, 'skipped an event that cannot be stored');
+        log.error({ ...where, type: parsed.data.type, ...('dropId' in event ? { dropId: event.dropId } : {}), err }, 'skipped an event that cannot be stored');
         skipped++;
       }
     }
   }
-  return { rows, skipped };
+  return { rows, skipped, ended, dropIds };
 }
 
-/** Inserts every table's rows, the tables concurrently; `suffix` targets the rebuild copies (`observations_rebuild`). */
-export async function insertProjected(client: ClickHouseClient, batch: ProjectedBatch, suffix = ''): Promise<Record<string, number>> {
+/**
+ * Inserts every table's rows, the tables concurrently; `suffix` targets the rebuild copies
+ * (`observations_rebuild`). Each insert is counted (tally_insert_rows_total, tally_insert_seconds).
+ */
+export async function insertProjected(client: ClickHouseClient, batch: Pick<ProjectedBatch, 'rows'>, suffix = ''): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   await Promise.all(
     [...batch.rows].map(async ([table, rows]) => {
+      const done = insertSeconds.startTimer({ table });
       await insertRows(client, `${table}${suffix}`, rows);
+      done();
+      insertedRows.inc({ table }, rows.length);
       counts[table] = rows.length;
     }),
   );

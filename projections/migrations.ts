@@ -30,6 +30,14 @@ export const MIGRATIONS: readonly Migration[] = [
       await addColumnIfMissing(client, database, 'drops', 'notices', 'Array(String) AFTER revisions');
     },
   },
+  {
+    version: 3,
+    name: 'duplicates and rejections by kind',
+    async up(client, database) {
+      await addColumnIfMissing(client, database, 'drops', 'breakdown', 'String AFTER notices');
+      await addColumnIfMissing(client, database, 'rejections', 'kind', 'String AFTER reason');
+    },
+  },
 ];
 
 /** True when `table` has `column` (the check 18.16 needs before ALTER TABLE … ADD COLUMN). */

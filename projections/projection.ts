@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Period, TallyEvent, TallyEventType } from '../domain/events.js';
+import { STORE_DATES } from '../domain/periods.js';
 import type { TableName } from './schema.js';
 import { quoteIdentifier, SqlValueError, toClickHouseDateTime } from '../adapters/sql.js';
 
@@ -62,7 +63,8 @@ export function defineProjection<T extends TallyEventType>(
 export function periodColumns(period: Period): { period_kind: 'stock' | 'flow'; ref_date: string; period_start: string; period_end: string } {
   const [start, end] = period.kind === 'stock' ? [period.date, period.date] : [period.start, period.end];
   for (const d of [start, end]) {
-    if (d < '1970-01-01' || d > '2105-12-31') throw new SqlValueError(`date ${d} is outside ClickHouse's Date range`, 'a date 1970..2105', d);
+    // The ingest rejects these (domain/periods.ts checkPeriodLimits): only an event from elsewhere gets here.
+    if (d < STORE_DATES.first || d > STORE_DATES.last) throw new SqlValueError(`date ${d} is outside ClickHouse's Date range`, `a date ${STORE_DATES.first}..${STORE_DATES.last}`, d);
   }
   return { period_kind: period.kind, ref_date: end, period_start: start, period_end: end };
 }

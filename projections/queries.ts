@@ -4,7 +4,7 @@
  * dates) and then reaches SQL only through adapters/sql.ts. Every read goes through FINAL or
  * LIMIT 1 BY, so a redelivered event never shows twice.
  */
-export { AS_OF, CODE, DATE, DROP_ID, PCODE, parseInput, QueryInputError } from './queries/inputs.js';
+export { AS_OF, CODE, COUNTRY, DATE, DROP_ID, PCODE, parseInput, QueryInputError } from './queries/inputs.js';
 export { FigureQuery, queryFigures, type FigureRow } from './queries/figures.js';
 export { provenance, type Provenance, type ProvenanceObservation, type ReconciledFigure } from './queries/provenance.js';
 export { listDiscrepancies, type DiscrepancyRow } from './queries/discrepancies.js';

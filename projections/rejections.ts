@@ -15,6 +15,7 @@ export const rejectionsProjection = defineProjection({
     expected: e.expected,
     found: e.found,
     reason: e.reason,
+    kind: e.kind ?? '',
     recorded_at: dateTime(e.recordedAt),
   }),
 });

@@ -10,6 +10,7 @@ import type { StackSettings } from '../infra/stack/settings.js';
 import { insertProjected, projectMessages } from './apply.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
 import { ensureTopics, kafkaFrom } from '../adapters/kafka.js';
+import { countEndedDrop, projectionLag } from '../adapters/metrics.js';
 import { projectionsLogger } from './log.js';
 import { migrate } from './migrations.js';
 
@@ -75,6 +76,13 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
       // With autoCommit off, kafkajs commits only offsets passed explicitly.
       const next = (BigInt(last.offset) + 1n).toString();
       await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+      // Counted once committed: a committed message is never redelivered to the group, and
+      // countEndedDrop passes over a drop's DropProcessed seen again (the same drop published twice).
+      for (const drop of projected.ended) {
+        if (countEndedDrop(drop)) log.info({ dropId: drop.dropId, source: drop.source, status: drop.status, rows: drop.rows, accepted: drop.accepted, rejected: drop.rejected, duplicates: drop.duplicates }, 'drop projected');
+      }
+      projectionLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))));
+      log.debug({ topic: batch.topic, partition: batch.partition, messages: chunk.length, inserted, dropIds: [...projected.dropIds].slice(0, 20) }, 'batch projected');
       await heartbeat();
       opts.onBatch?.({ topic: batch.topic, partition: batch.partition, messages: chunk.length, skipped: projected.skipped, inserted, lastOffset: last.offset });
     }

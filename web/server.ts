@@ -8,10 +8,12 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StackSettings } from '../infra/stack/settings.js';
 import { openClickHouse, selectRows, type ClickHouseClient } from '../adapters/clickhouse.js';
-import { listDiscrepancies, listDrops, listRejections, provenance, queryFigures, QueryInputError } from '../projections/queries.js';
+import { COUNTRY, listDiscrepancies, listDrops, listRejections, parseInput, provenance, queryFigures, QueryInputError } from '../projections/queries.js';
 import { SqlValueError } from '../adapters/sql.js';
 import { INDICATORS } from '../domain/indicators.js';
-import { regions } from '../domain/places.js';
+import { countryByIso3, DEFAULT_COUNTRY } from '../domain/countries.js';
+import { countryOfPcode, loadPlaceListFiles, placeByPcode } from '../domain/places.js';
+import { pcodesFilesFromEnv } from '../infra/config.js';
 import type { Duplex } from 'node:stream';
 
 const STATIC = fileURLToPath(new URL('./static/', import.meta.url));
@@ -46,15 +48,20 @@ const ROUTES: Record<string, Handler> = {
     const have = new Set(present.map((r) => r.indicator));
     return Object.values(INDICATORS).map((i) => ({ ...i, hasFigures: have.has(i.code) }));
   },
-  '/api/areas': async (_q, client) => {
-    const present = await selectRows<{ area: string }>(client, 'SELECT DISTINCT area FROM figures ORDER BY area');
-    const names = new Map([['MLI', 'Mali'], ...regions().map((r) => [r.pcode, r.name] as [string, string])]);
-    return present.map((r) => ({ pcode: r.area, name: names.get(r.area) ?? r.area }));
+  '/api/areas': async (q, client) => {
+    const country = opt(q, 'country');
+    const present = await areasWithFigures(client);
+    if (country === undefined) return present.map((pcode) => ({ pcode, name: placeByPcode(pcode)?.name || pcode }));
+    const wanted = parseInput(COUNTRY, country, 'query.country');
+    return (countriesOfAreas(present).find((c) => c.iso3 === wanted)?.areas ?? []).map(({ pcode, name }) => ({ pcode, name }));
   },
+  /** The countries with figures, each with its areas that have figures (the country itself first). */
+  '/api/countries': async (_q, client) => countriesOfAreas(await areasWithFigures(client)),
   '/api/figures': (q, client) =>
     queryFigures(client, {
       indicator: q.get('indicator') ?? '',
       area: opt(q, 'area'),
+      country: opt(q, 'country'),
       from: opt(q, 'from'),
       to: opt(q, 'to'),
       source: opt(q, 'source'),
@@ -63,12 +70,14 @@ const ROUTES: Record<string, Handler> = {
   '/api/series': async (q, client) => {
     const indicator = q.get('indicator') ?? '';
     const area = opt(q, 'area');
-    const reconciled = await queryFigures(client, { indicator, area });
+    const country = opt(q, 'country');
+    const reconciled = await queryFigures(client, { indicator, area, country });
     const sources = new Set<string>();
     for (const f of reconciled) for (const s of Object.keys(f.sources ?? {})) sources.add(s);
     const bySource: Record<string, unknown[]> = {};
-    for (const source of [...sources].sort()) bySource[source] = await queryFigures(client, { indicator, area, source });
-    const discrepancies = (await listDiscrepancies(client, {})).filter((d) => d.indicator === indicator && (!area || d.area === area));
+    for (const source of [...sources].sort()) bySource[source] = await queryFigures(client, { indicator, area, country, source });
+    const inCountry = (a: string) => country === undefined || countryOfPcode(a)?.iso3 === country;
+    const discrepancies = (await listDiscrepancies(client, {})).filter((d) => d.indicator === indicator && (!area || d.area === area) && inCountry(d.area));
     return { reconciled, bySource, discrepancies };
   },
   '/api/provenance': (q, client) => provenance(client, q.get('series') ?? '', opt(q, 'asOf')),
@@ -76,6 +85,32 @@ const ROUTES: Record<string, Handler> = {
   '/api/rejections': (q, client) => listRejections(client, { dropId: opt(q, 'drop'), limit: q.get('limit') ? Number(q.get('limit')) : undefined }),
   '/api/drops': (q, client) => listDrops(client, { limit: q.get('limit') ? Number(q.get('limit')) : undefined }),
 };
+
+async function areasWithFigures(client: ClickHouseClient): Promise<string[]> {
+  return (await selectRows<{ area: string }>(client, 'SELECT DISTINCT area FROM figures ORDER BY area')).map((r) => r.area);
+}
+
+export interface CountryAreas {
+  iso3: string;
+  name: string;
+  areas: Array<{ pcode: string; name: string; level: number }>;
+}
+
+/** Areas grouped by the country their P-code names: Mali first, then by name; in each, the country first, then by P-code. */
+export function countriesOfAreas(areas: readonly string[]): CountryAreas[] {
+  const byCountry = new Map<string, CountryAreas>();
+  for (const pcode of areas) {
+    const country = countryOfPcode(pcode);
+    if (!country) continue;
+    const held = byCountry.get(country.iso3) ?? { iso3: country.iso3, name: countryByIso3(country.iso3)?.name ?? country.iso3, areas: [] };
+    const place = placeByPcode(pcode);
+    held.areas.push({ pcode, name: place?.name || pcode, level: place?.level ?? 0 });
+    byCountry.set(country.iso3, held);
+  }
+  const countries = [...byCountry.values()];
+  for (const c of countries) c.areas.sort((a, b) => a.level - b.level || a.pcode.localeCompare(b.pcode));
+  return countries.sort((a, b) => (a.iso3 === DEFAULT_COUNTRY ? -1 : b.iso3 === DEFAULT_COUNTRY ? 1 : a.name.localeCompare(b.name)));
+}
 
 async function serveStatic(path: string, res: ServerResponse): Promise<void> {
   const file = normalize(join(STATIC, path === '/' ? 'index.html' : path));
@@ -90,6 +125,8 @@ async function serveStatic(path: string, res: ServerResponse): Promise<void> {
 }
 
 export async function startExplorer(options: ExplorerOptions): Promise<RunningExplorer> {
+  // Areas of the user's P-code lists (TALLY_PCODES_FILE) get their names and countries.
+  loadPlaceListFiles(pcodesFilesFromEnv());
   const client = await openClickHouse(options.settings, { createDatabase: false, asAnalyst: true });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = requestTarget(req);

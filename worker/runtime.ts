@@ -10,7 +10,7 @@
  * stays small.
  */
 import { spawn } from 'node:child_process';
-import { childEnv, workerProcessFromEnv, type WorkerProcessEnv } from '../infra/config.js';
+import { childEnv, parentPidFromEnv, workerProcessFromEnv, type WorkerProcessEnv } from '../infra/config.js';
 
 /**
  * Node flags of the worker (and of the benchmark's services): a capped old generation makes V8
@@ -70,7 +70,7 @@ const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SI
  * as it exits (same code, or same signal). Never resolves.
  */
 export function relaunchWorker(plan: RelaunchPlan, argv: readonly string[] = process.argv, execArgv: readonly string[] = process.execArgv): Promise<never> {
-  const child = spawn(process.execPath, [...execArgv, ...plan.nodeFlags, ...argv.slice(1)], { stdio: 'inherit', env: childEnv(plan.env) });
+  const child = spawn(process.execPath, [...execArgv, ...plan.nodeFlags, ...argv.slice(1)], { stdio: 'inherit', env: childEnv({ ...plan.env, TALLY_PARENT_PID: String(process.pid) }) });
   const forward = (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
@@ -88,17 +88,20 @@ export function relaunchWorker(plan: RelaunchPlan, argv: readonly string[] = pro
 }
 
 /**
- * In the re-executed worker: exits when the process that started it is gone (however it died,
- * `kill -9` included), so that no worker outlives the `tally worker` its operator sees.
+ * In the re-executed worker (and each process `tally up` supervises): exits when the process that
+ * started it is gone (however it died, `kill -9` included), so that no worker outlives the
+ * `tally worker` or the supervisor its operator sees. That process is TALLY_PARENT_PID when its
+ * starter set it (then a parent gone before this check began is seen too), else the parent now.
  */
-export function exitWithParent(intervalMs = 1000): void {
-  const parent = process.ppid;
-  const timer = setInterval(() => {
+export function exitWithParent(intervalMs = 1000, parent = parentPidFromEnv() ?? process.ppid): void {
+  const check = () => {
     if (process.ppid !== parent) {
-      console.error('tally: the tally worker process that started this worker is gone: exiting');
+      console.error(`tally: the process that started this one (pid ${parent}) is gone: exiting`);
       process.exit(1);
     }
-  }, intervalMs);
+  };
+  check();
+  const timer = setInterval(check, intervalMs);
   timer.unref();
 }
 

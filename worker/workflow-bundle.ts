@@ -33,10 +33,14 @@ export function workflowCodeHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** Builds the bundle of the running workflow code into `out`, in a child process. */
-export function buildWorkflowBundle(out: string): Promise<void> {
+/** The flag that makes the builder add the OpenTelemetry workflow interceptors (a traced bundle, worker/tracing.ts). */
+export const TRACED_FLAG = '--otel';
+
+/** Builds the bundle of the running workflow code into `out`, in a child process; `traced` adds the OpenTelemetry interceptors. */
+export function buildWorkflowBundle(out: string, traced = false): Promise<void> {
   // From the sources the builder needs the TypeScript loader; compiled, it runs as it is.
-  const args = COMPILED ? [BUILDER, out] : [join(PROJECT_ROOT, 'bin', 'run-ts.mjs'), BUILDER, out];
+  const builder = traced ? [BUILDER, out, TRACED_FLAG] : [BUILDER, out];
+  const args = COMPILED ? builder : [join(PROJECT_ROOT, 'bin', 'run-ts.mjs'), ...builder];
   return new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -48,14 +52,16 @@ export function buildWorkflowBundle(out: string): Promise<void> {
 
 /**
  * The path of the bundle for the running workflow code: the prebuilt one when compiled, else the
- * cached one, building it first when missing.
+ * cached one, building it first when missing. A traced bundle (with the OpenTelemetry workflow
+ * interceptors) is never prebuilt: a traced worker builds it once into the cache.
  * @param dir where cached bundles are kept. @default TALLY_BUNDLE_DIR or <project>/.tally/bundles
  */
-export async function workflowBundlePath(dir = bundleDirFromEnv() ?? join(PROJECT_ROOT, '.tally', 'bundles')): Promise<string> {
-  if (COMPILED && existsSync(PREBUILT_BUNDLE)) return PREBUILT_BUNDLE;
-  const path = join(dir, `workflows-${workflowCodeHash()}.js`);
+export async function workflowBundlePath(dir = bundleDirFromEnv() ?? join(PROJECT_ROOT, '.tally', 'bundles'), options: { traced?: boolean } = {}): Promise<string> {
+  const traced = options.traced === true;
+  if (!traced && COMPILED && existsSync(PREBUILT_BUNDLE)) return PREBUILT_BUNDLE;
+  const path = join(dir, `workflows-${traced ? 'otel-' : ''}${workflowCodeHash()}.js`);
   if (existsSync(path)) return path;
   mkdirSync(dir, { recursive: true });
-  await buildWorkflowBundle(path);
+  await buildWorkflowBundle(path, traced);
   return path;
 }

@@ -1,9 +1,10 @@
-import { defineQuery, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
+import { defineQuery, executeChild, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { IngestTimings } from '../activities/ingest.js';
-import type { DropCounts, DropNotice } from '../domain/events.js';
+import type { DropBreakdown, DropCounts, DropNotice } from '../domain/events.js';
 import { INGEST, WATERMARK } from './options.js';
 import { reconcileWorkflow } from './reconcile.js';
+import { withSourceLock } from './source-lock.js';
 
 const { ingestDrop } = proxyActivities<Activities>(INGEST);
 const { awaitProjected } = proxyActivities<Activities>(WATERMARK);
@@ -13,6 +14,11 @@ export interface IngestDropWorkflowInput {
   source: string;
   /** Prefix of the workflow ids this run starts (deployments sharing a namespace use one each). @default '' */
   idPrefix?: string;
+  /**
+   * `tally ingest --country` (ISO 3166 alpha-3): the country of rows that do not say theirs. Not
+   * part of the workflow id: a drop is its bytes, read once.
+   */
+  country?: string;
 }
 
 /** The drop's row accounting (from the ingest activity) and what reconciling it produced. */
@@ -29,9 +35,11 @@ export interface IngestDropResult extends DropCounts {
   timings?: IngestTimings;
   /** What the drop's summary says beyond its counts (absent from runs recorded before notices). */
   notices?: DropNotice[];
+  /** Duplicates by reason and rejections by kind (absent for refused drops and runs recorded before it). */
+  breakdown?: DropBreakdown;
 }
 
-export type IngestStage = 'reading' | 'projecting' | 'reconciling' | 'done';
+export type IngestStage = 'waiting' | 'reading' | 'projecting' | 'reconciling' | 'done';
 export const ingestStageQuery = defineQuery<IngestStage>('stage');
 
 /** The workflow id of a drop's ingestion: the same drop twice is one run. */
@@ -39,25 +47,34 @@ export function ingestWorkflowId(dropId: string, idPrefix = ''): string {
   return `${idPrefix}ingest-${dropId}`;
 }
 
+/** Runs recorded before the source lock replay without it; new runs record the marker and take the lock. */
+export const SOURCE_LOCK_PATCH = 'source-lock';
+
 /**
  * One drop: read, validate, normalise and publish its rows; wait until the projections hold them;
- * then reconcile the indicators it touched. Carries references only (drop id, offsets).
+ * then reconcile the indicators it touched. Carries references only (drop id, offsets). All of it
+ * holds the source's lock (source-lock.ts): drops of one source are settled one at a time.
  */
 export async function ingestDropWorkflow(input: IngestDropWorkflowInput): Promise<IngestDropResult> {
-  let stage: IngestStage = 'reading';
+  let stage: IngestStage = 'waiting';
   setHandler(ingestStageQuery, () => stage);
-  const { offsets, ...ingested } = await ingestDrop({ dropId: input.dropId, source: input.source });
-  stage = 'projecting';
-  await awaitProjected({ offsets });
-  if (ingested.status === 'refused' || ingested.observations === 0) {
+  const settle = async (): Promise<IngestDropResult> => {
+    stage = 'reading';
+    const { offsets, ...ingested } = await ingestDrop({ dropId: input.dropId, source: input.source, ...(input.country ? { country: input.country } : {}) });
+    stage = 'projecting';
+    await awaitProjected({ offsets });
+    if (ingested.status === 'refused' || ingested.observations === 0) {
+      stage = 'done';
+      return { ...ingested, figures: 0, discrepancies: 0, resolved: 0 };
+    }
+    stage = 'reconciling';
+    const reconciled = await executeChild(reconcileWorkflow, {
+      workflowId: `${input.idPrefix ?? ''}reconcile-${input.dropId}`,
+      args: [{ dropId: input.dropId, idPrefix: input.idPrefix }],
+    });
     stage = 'done';
-    return { ...ingested, figures: 0, discrepancies: 0, resolved: 0 };
-  }
-  stage = 'reconciling';
-  const reconciled = await executeChild(reconcileWorkflow, {
-    workflowId: `${input.idPrefix ?? ''}reconcile-${input.dropId}`,
-    args: [{ dropId: input.dropId, idPrefix: input.idPrefix }],
-  });
-  stage = 'done';
-  return { ...ingested, figures: reconciled.figures, discrepancies: reconciled.detected.length, resolved: reconciled.resolved };
+    return { ...ingested, figures: reconciled.figures, discrepancies: reconciled.detected.length, resolved: reconciled.resolved };
+  };
+  if (!patched(SOURCE_LOCK_PATCH)) return settle();
+  return withSourceLock({ source: input.source, idPrefix: input.idPrefix }, settle);
 }

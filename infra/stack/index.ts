@@ -11,7 +11,7 @@ import type { StackSettings } from './settings.js';
 import { settingsFromEnv, stackProviderFromEnv, type StackProvider } from '../config.js';
 
 export { StackSettings } from './settings.js';
-export { LocalStack, readStackState, stopStackInDir } from './local.js';
+export { LocalStack, readStackState, restartLocalEngine, signalLocalEngine, stopStackInDir, type LocalEngine, type RestartOptions } from './local.js';
 export { readEngineManifest, tallyHome } from './engines.js';
 export { kafkaHealthy, temporalHealthy, clickhouseHealthy } from './health.js';
 

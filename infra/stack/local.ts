@@ -46,6 +46,8 @@ export interface LocalStackState {
   settings: StackSettings;
   pids: Record<string, number>;
   reaperPid?: number;
+  /** The process whose death the reapers watch (absent for a detached stack). */
+  ownerPid?: number;
   startedAt: string;
 }
 
@@ -109,7 +111,9 @@ export class LocalStack {
   async stop(graceMs = 15_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await stopPids(this.engines.map((e) => e.pid), graceMs);
+    // An engine restarted by restartLocalEngine has a new pid, recorded in the state file.
+    const restarted = Object.values(readStateFile(this.dir)?.pids ?? {});
+    await stopPids([...new Set([...this.engines.map((e) => e.pid), ...restarted])], graceMs);
     if (this.reaperPid) signalGroup(this.reaperPid, 'SIGKILL');
     rmSync(join(this.dir, 'stack.json'), { force: true });
   }
@@ -126,6 +130,7 @@ export class LocalStack {
       settings: this.settings,
       pids: Object.fromEntries(this.engines.map((e) => [e.name, e.pid])),
       reaperPid: this.reaperPid,
+      ownerPid: this.reaperPid === undefined ? undefined : process.pid,
       startedAt: new Date().toISOString(),
     };
     // It holds the writer's password: readable by its owner only.
@@ -276,8 +281,8 @@ function startClickHouse(manifest: EngineManifest, root: string, ports: PortPlan
   return spawnEngine('clickhouse', bin, args, dir);
 }
 
-function startReaper(pids: number[]): number | undefined {
-  const child = spawn(process.execPath, [REAPER, String(process.pid), ...pids.map(String)], { detached: true, stdio: 'ignore' });
+function startReaper(pids: number[], owner = process.pid): number | undefined {
+  const child = spawn(process.execPath, [REAPER, String(owner), ...pids.map(String)], { detached: true, stdio: 'ignore' });
   child.unref();
   return child.pid;
 }
@@ -313,3 +318,69 @@ async function stopPids(pids: number[], graceMs: number): Promise<void> {
 }
 
 export { freePort };
+
+function readStateFile(dir: string): LocalStackState | undefined {
+  const file = join(resolve(dir), 'stack.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as LocalStackState) : undefined;
+}
+
+export type LocalEngine = 'kafka' | 'temporal' | 'clickhouse';
+
+export interface RestartOptions {
+  /** How long the engine stays down before it starts again. @default 0 */
+  downMs?: number;
+  /** SIGTERM (a clean stop, SIGKILL after graceMs) or SIGKILL (a crash). @default 'SIGTERM' */
+  signal?: 'SIGTERM' | 'SIGKILL';
+  /** @default 15000 */
+  graceMs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Stops one engine of the local stack running in DIR and starts it again on the same ports with
+ * the same data (Kafka's log and offsets, ClickHouse's tables, Temporal's database), waits until
+ * it is healthy, and records its new pid in the state file (which LocalStack.stop reads). For
+ * fault tests: a broker restarted under a running pipeline.
+ */
+export async function restartLocalEngine(dir: string, name: LocalEngine, options: RestartOptions = {}): Promise<{ pid: number; downMs: number }> {
+  const root = resolve(dir);
+  const state = readStateFile(root);
+  const old = state?.pids[name];
+  if (!state || old === undefined) throw new Error(`no local stack with ${name} runs in ${root}`);
+  const log = options.log ?? (() => undefined);
+  const ports = JSON.parse(readFileSync(join(root, 'ports.json'), 'utf8')) as PortPlan;
+  const stoppedAt = Date.now();
+  if (options.signal === 'SIGKILL') {
+    signalGroup(old, 'SIGKILL');
+    while (isAlive(old)) await new Promise((r) => setTimeout(r, 50));
+  } else {
+    await stopPids([old], options.graceMs ?? 15_000);
+  }
+  log(`${name}: stopped (pid ${old})`);
+  if (options.downMs) await new Promise((r) => setTimeout(r, options.downMs));
+  const manifest = readEngineManifest();
+  const engine =
+    name === 'kafka'
+      ? await startKafka(manifest, root, ports, log)
+      : name === 'temporal'
+        ? startTemporal(manifest, root, ports, state.settings.temporal.uiUrl !== undefined, log)
+        : startClickHouse(manifest, root, ports, state.settings.clickhouse.password, log);
+  engine.child?.unref();
+  const abortIf = () => (engine.child && engine.child.exitCode !== null ? `the process exited with code ${engine.child.exitCode}; see ${engine.log}` : undefined);
+  if (name === 'kafka') await kafkaHealthy(state.settings.kafka, { abortIf });
+  else if (name === 'temporal') await temporalHealthy(state.settings.temporal, { abortIf });
+  else await clickhouseHealthy(state.settings.clickhouse, { abortIf });
+  const downMs = Date.now() - stoppedAt;
+  log(`${name}: healthy again after ${downMs} ms (pid ${engine.pid})`);
+  if (state.ownerPid !== undefined) startReaper([engine.pid], state.ownerPid);
+  const current = readStateFile(root) ?? state;
+  writeFileSync(join(root, 'stack.json'), JSON.stringify({ ...current, pids: { ...current.pids, [name]: engine.pid } }, null, 2));
+  return { pid: engine.pid, downMs };
+}
+
+/** Freezes (SIGSTOP) or thaws (SIGCONT) one engine of the local stack running in DIR: an engine that hangs. */
+export function signalLocalEngine(dir: string, name: LocalEngine, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  const pid = readStateFile(dir)?.pids[name];
+  if (pid === undefined) throw new Error(`no local stack with ${name} runs in ${resolve(dir)}`);
+  signalGroup(pid, signal);
+}

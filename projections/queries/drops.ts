@@ -1,6 +1,7 @@
 /** The drop ledger: each drop's status and row accounting. */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
+import { DropBreakdown } from '../../domain/events.js';
 import { isoFromClickHouse, selectRows, toNumber } from '../../adapters/clickhouse.js';
 import { quoteNumber } from '../../adapters/sql.js';
 import { LIMIT, parseInput } from './inputs.js';
@@ -17,6 +18,8 @@ export interface DropRow {
   duplicates: number;
   observations: number;
   revisions: number;
+  /** Duplicates by reason and rejections by kind (absent for drops processed before it was counted). */
+  breakdown?: DropBreakdown;
   receivedAt: string;
   processedAt?: string;
 }
@@ -24,10 +27,11 @@ export interface DropRow {
 export interface RawDropRow {
   drop_id: string; source: string; file_name: string; status: DropRow['status']; reason: string; rows: number; accepted: number;
   rejected: number; duplicates: number; observations: number; revisions: number; received: string; processed: string;
+  breakdown?: string;
 }
 
 export const DROP_COLUMNS = `drop_id, source, file_name, toString(status) AS status, reason, rows, accepted, rejected, duplicates,
-  observations, revisions, toString(received_at) AS received, ifNull(toString(processed_at), '') AS processed`;
+  observations, revisions, breakdown, toString(received_at) AS received, ifNull(toString(processed_at), '') AS processed`;
 
 export function dropRowFrom(r: RawDropRow): DropRow {
   const row: DropRow = {
@@ -45,6 +49,8 @@ export function dropRowFrom(r: RawDropRow): DropRow {
   };
   if (r.reason !== '') row.reason = r.reason;
   if (r.processed !== '') row.processedAt = isoFromClickHouse(r.processed);
+  const breakdown = r.breakdown ? breakdownFrom(r.breakdown) : undefined;
+  if (breakdown) row.breakdown = breakdown;
   return row;
 }
 
@@ -53,4 +59,14 @@ export async function listDrops(client: ClickHouseClient, options: { limit?: num
   const o = parseInput(z.object({ limit: LIMIT.optional() }), options, 'options');
   const rows = await selectRows<RawDropRow>(client, `SELECT ${DROP_COLUMNS} FROM drops FINAL ORDER BY received_at DESC, drop_id LIMIT ${quoteNumber(o.limit ?? 100)}`);
   return rows.map(dropRowFrom);
+}
+
+/** The breakdown column (JSON, '' when absent); undefined when it does not parse. */
+function breakdownFrom(text: string): DropBreakdown | undefined {
+  try {
+    const parsed = DropBreakdown.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }

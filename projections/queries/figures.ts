@@ -3,12 +3,15 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import type { SourceValue } from '../../domain/events.js';
 import { isoFromClickHouse, selectRows } from '../../adapters/clickhouse.js';
-import { quoteDate, quoteString } from '../../adapters/sql.js';
-import { AS_OF, asOfSql, CODE, DATE, KEY, parseInput, PCODE } from './inputs.js';
+import { quoteDate, quoteString, quoteStringList } from '../../adapters/sql.js';
+import { placesOf } from '../../domain/places.js';
+import { AS_OF, asOfSql, CODE, COUNTRY, DATE, INDICATOR, KEY, parseInput, PCODE } from './inputs.js';
 
 export const FigureQuery = z.object({
-  indicator: CODE,
+  indicator: INDICATOR,
   area: PCODE.optional(),
+  /** Only the country's own figures and its areas' (ISO 3166 alpha-3). */
+  country: COUNTRY.optional(),
   from: DATE.optional(),
   to: DATE.optional(),
   source: CODE.optional(),
@@ -94,6 +97,11 @@ export async function queryFigures(client: ClickHouseClient, query: FigureQuery)
   const q = parseInput(FigureQuery, query, 'query');
   const where = [`indicator = ${quoteString(q.indicator)}`, `disaggregation = ${quoteString(q.disaggregation ?? '')}`];
   if (q.area) where.push(`area = ${quoteString(q.area)}`);
+  if (q.country) {
+    const areas = await countryAreas(client, q.source ? 'observations' : 'figures', q.country);
+    if (areas.length === 0) return [];
+    where.push(`area IN ${quoteStringList(areas)}`);
+  }
   if (q.from) where.push(`ref_date >= ${quoteDate(q.from)}`);
   if (q.to) where.push(`ref_date <= ${quoteDate(q.to)}`);
   if (q.asOf) where.push(`recorded_at <= ${asOfSql(q.asOf)}`);
@@ -102,4 +110,20 @@ export async function queryFigures(client: ClickHouseClient, query: FigureQuery)
     return (await selectRows<RawFigure>(client, latestPerSeries('observations', `${FIGURE_COLUMNS}, source`, where))).map(figureFrom);
   }
   return (await selectRows<RawFigure>(client, latestPerSeries('figures', `${FIGURE_COLUMNS}, sources`, where))).map(figureFrom);
+}
+
+/** Lists longer than this are first narrowed to the areas the table holds (a query is at most 256 KiB on ClickHouse's defaults). */
+const LONG_LIST = 5000;
+
+/**
+ * The P-codes of a country (itself first, then its areas at every level its lists have). A long
+ * list (Brazil's admin 2 has 5,599 codes; a user's admin-3 list more) is narrowed to the areas
+ * the table holds.
+ */
+export async function countryAreas(client: ClickHouseClient, table: 'figures' | 'observations', country: string): Promise<string[]> {
+  const codes = (placesOf(country) ?? []).map((p) => p.pcode);
+  if (codes.length <= LONG_LIST) return codes;
+  const own = new Set(codes);
+  const held = await selectRows<{ area: string }>(client, `SELECT DISTINCT area FROM ${table}`);
+  return held.map((r) => r.area).filter((a) => own.has(a));
 }

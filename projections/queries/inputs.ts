@@ -3,8 +3,10 @@
  * checks a query's input before any of it reaches SQL (and then only through adapters/sql.ts).
  */
 import { z } from 'zod';
-import { DROP_ID_PATTERN, DROP_ID_RULE, PCODE_PATTERN, PCODE_RULE } from '../../domain/codes.js';
+import { COUNTRY_PATTERN, DROP_ID_PATTERN, DROP_ID_RULE, PCODE_PATTERN, PCODE_RULE } from '../../domain/codes.js';
+import { placesOf } from '../../domain/places.js';
 import { TallyError } from '../../domain/errors.js';
+import { INDICATOR_CODES } from '../../domain/indicators.js';
 import { isCalendarDate, quoteDateTime, toClickHouseDateTime } from '../../adapters/sql.js';
 
 /** A query input that fails its rule: bad input, never worth a retry. */
@@ -26,6 +28,15 @@ export class QueryInputError extends TallyError {
 const CODE_RE = /^[a-z][a-z0-9_-]*$/;
 export const CODE = z.string().max(64).regex(CODE_RE, `expected a code matching ${CODE_RE}`);
 export const PCODE = z.string().regex(PCODE_PATTERN, PCODE_RULE);
+/** An indicator of the registry (domain/indicators.ts): any other code has no figures to ask for. */
+export const INDICATOR = CODE.refine((code) => (INDICATOR_CODES as readonly string[]).includes(code), {
+  message: `expected an indicator, one of ${INDICATOR_CODES.join(', ')}`,
+});
+/** A country with a P-code list: ISO 3166 alpha-3. */
+export const COUNTRY = z
+  .string()
+  .regex(COUNTRY_PATTERN, 'expected an ISO 3166 alpha-3 code such as MLI or TCD')
+  .refine((c) => placesOf(c) !== undefined, 'expected an ISO 3166 alpha-3 code of a country');
 export const DATE = z.string().refine(isCalendarDate, 'expected a date YYYY-MM-DD');
 export const AS_OF = z.string().refine((s) => {
   try {

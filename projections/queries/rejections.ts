@@ -1,6 +1,7 @@
 /** Rejected rows, each with its reason (row, column, expected, found). */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
+import { RejectionKind } from '../../domain/events.js';
 import { isoFromClickHouse, selectRows, toNumber } from '../../adapters/clickhouse.js';
 import { quoteNumber, quoteString } from '../../adapters/sql.js';
 import { DROP_ID_OR_PREFIX, LIMIT, parseInput } from './inputs.js';
@@ -15,6 +16,8 @@ export interface RejectionRow {
   expected: string;
   found: string;
   reason: string;
+  /** The reason in one word (absent for rejections recorded before kinds). */
+  kind?: RejectionKind;
   recordedAt: string;
 }
 
@@ -23,10 +26,10 @@ export async function listRejections(client: ClickHouseClient, options: { dropId
   const o = parseInput(z.object({ dropId: DROP_ID_OR_PREFIX.optional(), limit: LIMIT.optional() }), options, 'options');
   const where = o.dropId === undefined ? '' : o.dropId.length === 64 ? `WHERE drop_id = ${quoteString(o.dropId)}` : `WHERE drop_id LIKE ${quoteString(`${o.dropId}%`)}`;
   const rows = await selectRows<{
-    event_id: string; drop_id: string; source: string; file_name: string; row: number; column: string; expected: string; found: string; reason: string; recorded: string;
+    event_id: string; drop_id: string; source: string; file_name: string; row: number; column: string; expected: string; found: string; reason: string; kind: string; recorded: string;
   }>(
     client,
-    `SELECT event_id, drop_id, source, file_name, row, \`column\`, expected, found, reason, toString(recorded_at) AS recorded
+    `SELECT event_id, drop_id, source, file_name, row, \`column\`, expected, found, reason, kind, toString(recorded_at) AS recorded
      FROM rejections FINAL ${where} ORDER BY recorded_at, drop_id, row, event_id LIMIT ${quoteNumber(o.limit ?? 1000)}`,
   );
   return rows.map((r) => {
@@ -42,6 +45,8 @@ export async function listRejections(client: ClickHouseClient, options: { dropId
       recordedAt: isoFromClickHouse(r.recorded),
     };
     if (r.column !== '') row.column = r.column;
+    const kind = RejectionKind.safeParse(r.kind);
+    if (kind.success) row.kind = kind.data;
     return row;
   });
 }

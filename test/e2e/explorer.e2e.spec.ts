@@ -2,17 +2,12 @@
  * The explorer page end to end: real engines, the worker and projections in this process, two
  * example drops that disagree, the explorer server, and Debian's Chromium driven by playwright-core.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { configFromEnv, type TallyConfig } from '../../infra/config.js';
-import { startServices, type RunningServices } from '../../worker/services.js';
-import { ingestOne, type IngestSummary } from '../../cli/ingest.js';
-import { temporalClient } from '../../cli/context.js';
-import { startExplorer, type RunningExplorer } from '../../web/server.js';
-import { testScope } from '../support/isolation.js';
+import type { Page } from 'playwright-core';
+import type { IngestSummary } from '../../cli/ingest.js';
+import { openExplorerPage, type ExplorerPage } from './harness.js';
 
-const CHROMIUM = process.env.TALLY_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = 'test-results/explorer.png';
 const DROPS = [
   { file: 'examples/mali/dtm-mali-r47-2019-07-31.csv', source: 'dtm' },
@@ -20,54 +15,18 @@ const DROPS = [
 ];
 
 describe('explorer page (headless Chromium)', () => {
-  const scope = testScope('web');
-  let config: TallyConfig;
-  let services: RunningServices | undefined;
-  let explorer: RunningExplorer | undefined;
-  let browser: Browser | undefined;
+  let web: ExplorerPage | undefined;
   let page: Page;
-  const pageErrors: string[] = [];
-  const ingested: IngestSummary[] = [];
+  let pageErrors: string[] = [];
+  let ingested: IngestSummary[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: the explorer test needs Debian's chromium; run 'bash infra/install.sh' (never a downloaded browser)`);
-    }
-    config = configFromEnv(scope.stack, process.env, {
-      topicPrefix: `${scope.id}.`,
-      projectionsGroup: `${scope.id}-projections`,
-      taskQueue: scope.taskQueue,
-      landingDir: `.tally/test-landing-${scope.id}`,
-    });
-    services = await startServices(config);
-    const temporal = await temporalClient(config);
-    try {
-      for (const drop of DROPS) ingested.push((await ingestOne(temporal.client, config, { file: drop.file }, drop.source, true)) as IngestSummary);
-    } finally {
-      await temporal.close();
-    }
-    explorer = await startExplorer({ settings: config.stack.clickhouse, port: 0 });
-
-    // playwright gives the browser a fresh, throw-away profile directory.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-    // Offline by design: anything not served by the explorer is a bug in the page.
-    await context.route((url) => !url.href.startsWith(explorer!.url), (route) => route.abort());
-    page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(msg.text());
-    });
+    web = await openExplorerPage('web', DROPS);
+    ({ page, pageErrors, ingested } = web);
   });
 
   afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await explorer?.close();
-    await services?.stop();
-    if (config) rmSync(config.landingDir, { recursive: true, force: true });
+    await web?.close();
   });
 
   it('the drops produce idps discrepancies', () => {
@@ -76,7 +35,7 @@ describe('explorer page (headless Chromium)', () => {
   });
 
   it('shows the chart, a discrepancy and a point’s provenance for idps', async () => {
-    await page.goto(explorer!.url);
+    await page.goto(web!.explorer.url);
     await page.locator('#indicator option[value=idps]').waitFor({ state: 'attached' });
     await page.selectOption('#indicator', 'idps');
     await page.locator('#area option[value=ML05]').waitFor({ state: 'attached' });
@@ -115,13 +74,13 @@ describe('explorer page (headless Chromium)', () => {
   });
 
   it('shows empty data and API errors visibly', async () => {
-    await page.goto(`${explorer!.url}?indicator=refugees&area=ML05`);
+    await page.goto(`${web!.explorer.url}?indicator=refugees&area=ML05`);
     await expect.poll(() => page.locator('[data-testid=chart-empty]').textContent()).toMatch(/No figures for refugees/);
 
     await page.route('**/api/series?*', (route) =>
       route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: 'ClickHouse is unreachable' }) }),
     );
-    await page.goto(`${explorer!.url}?indicator=idps&area=ML05`);
+    await page.goto(`${web!.explorer.url}?indicator=idps&area=ML05`);
     await expect.poll(() => page.locator('#status.error').textContent()).toMatch(/ClickHouse is unreachable/);
     expect(await page.locator('#chart [role=alert]').textContent()).toMatch(/api\/series.*ClickHouse is unreachable/);
     await page.screenshot({ path: 'test-results/explorer-error.png' });

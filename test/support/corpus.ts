@@ -480,7 +480,8 @@ function placeCases(): RowCase[] {
     row('iso-3166-2', 'an ISO 3166-2 code, not a P-code', 'ML-5', unknown('ML-5')),
     row('other-country', 'a region of another country (Chad\'s Lac)', 'Lac', unknown('Lac')),
     row('unknown-pcode', 'a P-code that does not exist', 'ML99', unknown('ML99')),
-    row('other-country-pcode', "another country's P-code (Chad's TD07) in a Mali drop", 'TD07', rejected(/TD07 is a P-code of Chad/, 'Région')),
+    // A P-code names its own country: with no --country, Chad's TD07 is read in Chad.
+    row('other-country-pcode', "another country's P-code (Chad's TD07) in a drop without --country", 'TD07', 'TD07'),
     row('cercle-as-region', 'a cercle P-code where a region is expected', 'ML0501', rejected(/ML0501 is a cercle/, 'Région')),
   ];
 }

@@ -27,6 +27,8 @@ export function pipelineConfig(scope: TestScope, overrides: Partial<TallyConfig>
     workflowIdPrefix: `${scope.id}-`,
     landingDir: `.tally/test-landing/${scope.id}`,
     alerts: { log: false },
+    // Free ports: tests run side by side (and Temporal's runtime is one per process).
+    metrics: { host: '127.0.0.1', worker: 0, projections: 0, temporal: 'off' },
     ...overrides,
   });
 }

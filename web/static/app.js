@@ -1,13 +1,16 @@
 /* global document, fetch, window, history */
-// The explorer: pick an indicator and a place, see each source's line, the reconciled line and
-// the discrepancies; click a point for its provenance. Everything comes from the read-only API.
+// The explorer: pick an indicator, a country (Mali by default) and a place, see each source's line,
+// the reconciled line and the discrepancies; click a point for its provenance. Everything comes
+// from the read-only API.
 import { formatDateTime, formatNumber, formatPercent, h } from './dom.js';
 import { colorOf, DISCREPANCY_COLOR, refDate, renderChart } from './chart.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
   indicator: $('indicator'),
+  country: $('country'),
   area: $('area'),
+  subtitle: $('subtitle'),
   status: $('status'),
   chart: $('chart'),
   legend: $('legend'),
@@ -15,7 +18,8 @@ const ui = {
   discrepancies: $('discrepancies'),
   count: $('discrepancy-count'),
 };
-const state = { indicators: [], areaNames: new Map(), drops: new Map(), colors: new Map(), open: [], seq: 0 };
+const DEFAULT_COUNTRY = { iso3: 'MLI', name: 'Mali' };
+const state = { indicators: [], countries: [], areaNames: new Map(), areaCountry: new Map(), drops: new Map(), colors: new Map(), open: [], seq: 0 };
 
 /** GETs an API path; throws an Error whose message names the path and the server's reason. */
 async function api(path) {
@@ -64,13 +68,25 @@ function fillIndicators(indicators, wanted) {
   ui.indicator.disabled = indicators.length === 0;
 }
 
-function fillAreas(areas, wanted) {
-  state.areaNames = new Map([['MLI', 'Mali'], ...areas.map((a) => [a.pcode, a.name])]);
-  const sorted = [...areas].sort((a, b) => (a.pcode === 'MLI' ? -1 : b.pcode === 'MLI' ? 1 : a.pcode.localeCompare(b.pcode)));
-  if (sorted.length === 0) sorted.push({ pcode: 'MLI', name: 'Mali' });
-  ui.area.replaceChildren(...sorted.map((a) => h('option', { value: a.pcode }, a.pcode === 'MLI' ? 'Mali (MLI, national)' : `${a.name} (${a.pcode})`)));
-  ui.area.value = sorted.some((a) => a.pcode === wanted) ? wanted : sorted[0].pcode;
+/** Countries with figures (from /api/countries), Mali always among them: it is the default. */
+function fillCountries(countries, wanted) {
+  state.countries = countries.some((c) => c.iso3 === DEFAULT_COUNTRY.iso3) ? countries : [{ ...DEFAULT_COUNTRY, areas: [] }, ...countries];
+  state.areaNames = new Map(state.countries.flatMap((c) => [[c.iso3, c.name], ...c.areas.map((a) => [a.pcode, a.name])]));
+  state.areaCountry = new Map(state.countries.flatMap((c) => [[c.iso3, c.iso3], ...c.areas.map((a) => [a.pcode, c.iso3])]));
+  ui.country.replaceChildren(...state.countries.map((c) => h('option', { value: c.iso3 }, `${c.name} (${c.iso3})`)));
+  ui.country.value = state.countries.some((c) => c.iso3 === wanted) ? wanted : DEFAULT_COUNTRY.iso3;
+  ui.country.disabled = false;
+}
+
+/** The chosen country's areas with figures: the country itself (national) first, then by P-code. */
+function fillAreas(wanted) {
+  const country = state.countries.find((c) => c.iso3 === ui.country.value) ?? { ...DEFAULT_COUNTRY, areas: [] };
+  const areas = country.areas.some((a) => a.pcode === country.iso3) ? [...country.areas] : [{ pcode: country.iso3, name: country.name, level: 0 }, ...country.areas];
+  areas.sort((a, b) => a.level - b.level || a.pcode.localeCompare(b.pcode));
+  ui.area.replaceChildren(...areas.map((a) => h('option', { value: a.pcode }, a.pcode === country.iso3 ? `${country.name} (${country.iso3}, national)` : `${a.name} (${a.pcode})`)));
+  ui.area.value = areas.some((a) => a.pcode === wanted) ? wanted : areas[0].pcode;
   ui.area.disabled = false;
+  ui.subtitle.textContent = `${country.name} · explorer`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -93,6 +109,7 @@ async function showSeries() {
   if (!indicator) return;
   const url = new URL(window.location.href);
   url.searchParams.set('indicator', indicator);
+  url.searchParams.set('country', ui.country.value);
   url.searchParams.set('area', area);
   history.replaceState(null, '', url);
   markCurrentDiscrepancies();
@@ -195,6 +212,11 @@ function discrepancyItem(d) {
   const go = () => {
     if (!indicatorOf(d.indicator)) return;
     ui.indicator.value = d.indicator;
+    const country = state.areaCountry.get(d.area);
+    if (country && country !== ui.country.value) {
+      ui.country.value = country;
+      fillAreas(d.area);
+    }
     if (![...ui.area.options].some((o) => o.value === d.area)) ui.area.append(h('option', { value: d.area }, areaLabel(d.area)));
     ui.area.value = d.area;
     void showSeries();
@@ -233,9 +255,13 @@ async function showDiscrepancies() {
 async function start() {
   const wanted = new URL(window.location.href).searchParams;
   try {
-    const [indicators, areas] = await Promise.all([api('/api/indicators'), api('/api/areas')]);
+    const [indicators, countries] = await Promise.all([api('/api/indicators'), api('/api/countries')]);
     fillIndicators(indicators, wanted.get('indicator'));
-    fillAreas(areas, wanted.get('area'));
+    const area = wanted.get('area');
+    // An area in the address names its country, whatever the country parameter says.
+    const areaCountry = countries.find((c) => c.areas.some((a) => a.pcode === area))?.iso3;
+    fillCountries(countries, areaCountry ?? wanted.get('country'));
+    fillAreas(area);
   } catch (err) {
     status(`Could not reach the API: ${err.message}`, 'error');
     ui.chart.replaceChildren(errorBox(err));
@@ -243,6 +269,10 @@ async function start() {
     return;
   }
   ui.indicator.addEventListener('change', () => void showSeries());
+  ui.country.addEventListener('change', () => {
+    fillAreas(undefined);
+    void showSeries();
+  });
   ui.area.addEventListener('change', () => void showSeries());
   await showDiscrepancies();
   if (!state.indicators.some((i) => i.hasFigures)) {

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectRows, toNumber } from '../../../adapters/clickhouse.js';
 import { quoteStringList } from '../../../adapters/sql.js';
 import { buildCorpus, VALUE_RANGES, type DropCase, type DropRow, type RowExpect } from '../../support/corpus.js';
-import { lines, runTally, startCliPipeline, type CliPipeline, type TallyRun } from './harness.js';
+import { lines, runTally, startCliPipeline, type CliPipeline, type TallyRun, type IngestJson } from './harness.js';
 
 const MAX_LINE = 300;
 const corpus = buildCorpus();
@@ -30,16 +30,7 @@ for (const d of corpus.drops) writeFileSync(pathOf(d), d.bytes);
 const idOf = (d: DropCase) => createHash('sha256').update(d.bytes).digest('hex');
 const waits = (dependsOn: string | undefined) => (dependsOn === VALUE_RANGES ? ' [waits for the value-range fix]' : '');
 
-interface Summary {
-  dropId: string;
-  source: string;
-  rows: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  status: 'processed' | 'refused';
-  reason?: string;
-}
+type Summary = IngestJson;
 
 interface Observation {
   drop_id: string;

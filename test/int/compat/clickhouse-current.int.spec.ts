@@ -75,6 +75,7 @@ const SENDERS = [
   'addColumnIfMissing',
   'insertProjected',
   'queryFigures',
+  'countryAreas',
   'provenance',
   'listDiscrepancies',
   'listRejections',
@@ -92,6 +93,7 @@ const SENDERS = [
   'buildReport',
   '/api/indicators',
   '/api/areas',
+  '/api/countries',
   '/api/figures',
   '/api/series',
   '/api/provenance',
@@ -145,6 +147,10 @@ describe('the project\'s SQL on current ClickHouse (recorded on 18.16, replayed 
     await queryFigures(c, { indicator: 'idps', area: 'ML05', source: 'dtm' });
     await queryFigures(c, { indicator: 'idps', area: 'ML05', source: 'dtm', asOf: '2019-09-01T00:00:00Z' });
     await queryFigures(c, { indicator: 'idps', source: 'cmp', from: '2019-01-01', to: '2020-12-31' });
+    await queryFigures(c, { indicator: 'idps', country: 'MLI' });
+    await queryFigures(c, { indicator: 'idps', country: 'MLI', source: 'dtm' });
+    // Brazil's 5,599 P-codes: narrowed to the areas the table holds first (countryAreas).
+    await queryFigures(c, { indicator: 'idps', country: 'BRA' });
     await provenance(c, s.figMopti3.seriesKey);
     await provenance(c, s.figMopti3.seriesKey, '2019-08-31');
     await provenance(c, 'idps|ML09||1999-01-01');
@@ -218,7 +224,10 @@ describe('the project\'s SQL on current ClickHouse (recorded on 18.16, replayed 
         const paths = [
           '/api/indicators',
           '/api/areas',
+          '/api/areas?country=MLI',
+          '/api/countries',
           '/api/figures?indicator=idps&area=ML05&asOf=2019-09-01',
+          '/api/figures?indicator=idps&country=MLI',
           '/api/series?indicator=idps&area=ML05',
           `/api/provenance?series=${encodeURIComponent(s.figMopti3.seriesKey)}&asOf=2019-12-31T00:00:00Z`,
           '/api/discrepancies?open=true',

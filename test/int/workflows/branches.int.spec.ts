@@ -16,6 +16,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { atFailureBoundary, createActivities, type ActivityDeps, type IngestDropInput, type IngestDropOutput, type ReconcileOutput } from '../../../activities/index.js';
 import { createAlertDeliveryActivities } from '../../../activities/alert-delivery.js';
+import { createLockActivities } from '../../../activities/locks.js';
 import { LandingStore } from '../../../connectors/landing.js';
 import { loadProfiles } from '../../../connectors/profiles.js';
 import { fetchApiDrop } from '../../../connectors/api.js';
@@ -171,7 +172,8 @@ describe('workflow branches and retries (real Temporal, real workflow bundle)', 
       namespace: scope.stack.temporal.namespace,
       taskQueue: scope.taskQueue,
       workflowBundle: { codePath: await workflowBundlePath() },
-      activities: { fetchSource: createActivities(deps).fetchSource, ...stubs, ...alerts },
+      // The source lock's activities are the real ones: ingestDropWorkflow takes its source's lock.
+      activities: { fetchSource: createActivities(deps).fetchSource, ...stubs, ...alerts, ...createLockActivities({ ...deps, temporal: async () => env.client }) },
     });
     running = worker.run();
   });

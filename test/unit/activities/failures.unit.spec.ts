@@ -21,6 +21,7 @@ import { QueryInputError } from '../../../projections/queries.js';
 import { LandingStore } from '../../../connectors/landing.js';
 import { loadProfiles } from '../../../connectors/profiles.js';
 import * as options from '../../../workflows/options.js';
+import { ApiRequestError } from '../../../domain/api-request.js';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -108,6 +109,7 @@ describe('atFailureBoundary', () => {
     expect(await failureOf(acts.ingestDrop({ dropId: 'a'.repeat(64), source: 'dtm' }))).toMatchObject({ type: 'DropNotLanded', nonRetryable: true });
     expect(await failureOf(acts.fetchSource({ source: 'cmp' }))).toMatchObject({ type: 'NoApiUrl', nonRetryable: true });
     expect(await failureOf(acts.fetchSource({ source: 'nosuch', url: 'http://127.0.0.1:9/' }))).toMatchObject({ type: 'UnknownSource', nonRetryable: true });
+    expect(await failureOf(acts.fetchSource({ source: 'unhcr', request: { adminLevel: 1 } }))).toMatchObject({ type: 'ApiRequestInvalid', nonRetryable: true });
   });
 });
 
@@ -123,6 +125,7 @@ describe('the workflows\' retry policies', () => {
     new NotProjectedYetError('e'),
     new SqlValueError('m', 'e', 'f'),
     new QueryInputError('m', 'f', 'x'),
+    new ApiRequestError('s', '--admin-level', 'e', 'f'),
   ];
 
   it('list as never retried only types that TallyErrors have, and only non-retryable ones', () => {

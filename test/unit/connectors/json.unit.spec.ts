@@ -88,4 +88,13 @@ describe('readJsonDrop', () => {
     await writeFile(broken, '{"result": [');
     await expect(readJsonDrop(broken)).rejects.toThrow(/^broken\.json is not valid JSON/);
   });
+
+  it('refuses a DTM envelope whose totalRecordsCount is not the length of its result', async () => {
+    const envelope = (await fixtureJson('real/dtm-v3-displacement-admin1-admin0pcode-tcd.json')) as { result: unknown[] };
+    const path = join(dir, 'dtm-short.json');
+    await writeFile(path, JSON.stringify({ ...envelope, result: envelope.result.slice(0, 50) }));
+    await expect(readJsonDrop(path)).rejects.toThrow('dtm-short.json: the DTM envelope says totalRecordsCount 56 but its result holds 50 items (an incomplete answer: v3 sends every record at once)');
+    // The real answer, whole, reads: one row per item.
+    expect(await rowsOf(await readJsonDrop(fixture('real/dtm-v3-displacement-admin1-admin0pcode-tcd.json')))).toHaveLength(56);
+  });
 });

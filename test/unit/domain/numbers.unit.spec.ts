@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isNotAvailable, parseCount } from '../../../domain/numbers.js';
+import { isNotAvailable, MAX_COUNT, parseCount, parsePeople } from '../../../domain/numbers.js';
 
 const NBSP = '\u00a0';
 const NARROW_NBSP = '\u202f';
@@ -94,5 +94,67 @@ describe('isNotAvailable', () => {
 
   it.each(['0', 0, '12', 'abc'])('is false for %j', (raw) => {
     expect(isNotAvailable(raw)).toBe(false);
+  });
+});
+
+describe('parsePeople: numbers as exports write them', () => {
+  it.each(['nan', 'NaN', 'None', 'null', 'NULL', 'N/A', '#N/A', '', '  '])('reads %j as not available (null, not 0)', (raw) => {
+    expect(parsePeople(raw)).toEqual({ ok: true, value: null });
+  });
+
+  it.each([
+    ['6563.0', 6563],
+    ['6563.00', 6563],
+    ['0.0', 0],
+    ['1,234', 1234],
+    ['137 096', 137096],
+    ['1.000', 1000],
+  ])('reads %j as %d people', (raw, value) => {
+    expect(parsePeople(raw)).toEqual({ ok: true, value });
+  });
+
+  it.each(['6563.5', '1.5', '1,5', '1234,56', '0,5'])('rejects %j: a count of people is whole, never rounded', (raw) => {
+    expect(parsePeople(raw)).toEqual({ ok: false, expected: 'a whole number of people', found: raw, hint: 'a count of people has no fraction' });
+  });
+
+  it('still rejects what is not a count at all, with the count rule', () => {
+    expect(parsePeople('140 8001')).toMatchObject({ ok: false, expected: 'a count', hint: 'a footnote marker glued to the number?' });
+  });
+
+  it('rejects the number 12.5 from a spreadsheet cell', () => {
+    expect(parsePeople(12.5)).toMatchObject({ ok: false, expected: 'a whole number of people', found: '12.5' });
+  });
+});
+
+describe('parseCount: what the store can hold', () => {
+  const tooLarge = /^more than 9,007,199,254,740,991 \(2\^53 - 1\), which the store cannot hold exactly$/;
+
+  it('holds every count up to 2^53 - 1 exactly', () => {
+    expect(MAX_COUNT).toBe(2 ** 53 - 1);
+    expect(parseCount('9007199254740991')).toEqual({ ok: true, value: 9007199254740991 });
+    expect(parseCount('9 007 199 254 740 991')).toEqual({ ok: true, value: 9007199254740991 });
+    expect(parseCount('000000000000000000012')).toEqual({ ok: true, value: 12 });
+  });
+
+  it.each(['9007199254740992', '9007199254740993', '99999999999999999999', '99,999,999,999,999,999,999', '10000000000000000.5'])(
+    'rejects %j rather than round it',
+    (raw) => {
+      const parsed = parseCount(raw);
+      expect(parsed).toMatchObject({ ok: false, expected: 'a count', found: raw });
+      expect(parsed.ok ? '' : parsed.hint).toMatch(tooLarge);
+    },
+  );
+
+  it('rejects a 400-digit cell, never as Infinity, and shows it shortened', () => {
+    const raw = '9'.repeat(400);
+    const parsed = parseCount(raw);
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.hint).toMatch(tooLarge);
+    expect(parsed.found).toBe(`${'9'.repeat(20)}…${'9'.repeat(8)} (400 characters)`);
+  });
+
+  it.each([2 ** 53, 1e20, Number.MAX_VALUE])('rejects the spreadsheet number %d', (n) => {
+    expect(parseCount(n)).toMatchObject({ ok: false, expected: 'a count', found: String(n) });
   });
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Period } from '../../../domain/events.js';
 import {
+  addDays,
+  checkPeriodLimits,
+  dateLimits,
+  STORE_DATES,
   daysBetween,
   flowBetween,
   overlaps,
@@ -202,5 +206,55 @@ describe('reference dates, overlaps and distances', () => {
 
   it('throws on a date that is not YYYY-MM-DD', () => {
     expect(() => daysBetween('31/07/2019', '2019-08-15')).toThrow('expected a date YYYY-MM-DD, found "31/07/2019"');
+  });
+});
+
+describe('dates the store can hold', () => {
+  const store = dateLimits();
+  const stock = (date: string): Period => ({ kind: 'stock', date });
+
+  it('holds 1970-01-01 to 2105-12-31, what ClickHouse Date (and the projections) take', () => {
+    expect(STORE_DATES).toEqual({ first: '1970-01-01', last: '2105-12-31' });
+    expect(checkPeriodLimits(stock('1970-01-01'), store).ok).toBe(true);
+    expect(checkPeriodLimits(stock('2105-12-31'), store).ok).toBe(true);
+  });
+
+  it('rejects 1965-12-31 and 2200-01-01, saying which end of the store they pass', () => {
+    expect(checkPeriodLimits(stock('1965-12-31'), store)).toEqual({
+      ok: false,
+      expected: 'a date from 1970-01-01 to 2105-12-31',
+      found: '1965-12-31',
+      hint: 'before 1970-01-01, the first day the store holds',
+    });
+    expect(checkPeriodLimits(stock('2200-01-01'), store)).toMatchObject({ ok: false, hint: 'after 2105-12-31, the last day the store holds' });
+  });
+
+  it('rejects a flow that starts before the store does, even if it ends inside it', () => {
+    expect(checkPeriodLimits({ kind: 'flow', start: '1969-01-01', end: '1975-12-31' }, store)).toMatchObject({ ok: false, found: '1969-01-01 – 1975-12-31' });
+  });
+
+  it('rejects a reference date past the horizon after the day the drop was received', () => {
+    const limits = dateLimits('2026-12-01', 365);
+    expect(limits).toEqual({ earliest: '1970-01-01', latest: '2027-12-01', horizon: { today: '2026-12-01', days: 365 } });
+    expect(checkPeriodLimits(stock('2027-12-01'), limits).ok).toBe(true);
+    expect(checkPeriodLimits(stock('2027-12-02'), limits)).toEqual({
+      ok: false,
+      expected: 'a date from 1970-01-01 to 2027-12-01',
+      found: '2027-12-02',
+      hint: 'more than 365 days after the drop was received (2026-12-01): a typo or a forecast, not a figure',
+    });
+    // A flow is dated by its end: the year it is reported in may still be running.
+    expect(checkPeriodLimits({ kind: 'flow', start: '2026-01-01', end: '2026-12-31' }, limits).ok).toBe(true);
+  });
+
+  it('keeps to the store where the horizon reaches past it, and refuses a horizon that is not a whole number of days', () => {
+    expect(dateLimits('2100-01-01', 10_000)).toEqual({ earliest: '1970-01-01', latest: '2105-12-31' });
+    expect(() => dateLimits('2026-12-01', -1)).toThrow(/expected a whole number of days, at least 0, found -1/);
+  });
+
+  it('adds days across months and leap years', () => {
+    expect(addDays('2024-02-28', 1)).toBe('2024-02-29');
+    expect(addDays('2023-12-31', 1)).toBe('2024-01-01');
+    expect(addDays('2024-03-01', -1)).toBe('2024-02-29');
   });
 });

@@ -36,6 +36,7 @@ describe('configToEnv', () => {
       alerts: { log: false, webhook: { url: 'http://hooks/alerts', secret: 's' } },
       tolerance: { idps: 0.08 },
       parseThreads: 3,
+      dateHorizonDays: 30,
     });
     const env = configToEnv(config);
     const again = configFromEnv(settingsFromEnv(env), env);
@@ -46,6 +47,15 @@ describe('configToEnv', () => {
     expect(() => configFromEnv(stack, { TALLY_PARSE_THREADS: '0' })).toThrow(/TALLY_PARSE_THREADS: expected a whole number of threads, at least 1, found "0"/);
     expect(configFromEnv(stack, { TALLY_PARSE_THREADS: '2' }).parseThreads).toBe(2);
     expect(configFromEnv(stack, {}).parseThreads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reads the date horizon in days, 365 by default, and refuses what is not a whole number of days', () => {
+    expect(configFromEnv(stack, {}).dateHorizonDays).toBe(365);
+    expect(configFromEnv(stack, { TALLY_DATE_HORIZON_DAYS: '0' }).dateHorizonDays).toBe(0);
+    expect(configFromEnv(stack, { TALLY_DATE_HORIZON_DAYS: '730' }).dateHorizonDays).toBe(730);
+    for (const bad of ['-1', '1.5', 'a year']) {
+      expect(() => configFromEnv(stack, { TALLY_DATE_HORIZON_DAYS: bad })).toThrow(`TALLY_DATE_HORIZON_DAYS: expected a whole number of days, at least 0, found "${bad}"`);
+    }
   });
 
   it('refuses a malformed tolerance with what it expected and found', () => {

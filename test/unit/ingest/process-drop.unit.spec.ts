@@ -204,6 +204,7 @@ describe('partition entries', () => {
       unit: 'individuals',
       row: 12,
       part: 4_000_000_000,
+      rest: 2 ** 52 - 1,
       value: 1234,
       figure: {
         indicator: 'idps',
@@ -217,7 +218,7 @@ describe('partition entries', () => {
     expect(decodeEntry(encodeEntry(entry))).toEqual(entry);
     const { figure: _figure, ...bare } = entry;
     expect(decodeEntry(encodeEntry(bare))).toEqual(bare);
-    expect(() => decodeEntry('a\u001fb')).toThrow(/expected 8 fields, found 2/);
+    expect(() => decodeEntry('a\u001fb')).toThrow(/expected 9 fields, found 2/);
   });
 
   it('partitions by the size of the drop only', () => {

@@ -8,7 +8,11 @@ import { encodeEvents, eventKey, MESSAGE_BYTES } from '../../../adapters/publish
 import { TOPIC_OF, topicsFor } from '../../../domain/events.js';
 import { createTableSql, TABLES } from '../../../projections/schema.js';
 import { scenario } from '../../int/projections/scenario.js';
-import { observation } from '../../int/projections/fixtures.js';
+import { dropProcessed, dropReceived, observation, rowRejected } from '../../int/projections/fixtures.js';
+import { periodColumns } from '../../../projections/projection.js';
+import { dropRowFrom, type RawDropRow } from '../../../projections/queries.js';
+import { STORE_DATES } from '../../../domain/periods.js';
+import { quoteDate } from '../../../adapters/sql.js';
 
 const meta = { topic: 't', partition: 0, offset: '0', timestamp: '2020-03-01T10:00:00.123Z' };
 const message = (value: string, offset = 0): KafkaMessage =>
@@ -95,5 +99,31 @@ describe('projections', () => {
     const copy = createTableSql('tally', 'observations', 'observations_rebuild');
     expect(copy.replace('`observations_rebuild`', '`observations`')).toBe(live);
     expect(() => createTableSql('tally; DROP', 'figures')).toThrow(/identifier/);
+  });
+
+  it('keep a drop\'s duplicates and rejections by kind, and each rejection\'s kind', () => {
+    const received = dropReceived('dtm.csv', 'dtm', '2020-03-01T10:00:00Z');
+    const breakdown = { duplicates: { repeated_row: 2 }, rejected: { conflict: 1, invalid_value: 3 } };
+    const processed = { ...dropProcessed(received, { rows: 10, accepted: 4, rejected: 4, duplicates: 2, observations: 3, revisions: 0 }), breakdown };
+    const row = projectionOf('DropProcessed').toRow(processed, meta);
+    expect(row).toMatchObject({ breakdown: JSON.stringify(breakdown) });
+    expect(projectionOf('DropReceived').toRow(received, meta)).toMatchObject({ breakdown: '' });
+    expect(projectionOf('DropProcessed').toRow(dropProcessed(received, { rows: 0, accepted: 0, rejected: 0, duplicates: 0, observations: 0, revisions: 0 }), meta)).toMatchObject({ breakdown: '' });
+    // Read back as the drop ledger gives it.
+    const raw = { ...(row as unknown as RawDropRow), status: 'processed' as const, received: '2020-03-01 10:00:00', processed: '' };
+    expect(dropRowFrom(raw).breakdown).toEqual(breakdown);
+    expect(dropRowFrom({ ...raw, breakdown: '' }).breakdown).toBeUndefined();
+    const rejected = rowRejected(received, 3, '12.5');
+    expect(projectionOf('RowRejected').toRow({ ...rejected, kind: 'invalid_value' }, meta)).toMatchObject({ kind: 'invalid_value' });
+    expect(projectionOf('RowRejected').toRow(rejected, meta)).toMatchObject({ kind: '' });
+  });
+
+  it('store every period the ingest accepts, and none it rejects', () => {
+    for (const date of [STORE_DATES.first, STORE_DATES.last]) {
+      expect(periodColumns({ kind: 'stock', date })).toMatchObject({ ref_date: date });
+      expect(() => quoteDate(date)).not.toThrow();
+    }
+    expect(() => periodColumns({ kind: 'stock', date: '1969-12-31' })).toThrow(/outside ClickHouse's Date range/);
+    expect(() => periodColumns({ kind: 'stock', date: '2106-01-01' })).toThrow(/outside ClickHouse's Date range/);
   });
 });

@@ -1,0 +1,138 @@
+/**
+ * API drops read right, without engines: UNHCR's per-origin rows give each origin's figure and the
+ * host country's total, DTM's operations are separate series. The UNHCR figures are compared with
+ * test/fixtures/real/expected.json, which expected.py computes from the same fixture with Python's
+ * standard library only (per year and coa_iso, the sum over the origin rows; "-" missing, "0" zero).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDrop } from '../../../connectors/open.js';
+import { getProfile, loadProfiles } from '../../../connectors/profiles.js';
+import type { DropCounts, ObservationRecorded, TallyEvent } from '../../../domain/events.js';
+import { referenceDate } from '../../../domain/periods.js';
+import { processDrop } from '../../../ingest/process-drop.js';
+
+const REAL = new URL('../../fixtures/real/', import.meta.url);
+const EXPECTED = JSON.parse(readFileSync(new URL('expected.json', REAL), 'utf8')) as {
+  files: Record<string, { row_count: number; per_year_coa: Array<Record<string, number | string | null>>; per_row: Array<Record<string, number | string | null>> }>;
+};
+const dir = mkdtempSync(join(tmpdir(), 'tally-api-drops-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const profiles = loadProfiles(undefined);
+
+async function ingest(path: string, source: string): Promise<{ counts: DropCounts; events: TallyEvent[]; observations: ObservationRecorded[] }> {
+  const events: TallyEvent[] = [];
+  const fileName = path.split('/').at(-1)!;
+  const counts = await processDrop(await openDrop(path, { fileName }), getProfile(source, profiles), { dropId: 'a'.repeat(64), source, fileName, receivedAt: '2025-06-01T00:00:00Z' }, (e) => void events.push(e));
+  const observations = events.filter((e): e is ObservationRecorded => e.type === 'ObservationRecorded');
+  return { counts, events, observations };
+}
+
+const year = (o: ObservationRecorded) => Number(referenceDate(o.period).slice(0, 4));
+const INDICATORS = ['refugees', 'asylum_seekers', 'returned_refugees', 'idps'] as const;
+
+describe('UNHCR population API, one row per origin (coo_all=true), Mali as country of asylum', () => {
+  const file = 'unhcr-population-coo_all-coa-MLI.json';
+  const expected = EXPECTED.files[file]!;
+  const run = ingest(new URL(file, REAL).pathname, 'unhcr');
+
+  it('accepts every row: none is a duplicate, none rejected', async () => {
+    const { counts } = await run;
+    expect(counts).toMatchObject({ rows: expected.row_count, accepted: expected.row_count, rejected: 0, duplicates: 0 });
+  });
+
+  it("gives Mali's totals as the sum over origins, year by year, as expected.py computes them", async () => {
+    const { observations } = await run;
+    const totals = observations.filter((o) => Object.keys(o.disaggregation).length === 0);
+    for (const indicator of INDICATORS) {
+      const got = Object.fromEntries(totals.filter((o) => o.indicator === indicator).map((o) => [year(o), o.value]));
+      const want = Object.fromEntries(expected.per_year_coa.filter((y) => y[indicator] !== null).map((y) => [y.year, y[indicator]]));
+      expect(got, indicator).toEqual(want);
+    }
+    const refugees = (y: number) => totals.find((o) => o.indicator === 'refugees' && year(o) === y)?.value;
+    expect([2019, 2020, 2021, 2022, 2023, 2024].map(refugees)).toEqual([26_672, 47_380, 49_975, 60_637, 66_443, 135_533]);
+    // The IDPs are the row whose origin is Mali itself; the other origins add zeros.
+    expect(totals.find((o) => o.indicator === 'idps' && year(o) === 2020)?.value).toBe(332_957);
+  });
+
+  it('gives each origin its own figure, by ISO3 (BFA, not UNHCR\'s BKF), each from its one row', async () => {
+    const { observations } = await run;
+    const byOrigin = observations.filter((o) => o.indicator === 'refugees' && o.disaggregation.origin !== undefined);
+    const want = expected.per_row.filter((r) => r.refugees !== null).map((r) => `${r.year} ${String(r.coo_iso).toLowerCase()} ${r.refugees}`);
+    expect(byOrigin.map((o) => `${year(o)} ${o.disaggregation.origin} ${o.value}`).sort()).toEqual(want.sort());
+    expect(byOrigin.every((o) => o.rows.length === 1 && o.area === 'MLI')).toBe(true);
+    expect(byOrigin.find((o) => year(o) === 2020 && o.disaggregation.origin === 'bfa')?.value).toBe(
+      expected.per_row.find((r) => r.year === 2020 && r.coo_iso === 'BFA')?.refugees,
+    );
+    expect(byOrigin.some((o) => o.disaggregation.origin === 'bkf')).toBe(false);
+  });
+});
+
+describe('UNHCR population API, totals (no origin)', () => {
+  it('gives one figure per indicator and year: "-" is not available, "0" is zero, no origin', async () => {
+    const path = join(dir, 'unhcr-totals.json');
+    const items = [
+      { year: 2023, coo_id: '-', coo_name: '-', coo: '-', coo_iso: '-', coa_name: 'Mali', coa: 'MLI', coa_iso: 'MLI', refugees: 66443, asylum_seekers: '0', returned_refugees: '-', idps: 354739 },
+    ];
+    writeFileSync(path, JSON.stringify({ page: 1, maxPages: 1, total: [], items }));
+    const { counts, observations } = await ingest(path, 'unhcr');
+    expect(counts).toMatchObject({ rows: 1, accepted: 1, rejected: 0, duplicates: 0 });
+    expect(observations.map((o) => [o.indicator, o.value, o.disaggregation])).toEqual([
+      ['refugees', 66443, {}],
+      ['asylum_seekers', 0, {}],
+      ['idps', 354739, {}],
+    ]);
+  });
+});
+
+describe('DTM API v3: operations are series, displacement reasons are summed', () => {
+  /** Items shaped as the real v3 answers are (keys, "Not available" origins, yearReportingDate), for Mali. */
+  function item(operation: string, reason: string, n: number, assessmentType = 'BA', round = 12) {
+    return {
+      id: n,
+      operation,
+      admin0Name: 'Mali',
+      admin0Pcode: 'MLI',
+      admin1Name: 'Mopti',
+      admin1Pcode: 'ML05',
+      numPresentIdpInd: n,
+      reportingDate: '2021-06-30T00:00:00',
+      yearReportingDate: 2021,
+      monthReportingDate: 6,
+      roundNumber: round,
+      displacementReason: reason,
+      numberMales: null,
+      numberFemales: null,
+      idpOriginAdmin1Name: 'Not available',
+      idpOriginAdmin1Pcode: 'Not available',
+      assessmentType,
+    };
+  }
+
+  it('keeps two operations at one place and date apart, sums reasons within each, and settles BA/SA copies', async () => {
+    const result = [
+      item('Mali Conflict', 'Conflict', 1000),
+      item('Mali Conflict', 'Natural disaster', 200),
+      item('Mali Conflict', 'Conflict', 1000, 'SA'),
+      item('Mali Conflict', 'Natural disaster', 200, 'SA'),
+      item('Mali Floods 2021', 'Natural disaster', 50),
+    ];
+    const path = join(dir, 'dtm-v3-two-operations.json');
+    writeFileSync(path, JSON.stringify({ result, statusCode: 200, isSuccess: true, errorMessages: [], totalRecordsCount: result.length }));
+    const { counts, observations, events } = await ingest(path, 'dtm');
+    expect(observations.map((o) => [o.area, o.disaggregation, o.value, o.rows])).toEqual([
+      ['ML05', { operation: 'mali conflict' }, 1200, [1, 2]],
+      ['ML05', { operation: 'mali floods 2021' }, 50, [5]],
+    ]);
+    // The SA copy of round 12 has the BA copy's count: its two rows are duplicates, nothing else is.
+    expect(counts).toMatchObject({ rows: 5, accepted: 3, rejected: 0, duplicates: 2 });
+    const duplicated = events.filter((e) => e.type === 'RowDuplicated');
+    expect(duplicated.map((e) => (e.type === 'RowDuplicated' ? [e.row, e.reason] : []))).toEqual([
+      [3, 'assessment_copy'],
+      [4, 'assessment_copy'],
+    ]);
+  });
+});
