@@ -364,7 +364,7 @@ export async function restartLocalEngine(dir: string, name: LocalEngine, options
       ? await startKafka(manifest, root, ports, log)
       : name === 'temporal'
         ? startTemporal(manifest, root, ports, state.settings.temporal.uiUrl !== undefined, log)
-        : startClickHouse(manifest, root, ports, state.settings.clickhouse.password, log);
+        : startClickHouse(manifest, root, ports, log);
   engine.child?.unref();
   const abortIf = () => (engine.child && engine.child.exitCode !== null ? `the process exited with code ${engine.child.exitCode}; see ${engine.log}` : undefined);
   if (name === 'kafka') await kafkaHealthy(state.settings.kafka, { abortIf });
