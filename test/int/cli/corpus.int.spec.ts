@@ -7,10 +7,6 @@
  * - every input row is in ClickHouse exactly once, as an observation (its `rows`), a rejection
  *   (its `row`) or a duplicate (its `row`), with the fate and value the case expects, and the
  *   three add up to the drop's rows in the ledger: not only the ledger's counts.
- *
- * The cases marked with VALUE_RANGES wait for the value-range fix (domain/numbers.ts and
- * domain/periods.ts, another branch): until it is merged their rows are accepted, then lost, so
- * those tests fail here by design; after the merge they must pass.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -19,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectRows, toNumber } from '../../../adapters/clickhouse.js';
 import { quoteStringList } from '../../../adapters/sql.js';
-import { buildCorpus, VALUE_RANGES, type DropCase, type DropRow, type RowExpect } from '../../support/corpus.js';
+import { buildCorpus, type DropCase, type DropRow, type RowExpect } from '../../support/corpus.js';
 import { lines, runTally, startCliPipeline, type CliPipeline, type TallyRun, type IngestJson } from './harness.js';
 
 const MAX_LINE = 300;
@@ -28,7 +24,6 @@ const dir = mkdtempSync(join(tmpdir(), 'tally-corpus-'));
 const pathOf = (d: DropCase) => join(dir, d.fileName);
 for (const d of corpus.drops) writeFileSync(pathOf(d), d.bytes);
 const idOf = (d: DropCase) => createHash('sha256').update(d.bytes).digest('hex');
-const waits = (dependsOn: string | undefined) => (dependsOn === VALUE_RANGES ? ' [waits for the value-range fix]' : '');
 
 type Summary = IngestJson;
 
@@ -163,7 +158,7 @@ describe('the bad-input corpus through tally', () => {
   // ---- processed drops: every row, once, in ClickHouse -----------------------------------
 
   const processed = corpus.drops.filter((d) => d.expect.exit === 0);
-  it.each(processed.map((d) => [`${d.id}: ${d.what}${waits(d.dependsOn)}`, d] as const))('%s: processed, and each row is in ClickHouse exactly once', (_name, d) => {
+  it.each(processed.map((d) => [`${d.id}: ${d.what}`, d] as const))('%s: processed, and each row is in ClickHouse exactly once', (_name, d) => {
     const rows = (d.expect as { rows: DropRow[] }).rows;
     const h = held.get(idOf(d));
     expect(h?.summary, d.fileName).toBeDefined();
@@ -212,7 +207,7 @@ describe('the bad-input corpus through tally', () => {
   // ---- one test per row case: the rows of the numbers, dates, places and formulas drops ----
 
   const rowCases = processed.flatMap((d) => (d.rowCases ?? []).map((c, i) => ({ d, c, row: (d.expect as { rows: DropRow[] }).rows[i]! })));
-  it.each(rowCases.map((x) => [`${x.c.id}: ${x.c.what} → ${x.c.expect.fate}${waits(x.c.dependsOn)}`, x] as const))('%s', (_name, { d, c, row }) => {
+  it.each(rowCases.map((x) => [`${x.c.id}: ${x.c.what} → ${x.c.expect.fate}`, x] as const))('%s', (_name, { d, c, row }) => {
     const h = held.get(idOf(d));
     expect(h?.summary?.status, d.fileName).toBe('processed');
     expectFate(h!, d, row.row, c.expect);
