@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { DropBreakdown, DropCounts, DropNotice, DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
 import { partitionsFor, removeSpill } from '../ingest/drop-partitions.js';
-import { DropNotLandedError, DropUnusableError, ProjectionsBehindError, TallyError } from '../domain/errors.js';
+import { DropNotLandedError, DropUnusableError, ProjectionsBehindError, RefusedError } from '../domain/errors.js';
 import { countryByIso3 } from '../domain/countries.js';
 import { openDrop } from '../connectors/open.js';
 import { processDrop, type ProcessedDrop } from '../ingest/process-drop.js';
@@ -28,9 +28,8 @@ export interface IngestDropInput {
 }
 
 /** An ingest asked for with a country that is not an ISO 3166 alpha-3 code: bad input, never retried. */
-export class IngestCountryError extends TallyError {
+export class IngestCountryError extends RefusedError {
   readonly type = 'IngestCountryInvalid';
-  readonly nonRetryable = true;
 
   constructor(found: string) {
     super({ where: { at: 'ingestDrop.country' }, expected: 'an ISO 3166 alpha-3 country code such as MLI or TCD', found });

@@ -8,7 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { PCODE_PATTERN, PCODE_RULE } from './codes.js';
 import { countryByIso3, countryByPrefix, type Country } from './countries.js';
-import { TallyError } from './errors.js';
+import { RefusedError } from './errors.js';
 
 export type PlaceLevel = 0 | 1 | 2 | 3;
 export type Place = { pcode: string; name: string; level: PlaceLevel; parent?: string };
@@ -103,9 +103,8 @@ export function addPlaceListFile(path: string): number {
 }
 
 /** A user's P-code list that cannot be read: a missing file or a row out of OCHA's layout. Never worth a retry. */
-export class PlaceListError extends TallyError {
+export class PlaceListError extends RefusedError {
   readonly type = 'PlaceListUnreadable';
-  readonly nonRetryable = true;
 
   constructor(message: string, file: string, cause?: unknown) {
     super({ message, where: { file }, cause });

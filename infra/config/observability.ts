@@ -2,7 +2,7 @@
  * Logs, secrets, metrics and traces.
  * Part of infra/config.ts, the one place that reads the environment.
  */
-import { TallyError } from '../../domain/errors.js';
+import { RefusedError } from '../../domain/errors.js';
 import type { TallyConfig } from '../config.js';
 
 type Env = NodeJS.ProcessEnv;
@@ -37,9 +37,8 @@ export function secretFromEnv(name: string, env: Env = process.env): string | un
 }
 
 /** A setting that cannot be used: names the variable, what it expected and what it found. */
-export class SettingError extends TallyError {
+export class SettingError extends RefusedError {
   readonly type = 'SettingInvalid';
-  readonly nonRetryable = true;
 
   constructor(name: string, expected: string, text: string) {
     super({ where: { at: name }, expected, found: `"${text}"` });

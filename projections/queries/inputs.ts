@@ -5,14 +5,13 @@
 import { z } from 'zod';
 import { COUNTRY_PATTERN, DROP_ID_PATTERN, DROP_ID_RULE, PCODE_PATTERN, PCODE_RULE } from '../../domain/codes.js';
 import { placesOf } from '../../domain/places.js';
-import { TallyError } from '../../domain/errors.js';
+import { RefusedError } from '../../domain/errors.js';
 import { INDICATOR_CODES } from '../../domain/indicators.js';
 import { isCalendarDate, quoteDateTime, toClickHouseDateTime } from '../../adapters/sql.js';
 
 /** A query input that fails its rule: bad input, never worth a retry. */
-export class QueryInputError extends TallyError {
+export class QueryInputError extends RefusedError {
   readonly type = 'QueryInputError';
-  readonly nonRetryable = true;
 
   constructor(
     message: string,
