@@ -136,3 +136,39 @@ describe('DTM API v3: operations are series, displacement reasons are summed', (
     ]);
   });
 });
+
+describe("DTM API v3, Haiti's real answers: five operations, two of them on one date", () => {
+  /** expected.py's DTM observations: one per (operation, P-code, date, round), the BA copy counted when a round has BA and SA. */
+  interface Expected {
+    row_count: number;
+    observations: Array<{ operation: string; pcode: string; date: string; round: number; idps: number | null; copies: number; copies_agree: boolean }>;
+  }
+  const files = EXPECTED.files as unknown as Record<string, Expected>;
+
+  it.each(['dtm-v3-displacement-admin0-admin0pcode-hti.json', 'dtm-v3-displacement-admin1-admin0pcode-hti.json'])(
+    '%s: one series per operation, each figure as expected.py computes it',
+    async (file) => {
+      const expected = files[file]!;
+      const { counts, observations } = await ingest(new URL(file, REAL).pathname, 'dtm');
+      const idps = observations.filter((o) => o.indicator === 'idps');
+      // Every figure is an operation's: nothing is summed over operations into a total.
+      expect(idps.every((o) => Object.keys(o.disaggregation).join() === 'operation')).toBe(true);
+      const got = idps.map((o) => `${o.disaggregation.operation} ${o.area} ${referenceDate(o.period)} ${o.value}`);
+      const want = expected.observations.map((o) => `${o.operation.toLowerCase()} ${o.pcode} ${o.date} ${o.idps}`);
+      expect(got.sort()).toEqual(want.sort());
+      // The only rows not accepted: SA copies of a round that also has a BA copy (duplicates when they agree, else a rejection).
+      expect(counts.rows).toBe(expected.row_count);
+      expect(counts.rejected).toBe(expected.observations.filter((o) => o.copies > 1 && !o.copies_agree).length);
+    },
+  );
+
+  it('keeps Haiti Earthquake (round 28) and Hurricane Matthew (round 2) apart on 2016-12-31', async () => {
+    const { observations } = await ingest(new URL('dtm-v3-displacement-admin0-admin0pcode-hti.json', REAL).pathname, 'dtm');
+    const that = observations.filter((o) => o.indicator === 'idps' && referenceDate(o.period) === '2016-12-31');
+    expect(that.map((o) => [o.area, o.disaggregation.operation, o.value]).sort()).toEqual([
+      ['HTI', 'haiti earthquake', 46_691],
+      ['HTI', 'hurricane matthew', 42_553],
+    ]);
+    expect(new Set(that.map((o) => o.seriesKey)).size).toBe(2);
+  });
+});
