@@ -10,6 +10,7 @@ import { DropUnusableError } from '../domain/errors.js';
 import { hxlHas, type HxlTag } from '../connectors/hxl.js';
 import type { RawTable } from '../connectors/table.js';
 import { capText, describeList } from '../domain/errors.js';
+import { isNotAvailable } from '../domain/numbers.js';
 
 export type Role =
   | 'country'
@@ -48,6 +49,12 @@ export interface ColumnPlan {
    * level finer than the place lists): rows that differ only there are summed. Includes `roles.sumOver`.
    */
   sumOver?: number[];
+  /**
+   * Disaggregations that are also summed (UNHCR's origin) but name one value in every row of the
+   * drop: the rows are that one part (a UNHCR answer for one origin, `coo=BKF`), so no total is
+   * built from them. Keys, as in `disaggregations`.
+   */
+  onePart?: string[];
   /** Notices about the columns themselves (a tag that maps to nothing…), for the drop's summary. */
   notices?: Array<Pick<DropNotice, 'kind' | 'detail'>>;
   /** The reference dates rows may give; processDrop sets them from the drop's day (periods.ts dateLimits). */
@@ -331,8 +338,37 @@ function planFromHeaders(headers: string[], profile: SourceProfile, withValues =
   return plan;
 }
 
+/**
+ * A disaggregation that is also summed (each row is its own figure and a part of the total
+ * without it) but names the same value in every row: the drop holds one part, and a total built
+ * from it would be that part presented as the whole. The plan keeps the part only, and says so.
+ */
+function settleOnePart(plan: ColumnPlan, table: RawTable): ColumnPlan {
+  const sumOver = plan.roles.sumOver;
+  const same = table.meta.sameInEveryRow;
+  if (sumOver === undefined || !same) return plan;
+  const parts = plan.disaggregations.filter((d) => d.index === sumOver && same[plan.headers[d.index]!] !== undefined && !isNotAvailable(same[plan.headers[d.index]!]));
+  if (parts.length === 0) return plan;
+  const notices = [...(plan.notices ?? [])];
+  for (const d of parts) {
+    const header = plan.headers[d.index]!;
+    const value = same[header]!;
+    notices.push({
+      kind: 'no_total',
+      detail:
+        `every row has ${d.key} ${value} (column "${header}"): the figures are that ${d.key}'s (${d.key}=${value.toLowerCase()}), ` +
+        `not the country's total, which no row gives (a request for one ${d.key}, such as UNHCR's coo=, answers so; coo_all=true gives every ${d.key} and the total)`,
+    });
+  }
+  return { ...plan, onePart: parts.map((d) => d.key), notices };
+}
+
 /** Decides which column plays which role; a table with no recognisable value column is unusable. */
 export function planColumns(table: RawTable, profile: SourceProfile): ColumnPlan {
+  return settleOnePart(planValues(table, profile), table);
+}
+
+function planValues(table: RawTable, profile: SourceProfile): ColumnPlan {
   const plan = table.hxl && table.hxl.some(Boolean) ? planFromHxl(table.hxl, profile, table.headers) : planFromHeaders(table.headers, profile);
   if (plan.values.length === 0 && plan.via === 'hxl') {
     const fallback = planFromHeaders(table.headers, profile);

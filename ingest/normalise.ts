@@ -123,6 +123,13 @@ function remember<K, V>(outer: Map<K, Map<string, V>>, key: K, text: string, val
 }
 
 function fromCountryCell(text: string, index: number, plan: ColumnPlan): OwnAnswer {
+  if (/^[-–—]$/.test(text)) {
+    // Never the fallback country: UNHCR asked for one origin alone (coo=SYR, no coa) writes "-" there,
+    // and that origin's figure over every country of asylum is no place's figure. (Not every
+    // "not available" spelling: NA is Namibia.)
+    const hint = `"${text}" names no country, so the row's figure is no place's; UNHCR writes "-" for the country of asylum when asked for one origin alone (coo= without coa=)`;
+    return { ok: false, expected: 'a country (ISO 3166 alpha-3 or alpha-2 code, UN M49 number, or name)', found: text, hint, index };
+  }
   const parsed = parseCountry(text);
   if (!parsed.ok) return { ...parsed, index };
   const c = parsed.value;
@@ -351,7 +358,7 @@ export function rejectionReason(fileName: string, row: number, r: { column?: str
 function summedDisaggregations(plan: ColumnPlan, disaggregation: Disaggregation): string[] {
   const sumOver = plan.roles.sumOver;
   if (sumOver === undefined) return [];
-  return plan.disaggregations.filter((d) => d.index === sumOver && disaggregation[d.key] !== undefined).map((d) => d.key);
+  return plan.disaggregations.filter((d) => d.index === sumOver && disaggregation[d.key] !== undefined && !plan.onePart?.includes(d.key)).map((d) => d.key);
 }
 
 function without(disaggregation: Disaggregation, keys: readonly string[]): Disaggregation {
