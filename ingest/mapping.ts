@@ -18,6 +18,9 @@ export type Role =
   | 'regionCode'
   | 'cercle'
   | 'cercleCode'
+  /** HXL `#adm3`: a place at admin level 3 when the country's list has that level, else summed into its admin-2 area. */
+  | 'commune'
+  | 'communeCode'
   | 'date'
   | 'periodStart'
   | 'periodEnd'
@@ -116,11 +119,16 @@ const CAUSES = ['conflict', 'disaster'];
 const RECORD_DATES = ['updated', 'created', 'modified', 'published'];
 const DATE_PARTS = ['month', 'week', 'quarter', 'day'];
 
-/** Levels of the places lists: deeper HXL admin levels are summed into their admin-2 area. */
+/**
+ * Levels of the places lists. Admin 3 is a place where the country's lists have that level (a
+ * user's list, TALLY_PCODES_FILE) and is summed into its admin-2 area elsewhere (normalise.ts
+ * decides per row and says so); deeper levels are always summed.
+ */
 const PLACE_ROLES: Record<string, { code: Role; name: Role }> = {
   country: { code: 'country', name: 'country' },
   adm1: { code: 'regionCode', name: 'region' },
   adm2: { code: 'cercleCode', name: 'cercle' },
+  adm3: { code: 'communeCode', name: 'commune' },
 };
 
 type Reading =
@@ -142,7 +150,7 @@ function hxlDisaggregation(tag: HxlTag): Record<string, string> {
 }
 
 function readPlace(tag: HxlTag): Reading | undefined {
-  const deeper = /^adm[3-9]$/.test(tag.tag);
+  const deeper = /^adm[4-9]$/.test(tag.tag);
   const roles = PLACE_ROLES[tag.tag];
   if (!roles && !deeper) return undefined;
   if (tag.attributes.some((a) => ELSEWHERE.includes(a))) return { kind: 'sum', why: 'elsewhere' };
@@ -276,7 +284,10 @@ function planFromHxl(tags: Array<HxlTag | null>, profile: SourceProfile, headers
       used.add(index);
     }
   }
-  const sums = [...summed.map((s) => s.index), ...(byHeaders.sumOver ?? []).filter((i) => !tags[i])];
+  // Admin-3 columns are summed over too: rows of one cercle that differ only there are its parts
+  // when the country has no admin-3 list (with one, the commune is the place and keys them apart).
+  const communes = [plan.roles.communeCode, plan.roles.commune].filter((i): i is number => i !== undefined);
+  const sums = [...summed.map((s) => s.index), ...communes, ...(byHeaders.sumOver ?? []).filter((i) => !tags[i])];
   const cause = summed.find((s) => s.why === 'cause');
   if (cause && plan.roles.sumOver === undefined) plan.roles.sumOver = cause.index;
   if (sums.length > 0) plan.sumOver = sums.sort((a, b) => a - b);
@@ -300,7 +311,7 @@ function columnNotices(
   }
   const finer = summed.filter((s) => s.why === 'finer').map((s) => name(s.index));
   if (finer.length > 0) {
-    notices.push({ kind: 'ignored_column', detail: `admin levels below 2 have no P-code list; their rows are summed into their admin-2 area: ${listColumns(finer)}` });
+    notices.push({ kind: 'ignored_column', detail: `admin levels deeper than 3 are never a place; their rows are summed into the most specific area read: ${listColumns(finer)}` });
   }
   if (ignored.length > 0) notices.push({ kind: 'ignored_column', detail: `read as nothing: ${listColumns(ignored.map(name))}` });
   return notices;

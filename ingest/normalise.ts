@@ -8,7 +8,7 @@ import { isNotAvailable, parsePeople } from '../domain/numbers.js';
 import { flowBetween, parsePeriod, unhcrYearPeriod } from '../domain/periods.js';
 import { looksLikePcode } from '../domain/codes.js';
 import { countryByIso3, DEFAULT_COUNTRY, parseCountry } from '../domain/countries.js';
-import { countryOfPcode, matchPlace, nameMatchesPlace, type Place } from '../domain/places.js';
+import { countryOfPcode, deepestLevel, matchPlace, nameMatchesPlace, type Place } from '../domain/places.js';
 import type { Failure, Parsed } from '../domain/result.js';
 import type { SourceProfile } from '../domain/profile.js';
 import type { ColumnPlan } from './mapping.js';
@@ -225,14 +225,19 @@ function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, coun
     if (role === 'regionCode') checkName(cell(row, r.region), region, country, memo);
     break;
   }
+  let cercle: Place | undefined;
   for (const role of ['cercleCode', 'cercle'] as const) {
     const text = cell(row, r[role]);
     if (!text) continue;
     const parsed = matchPlace(text, 2, region ? { country, parent: region.pcode } : opts);
     if (!parsed.ok) return { ...parsed, index: r[role] };
     if (role === 'cercleCode') checkName(cell(row, r.cercle), parsed.value, country, memo);
-    return parsed;
+    cercle = parsed.value;
+    break;
   }
+  const commune = resolveCommune(row, plan, country, cercle ?? region, memo);
+  if (commune) return commune;
+  if (cercle) return { ok: true, value: cercle };
   if (region) return { ok: true, value: region };
   const countryCell = cell(row, r.country);
   if (countryCell) {
@@ -242,6 +247,46 @@ function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, coun
   if (profile.areaLevel === 0) return matchPlace(country, 0, opts);
   const placeColumn = r.region ?? r.regionCode ?? r.cercle ?? r.cercleCode;
   return { ok: false, expected: 'a place (region, cercle or P-code)', found: '', hint: 'the place cell is empty', index: placeColumn };
+}
+
+/** The notice of rows whose admin-3 place is summed into its admin-2 area, per country (one object each: rows are counted by identity). */
+const SUMMED_COMMUNES = new Map<string, RowNotice>();
+
+function communesSummed(country: string, plan: ColumnPlan): RowNotice {
+  const columns = [plan.roles.communeCode, plan.roles.commune].flatMap((i) => (i === undefined ? [] : [`"${plan.headers[i]}"`])).join(', ');
+  const key = `${country}\u001f${columns}`;
+  let notice = SUMMED_COMMUNES.get(key);
+  if (!notice) {
+    const name = countryByIso3(country)?.name ?? country;
+    notice = {
+      kind: 'ignored_column',
+      detail: `admin level 3 (${columns}): no admin-3 P-code list of ${name} is loaded, so these rows are summed into their admin-2 area; TALLY_PCODES_FILE adds such a list and keeps them at level 3`,
+    };
+    SUMMED_COMMUNES.set(key, notice);
+  }
+  return notice;
+}
+
+/**
+ * The row's admin-3 place, when it names one and the country's lists go that deep: matched like
+ * the other levels, under the admin-2 (or admin-1) area the row gives. Without such a list the row
+ * stays at admin 2 (its admin-3 column is summed over) and a notice says so. Undefined: no
+ * admin-3 place for this row.
+ */
+function resolveCommune(row: RawRow, plan: ColumnPlan, country: string, parent: Place | undefined, memo: PlanMemo): (Parsed<Place> & { index?: number }) | undefined {
+  const r = plan.roles;
+  const code = cell(row, r.communeCode);
+  const name = cell(row, r.commune);
+  if (!code && !name) return undefined;
+  if (deepestLevel(country) < 3) {
+    MISMATCHES.push(communesSummed(country, plan));
+    return undefined;
+  }
+  const role = code ? 'communeCode' : 'commune';
+  const parsed = matchPlace(code || name, 3, parent ? { country, parent: parent.pcode } : { country });
+  if (!parsed.ok) return { ...parsed, index: r[role] };
+  if (code) checkName(name, parsed.value, country, memo);
+  return parsed;
 }
 
 function resolvePeriod(row: RawRow, plan: ColumnPlan, profile: SourceProfile, kind: 'stock' | 'flow'): Parsed<Period> & { index?: number } {
