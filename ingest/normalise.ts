@@ -192,8 +192,8 @@ function resolveCountry(row: RawRow, plan: ColumnPlan, profile: SourceProfile, p
   return country;
 }
 
-/** A row's name mismatches, gathered while its place is resolved (normaliseRow is synchronous and not re-entered). */
-const MISMATCHES: RowNotice[] = [];
+/** A row's notices beyond its country (name mismatches, admin-3 rows summed), gathered while its place is resolved (normaliseRow is synchronous and not re-entered). */
+const ROW_NOTICES: RowNotice[] = [];
 
 /** A name beside the P-code that decided the place: told when it is not that place's name. */
 function checkName(name: string, place: Place, country: string, memo: PlanMemo): void {
@@ -203,7 +203,7 @@ function checkName(name: string, place: Place, country: string, memo: PlanMemo):
     const mismatch: RowNotice = { kind: 'name_mismatch', detail: `"${name}" is not the name of ${place.pcode} (${place.name})` };
     notice = remember(memo.names, place, name, nameMatchesPlace(name, place, country) ? null : mismatch);
   }
-  if (notice) MISMATCHES.push(notice);
+  if (notice) ROW_NOTICES.push(notice);
 }
 
 function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, country: string, memo: PlanMemo): Parsed<Place> & { index?: number } {
@@ -279,7 +279,7 @@ function resolveCommune(row: RawRow, plan: ColumnPlan, country: string, parent: 
   const name = cell(row, r.commune);
   if (!code && !name) return undefined;
   if (deepestLevel(country) < 3) {
-    MISMATCHES.push(communesSummed(country, plan));
+    ROW_NOTICES.push(communesSummed(country, plan));
     return undefined;
   }
   const role = code ? 'communeCode' : 'commune';
@@ -326,9 +326,9 @@ export function normaliseRow(row: RawRow, plan: ColumnPlan, profile: SourceProfi
   const memo = memoOf(plan);
   const country = resolveCountry(row, plan, profile, places, memo);
   if ('ok' in country) return reject(plan, country.index, country);
-  MISMATCHES.length = 0;
+  ROW_NOTICES.length = 0;
   const area = resolveArea(row, plan, profile, country.iso3, memo);
-  const notices = MISMATCHES.length === 0 ? country.alone : [country.notice, ...MISMATCHES];
+  const notices = ROW_NOTICES.length === 0 ? country.alone : [country.notice, ...ROW_NOTICES];
   if (!area.ok) return reject(plan, area.index, area);
   const disaggregation: Disaggregation = {};
   for (const { key, index } of plan.disaggregations) {
