@@ -147,6 +147,17 @@ export function placesOf(iso3: string): Place[] | undefined {
   return [{ pcode: country.iso3, name: country.name, level: 0 }, ...(byCountry.get(country.iso3) ?? [])];
 }
 
+const deepest = new Map<string, { version: number; level: PlaceLevel }>();
+
+/** The deepest admin level the country's lists have (2 for the bundled lists; 3 once a user's admin-3 list is added). */
+export function deepestLevel(iso3: string): PlaceLevel {
+  const held = deepest.get(iso3);
+  if (held && held.version === version) return held.level;
+  const level = (placesOf(iso3) ?? []).reduce<PlaceLevel>((l, p) => (p.level > l ? p.level : l), 0);
+  deepest.set(iso3, { version, level });
+  return level;
+}
+
 function ensureFor(code: string): void {
   ensureMali();
   if (!byPcode.has(code) && !(code.startsWith('ML') && code !== 'MLI')) ensureGlobal();
