@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { DropBreakdown, DropCounts, DropNotice, DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
 import { partitionsFor, removeSpill } from '../ingest/drop-partitions.js';
-import { DropNotLandedError, DropUnusableError, ProjectionsBehindError, TallyError } from '../domain/errors.js';
+import { DropNotLandedError, DropUnusableError, ProjectionsBehindError, RefusedError } from '../domain/errors.js';
 import { countryByIso3 } from '../domain/countries.js';
 import { openDrop } from '../connectors/open.js';
 import { processDrop, type ProcessedDrop } from '../ingest/process-drop.js';
@@ -29,9 +29,8 @@ export interface IngestDropInput {
 }
 
 /** An ingest asked for with a country that is not an ISO 3166 alpha-3 code: bad input, never retried. */
-export class IngestCountryError extends TallyError {
+export class IngestCountryError extends RefusedError {
   readonly type = 'IngestCountryInvalid';
-  readonly nonRetryable = true;
 
   constructor(found: string) {
     super({ where: { at: 'ingestDrop.country' }, expected: 'an ISO 3166 alpha-3 country code such as MLI or TCD', found });
@@ -181,6 +180,9 @@ export function createIngestActivities(deps: ActivityDeps) {
       const spillDir = await mkdtemp(join(tmpdir(), 'tally-drop-'));
       const started = performance.now();
       let mappedAt = started;
+      // Rows that take long to read (one 20 MB cell) send no progress: beat on a timer too, so a
+      // busy attempt is not taken for a dead worker. A hung await still ends at its client's timeout.
+      const ticker = setInterval(() => Date.now() - lastBeat >= PROGRESS_BEAT_MS && beat({ published: sender.published() }), PROGRESS_BEAT_MS);
       try {
         const table = await openDrop(landed.path, { fileName: landed.fileName });
         counts = await processDrop(table, profile, ctx, emit, {
@@ -211,6 +213,7 @@ export function createIngestActivities(deps: ActivityDeps) {
         log.warn({ reason: refusal }, 'drop refused');
         counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0, observations: 0, revisions: 0, notices: [] };
       } finally {
+        clearInterval(ticker);
         removeSpill(spillDir);
       }
       const processed: DropProcessed = {
