@@ -17,6 +17,7 @@ import { getProfile } from '../connectors/profiles.js';
 import { shortHash } from '../domain/series.js';
 import { priorKnowledge } from './clickhouse.js';
 import { groupCaughtUp, type EventPublisher } from '../adapters/publisher.js';
+import { engineGroupOf, engineRowsVisible, rowTopicsFor, tableOfRowTopic } from '../projections/engine.js';
 import type { ActivityDeps } from './deps.js';
 import { activityLogger } from './log.js';
 
@@ -250,10 +251,35 @@ export function createIngestActivities(deps: ActivityDeps) {
       };
     },
 
-    /** Succeeds once the projections' consumer group has committed past `offsets`; otherwise a retryable failure. */
+    /**
+     * Succeeds once the projections have committed past `offsets`: the row topics (engine path) by
+     * ClickHouse's Kafka-engine group, every other topic by the projections' group; otherwise a
+     * retryable failure naming the group that is behind.
+     */
     async awaitProjected(input: { offsets: Offsets }): Promise<void> {
-      const { caughtUp, lag } = await groupCaughtUp(deps.kafka, deps.config.projectionsGroup, input.offsets);
+      const rowTopics = rowTopicsFor(deps.config.topicPrefix);
+      const events: Offsets = {};
+      const rows = new Map<string, Offsets>();
+      for (const [topic, partitions] of Object.entries(input.offsets)) {
+        const table = tableOfRowTopic(rowTopics, topic);
+        if (table === undefined) {
+          events[topic] = partitions;
+          continue;
+        }
+        const group = engineGroupOf(deps.config.projectionsGroup, table);
+        rows.set(group, { ...rows.get(group), [topic]: partitions });
+      }
+      const { caughtUp, lag } = await groupCaughtUp(deps.kafka, deps.config.projectionsGroup, events);
       if (!caughtUp) throw new ProjectionsBehindError(deps.config.projectionsGroup, lag);
+      const all: Offsets = {};
+      for (const [group, offsets] of rows) {
+        const engine = await groupCaughtUp(deps.kafka, group, offsets);
+        if (!engine.caughtUp) throw new ProjectionsBehindError(group, engine.lag);
+        Object.assign(all, offsets);
+      }
+      // 18.16's Kafka engine commits before it writes its last block: the last rows must be there too.
+      const seen = await engineRowsVisible(deps.kafka, deps.clickhouse, rowTopics, all);
+      if (!seen.visible) throw new ProjectionsBehindError([...rows.keys()].join(', '), seen.missing.length);
     },
   };
 }

@@ -51,6 +51,29 @@ export interface TallyConfig {
   logFile?: string;
   /** OTLP/HTTP endpoint that receives traces; tracing is off when absent. @default undefined */
   otelEndpoint?: string;
+  /**
+   * Who writes observations and figures into ClickHouse (TALLY_PROJECTION_PATH). `node`: the
+   * projections consumer, as for every other event. `engine`: they travel as flat rows on their
+   * own topics, read by ClickHouse's Kafka engine; `brokers` is the broker list as ClickHouse
+   * reaches it (TALLY_ENGINE_KAFKA_BROKERS, default KAFKA_BROKERS). @default { kind: 'node' }
+   */
+  projectionPath?: ProjectionPath;
+}
+
+export type ProjectionPath = { kind: 'node' } | { kind: 'engine'; brokers: string[] };
+
+/** TALLY_PROJECTION_PATH=node|engine, and for the engine the brokers ClickHouse dials. */
+export function projectionPathFromEnv(env: Env = process.env, kafkaBrokers: readonly string[] = []): ProjectionPath {
+  const text = (env.TALLY_PROJECTION_PATH ?? '').trim();
+  if (text === '' || text === 'node') return { kind: 'node' };
+  if (text !== 'engine') throw new Error(`TALLY_PROJECTION_PATH: expected "node" or "engine", found "${text}"`);
+  const listed = (env.TALLY_ENGINE_KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = listed.length > 0 ? listed : [...kafkaBrokers];
+  if (brokers.length === 0) throw new Error('TALLY_ENGINE_KAFKA_BROKERS: expected host:port brokers that ClickHouse can reach, found none (and no KAFKA_BROKERS either)');
+  for (const b of brokers) {
+    if (!/^[^\s:,]+:\d{1,5}$/.test(b)) throw new Error(`TALLY_ENGINE_KAFKA_BROKERS: expected host:port, found "${b}"`);
+  }
+  return { kind: 'engine', brokers };
 }
 
 function parseTolerance(text: string | undefined): Record<string, number> {
@@ -100,6 +123,7 @@ export function configFromEnv(stack: StackSettings, env: Env = process.env, over
     metrics: metricsFromEnv(env),
     logFile: logFileFromEnv(env),
     otelEndpoint: otelEndpointFromEnv(env),
+    projectionPath: projectionPathFromEnv(env, stack.kafka.brokers),
     ...overrides,
   };
 }
@@ -142,6 +166,10 @@ export function configToEnv(config: TallyConfig): Record<string, string> {
   const tolerance = Object.entries(config.tolerance).map(([k, v]) => `${k}=${v}`).join(',');
   if (tolerance) env.TALLY_TOLERANCE = tolerance;
   if (config.pcodesFiles?.length) env.TALLY_PCODES_FILE = config.pcodesFiles.join(':');
+  if (config.projectionPath?.kind === 'engine') {
+    env.TALLY_PROJECTION_PATH = 'engine';
+    env.TALLY_ENGINE_KAFKA_BROKERS = config.projectionPath.brokers.join(',');
+  }
   Object.assign(env, observabilityToEnv(config));
   return env;
 }
