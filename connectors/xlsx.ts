@@ -19,9 +19,20 @@ interface SheetReader {
   [Symbol.asyncIterator](): AsyncIterator<ExcelJS.Row>;
 }
 
+/**
+ * A formula's value as exceljs copies it leaves out a falsy result (a saved 0 disappears), so a
+ * formula cell is read through the cell's own `result`, where the 0 is kept.
+ */
+function valueOf(row: ExcelJS.Row, values: unknown[], i: number): unknown {
+  const value = values[i];
+  if (value === null || typeof value !== 'object' || !('formula' in value || 'sharedFormula' in value) || 'result' in value) return value;
+  const result: unknown = row.getCell(i + 1).result;
+  return result === undefined ? value : { ...value, result };
+}
+
 function rowOf(row: ExcelJS.Row): RawRow {
   const values = Array.isArray(row.values) ? row.values.slice(1) : [];
-  return { rowNumber: row.number, cells: Array.from({ length: values.length }, (_, i) => cellText(values[i])) };
+  return { rowNumber: row.number, cells: Array.from({ length: values.length }, (_, i) => cellText(valueOf(row, values, i))) };
 }
 
 /**
