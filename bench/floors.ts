@@ -3,8 +3,8 @@
  * event log, the transport or the storage, timed in the bench's own process on the bench's drop,
  * one thread, with the engines idle:
  *
- * - **parse**: csv-parse (the project's CSV parser) over the whole file, in its fastest mode
- *   (the synchronous parser on blocks, records as arrays);
+ * - **parse**: the parse threads' block reader over the whole file (`parseCsvBlock`: the split
+ *   for plain blocks, csv-parse's synchronous parser otherwise, records as arrays);
  * - **validate**: every row normalised against the source profile (P-codes, dates, counts,
  *   disaggregation) and summed into its observation;
  * - **observations**: each observation's id (SHA-256) and event;
@@ -14,7 +14,6 @@
  * tally run needs. Set against the CPU the machine has in the time a target allows (cores × the
  * target's seconds), it says whether the target can be met on this machine at all.
  */
-import { parse } from 'csv-parse/sync';
 import { partitionOf } from '../activities/reconcile.js';
 import { observationRecorded, type DropContext } from '../ingest/drop-events.js';
 import { planColumns } from '../ingest/mapping.js';
@@ -23,7 +22,8 @@ import { getProfile, loadProfiles, priorityTable } from '../connectors/profiles.
 import { readCsv } from '../connectors/csv.js';
 import { splitCsv } from '../ingest/csv-split.js';
 import { observationKey } from '../ingest/drop-partitions.js';
-import { blockParseOptions, lineBlocks } from '../ingest/map-range.js';
+import { lineBlocks } from '../ingest/map-range.js';
+import { parseCsvBlock } from '../connectors/csv-block.js';
 import { isEmptyRow } from '../connectors/table.js';
 import { groupBy } from '../domain/collections.js';
 import type { ObservationRecorded } from '../domain/events.js';
@@ -59,7 +59,7 @@ export async function measureFloorWork(path: string, profileId = 'dtm'): Promise
   if (!split.ok) throw new Error(`${path}: expected a plain CSV, found that ${split.why}`);
   const profile = getProfile(profileId);
   const plan = planColumns(table, profile);
-  const options = blockParseOptions(table.csv!.delimiter);
+  const delimiter = table.csv!.delimiter;
 
   const cpu = { parse: 0, validate: 0, observations: 0, reconcile: 0 };
   const aggregates = new Map<string, { figure: RowFigure; series: string; value: number; rows: number[] }>();
@@ -68,7 +68,7 @@ export async function measureFloorWork(path: string, profileId = 'dtm'): Promise
   for (const range of split.ranges) {
     for (const { block, firstLine, lines } of lineBlocks(path, range, BLOCK)) {
       let t = cpuNow();
-      const records = parse(block, options) as string[][];
+      const records = parseCsvBlock(block, delimiter);
       cpu.parse += cpuNow() - t;
       if (records.length !== lines.length) throw new Error(`${path}: ${records.length} records for ${lines.length} non-empty lines from line ${firstLine}; expected one record per line`);
       t = cpuNow();
