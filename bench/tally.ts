@@ -93,7 +93,8 @@ export function tallyIds(stack: StackSettings, runId: string, workDir: string): 
   return { runId, database, config };
 }
 
-function childEnv(config: TallyConfig): NodeJS.ProcessEnv {
+/** The environment of the bench's tally children (worker, projections, rebuild): the run's engines, topics, group and queue. */
+export function tallyChildEnv(config: TallyConfig): NodeJS.ProcessEnv {
   const s = config.stack;
   return environment({
     TALLY_STACK: 'external',
@@ -229,7 +230,7 @@ export interface RunTallyOptions {
 
 export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
   const { config } = opts.ids;
-  const env = childEnv(config);
+  const env = tallyChildEnv(config);
   const children: Child[] = [];
   let temporal: { client: Client; close(): Promise<void> } | undefined;
   let stopWatching = () => {};
