@@ -40,6 +40,8 @@ export interface BenchSummary {
   replay: { seconds: number; firstBatchSeconds: number; events: number; messages: number };
   /** Seconds until the peer's last send was acknowledged (median). */
   peerProduceSeconds: number;
+  /** Most lines a peer run sent that never reached its MergeTree (the Kafka engine's loss). */
+  peerLostRows: number;
   /** Highest peak over the repetitions, per process; worker and projections exclude start-up when `peakExcludesStartup`. */
   peakRssMb: { worker: number; projections: number; replay: number };
   startupRssMb: { worker: number; projections: number };
@@ -106,6 +108,7 @@ export function summarise(rows: number, machine: BenchSummary['machine'], result
       messages: median(results.map((r) => r.replay.messages)),
     },
     peerProduceSeconds: round(median(results.map((r) => r.peer.produceSeconds))),
+    peerLostRows: Math.max(...results.map((r) => r.peer.lost)),
     peakRssMb: peak,
     startupRssMb: {
       worker: round(Math.max(...results.map((r) => r.tally.startupRssMb.worker)), 1),
@@ -177,6 +180,7 @@ export function formatReport(s: BenchSummary): string {
     `peak RSS${s.repetitions > 1 ? `, highest of ${s.repetitions} runs` : ''}${s.peakExcludesStartup ? ' (start-up excluded)' : ''}: worker ${s.peakRssMb.worker} MB, projections ${s.peakRssMb.projections} MB, replay ${s.peakRssMb.replay} MB ` +
       `(target ≤ ${s.targets.peakRssMb} MB: ${ok(s.meets.peakRss)}); start-up peak: worker ${s.startupRssMb.worker} MB, projections ${s.startupRssMb.projections} MB; ` +
       `resident when ready: worker ${s.readyRssMb.worker} MB, projections ${s.readyRssMb.projections} MB`,
+    ...(s.peerLostRows > 0 ? [`peer: up to ${fmt(s.peerLostRows)} of the lines sent never reached the MergeTree (lost by the Kafka engine)`] : []),
     `rows: ${fmt(s.counts.accepted)} accepted, ${fmt(s.counts.rejected)} rejected, ${fmt(s.counts.duplicates)} duplicates; ` +
       `${fmt(s.counts.observations)} observations, ${fmt(s.counts.figures)} figures in ClickHouse`,
     ...(s.floors ? ['', ...formatFloors(s.floors)] : []),
