@@ -40,6 +40,8 @@ export interface PeerResult {
   rows: number;
   /** Lines sent that never reached the MergeTree. */
   lost: number;
+  /** Messages in the topic at the end (every line sent, acknowledged by the broker). */
+  inKafka: number;
 }
 
 /** No new row for this long, the engine is taken to be done. */
@@ -83,8 +85,18 @@ export async function loadPeer(opts: PeerOptions): Promise<PeerResult> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const partitions = (await admin.fetchTopicOffsets(opts.topic)).map((p) => ({ partition: p.partition, offset: '0' }));
-    await admin.setOffsets({ groupId: opts.group, topic: opts.topic, partitions });
+    const [meta] = (await admin.fetchTopicMetadata({ topics: [opts.topic] })).topics;
+    const partitions = (meta?.partitions ?? []).map((p) => ({ partition: p.partitionId, offset: '0' }));
+    // A topic created a moment ago may answer "not the leader" or "coordinator loading" for a while.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.setOffsets({ groupId: opts.group, topic: opts.topic, partitions });
+        break;
+      } catch (err) {
+        if (attempt >= 20) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   } finally {
     await admin.disconnect();
   }
@@ -119,15 +131,25 @@ export async function loadPeer(opts: PeerOptions): Promise<PeerResult> {
   for (;;) {
     const n = await countRows(client, database, rowsTable);
     const now = performance.now();
-    if (n >= opts.rows) return { seconds: (now - started) / 1000, produceSeconds, rows: n, lost: 0 };
+    if (n >= opts.rows) return { seconds: (now - started) / 1000, produceSeconds, rows: n, lost: 0, inKafka: await messagesIn(kafka, opts.topic) };
     if (n !== seen) {
       seen = n;
       lastChange = now;
     } else if (now - lastChange > SETTLE_MS) {
       if (n === 0) throw new Error(`peer: expected ${opts.rows} rows in ${database}.${rowsTable}, found none after ${SETTLE_MS / 1000} s (is the Kafka engine reaching ${opts.settings.kafka.brokers.join(',')}? see ClickHouse's error log)`);
-      return { seconds: (lastChange - started) / 1000, produceSeconds, rows: n, lost: opts.rows - n };
+      return { seconds: (lastChange - started) / 1000, produceSeconds, rows: n, lost: opts.rows - n, inKafka: await messagesIn(kafka, opts.topic) };
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function messagesIn(kafka: ReturnType<typeof kafkaFrom>, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
   }
 }
 

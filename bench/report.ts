@@ -142,7 +142,7 @@ export function summarise(rows: number, machine: BenchSummary['machine'], result
 function medianFloorWork(works: FloorWork[]): FloorWork {
   const keys = Object.keys(works[0]!.cpuSeconds) as (keyof FloorWork['cpuSeconds'])[];
   return {
-    cpuSeconds: Object.fromEntries(keys.map((k) => [k, round(median(works.map((w) => w.cpuSeconds[k])), 2)])) as FloorWork['cpuSeconds'],
+    cpuSeconds: Object.fromEntries(keys.map((k) => [k, round(median(works.map((w) => w.cpuSeconds[k] ?? 0)), 2)])) as FloorWork['cpuSeconds'],
     counts: works[works.length - 1]!.counts,
   };
 }
@@ -192,7 +192,7 @@ function formatFloors(f: Floors): string[] {
   const c = f.cpuSeconds;
   const verdict = (fits: boolean) => (fits ? 'fits' : 'DOES NOT FIT: no design meets this target on this machine');
   return [
-    `floor (the work any run needs, measured alone, one thread): ${c.total.toFixed(2)} CPU-s = parse ${c.parse.toFixed(2)} + validate ${c.validate.toFixed(2)} + observations ${c.observations.toFixed(2)} + reconcile ${c.reconcile.toFixed(2)}; Kafka, ClickHouse and Temporal come on top`,
+    `floor (the work any run needs, measured alone, one thread): ${c.total.toFixed(2)} CPU-s = parse ${c.parse.toFixed(2)}${c.parseWithCsvParse !== undefined ? ` (csv-parse alone on the same blocks: ${c.parseWithCsvParse.toFixed(2)})` : ''} + validate ${c.validate.toFixed(2)} + observations ${c.observations.toFixed(2)} + reconcile ${c.reconcile.toFixed(2)}; Kafka, ClickHouse and Temporal come on top`,
     `CPU the tally/naive target leaves on ${f.cores} cores: ${f.budget.ratioVsNaive.toFixed(2)} CPU-s (${verdict(f.fits.ratioVsNaive)})`,
     `CPU the tally/limit target leaves on ${f.cores} cores: ${f.budget.ratioVsLimit.toFixed(2)} CPU-s (${verdict(f.fits.ratioVsLimit)})`,
   ];

@@ -94,7 +94,7 @@ try {
         await cleanPeer(raw, settings, rawDb, peerTopic).catch((err: unknown) => log(`  peer cleanup failed: ${(err as Error).message}`));
       }
       log(`  peer: ${peer.rows} rows in ${peer.seconds.toFixed(2)} s (produced in ${peer.produceSeconds.toFixed(2)} s)`);
-      if (peer.lost > 0) log(`  peer: ${peer.lost} of the ${drop.rows} lines sent never reached the MergeTree (the Kafka engine lost them)`);
+      if (peer.lost > 0) log(`  peer: ${peer.lost} of the ${drop.rows} lines sent (${peer.inKafka} messages in the topic) never reached the MergeTree (the Kafka engine lost them)`);
       if (!values.keep) await raw.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(rawDb)}` });
     } finally {
       await raw.close();

@@ -43,7 +43,7 @@ function repetition(seconds: { limit: number; naive: number; peer: number; tally
     drop: { path: 'x.csv', rows: 1000, bad: { footnote: 3, place: 4, date: 3 }, bytes: 66_000, rounds: 3 },
     limitSeconds: seconds.limit,
     naiveSeconds: seconds.naive,
-    peer: { seconds: seconds.peer, produceSeconds: seconds.peer / 2, rows: 1000, lost: 0 },
+    peer: { seconds: seconds.peer, produceSeconds: seconds.peer / 2, rows: 1000, lost: 0, inKafka: 1000 },
     tally,
     replay: { seconds: replay.seconds, events: replay.events, messages: 10, eventsPerSec: Math.round(replay.events / replay.seconds), firstBatchSeconds: 1, peakRssMb: 310 },
   };
