@@ -69,7 +69,8 @@ export async function* lineBatches(file: string, batch: number): AsyncGenerator<
       }
     }
   }
-  if (carry !== '' && !header) lines.push(carry);
+  const last = carry.endsWith('\r') ? carry.slice(0, -1) : carry;
+  if (last !== '' && !header) lines.push(last);
   if (lines.length > 0) yield lines;
 }
 

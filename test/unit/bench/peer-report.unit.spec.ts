@@ -20,6 +20,7 @@ async function batchesOf(text: string, batch: number): Promise<string[][]> {
 describe("the peer's messages", () => {
   it('are the lines after the header, without line ends or empty lines, in batches', async () => {
     expect(await batchesOf('h1,h2\na,1\r\n\nb,2\nc,3', 2)).toEqual([['a,1', 'b,2'], ['c,3']]);
+    expect(await batchesOf('h1,h2\r\na,1\r\nb,2\r', 5)).toEqual([['a,1', 'b,2']]);
     expect(await batchesOf('h1,h2\n', 2)).toEqual([]);
     expect(await batchesOf('', 2)).toEqual([]);
   });
