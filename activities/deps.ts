@@ -10,6 +10,7 @@ import { loadProfiles } from '../connectors/profiles.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
 import { temporalClient } from '../adapters/temporal.js';
 import { migrate } from '../projections/migrations.js';
+import { applyProjectionPath, engineRowRouting } from '../projections/engine.js';
 import type { TallyConfig } from '../infra/config.js';
 import { createKafka, createPublisher, type EventPublisher } from '../adapters/publisher.js';
 
@@ -29,9 +30,12 @@ export async function createActivityDeps(config: TallyConfig): Promise<ActivityD
   // The user's P-code lists, before any row is read (parse threads load them again: map-range.ts).
   loadPlaceListFiles(config.pcodesFiles ?? []);
   const kafka = createKafka(config.stack.kafka, 'tally-worker');
-  const publisher = await createPublisher(kafka, topicsFor(config.topicPrefix));
+  const engine = config.projectionPath?.kind === 'engine';
   const clickhouse = await openClickHouse(config.stack.clickhouse);
   await migrate(clickhouse, config.stack.clickhouse.database);
+  // On the engine path ClickHouse must be reading the row topics before the first row is published.
+  await applyProjectionPath(clickhouse, kafka, config.projectionPath, { database: config.stack.clickhouse.database, topicPrefix: config.topicPrefix, projectionsGroup: config.projectionsGroup });
+  const publisher = await createPublisher(kafka, topicsFor(config.topicPrefix), engine ? { rows: engineRowRouting(config.topicPrefix) } : {});
   let temporal: ReturnType<typeof temporalClient> | undefined;
   return {
     config,

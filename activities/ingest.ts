@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { DropBreakdown, DropCounts, DropNotice, DropProcessed, DropReceived, TallyEvent } from '../domain/events.js';
 import { partitionsFor, removeSpill } from '../ingest/drop-partitions.js';
-import { DropNotLandedError, DropUnusableError, ProjectionsBehindError, TallyError } from '../domain/errors.js';
+import { DropNotLandedError, DropUnusableError, ProjectionsBehindError, RefusedError } from '../domain/errors.js';
 import { countryByIso3 } from '../domain/countries.js';
 import { openDrop } from '../connectors/open.js';
 import { processDrop, type ProcessedDrop } from '../ingest/process-drop.js';
@@ -17,6 +17,7 @@ import { getProfile } from '../connectors/profiles.js';
 import { shortHash } from '../domain/series.js';
 import { priorKnowledge } from './clickhouse.js';
 import { groupCaughtUp, type EventPublisher } from '../adapters/publisher.js';
+import { engineGroupOf, engineRowsVisible, rowTopicsFor, tableOfRowTopic } from '../projections/engine.js';
 import type { ActivityDeps } from './deps.js';
 import { activityLogger } from './log.js';
 
@@ -28,9 +29,8 @@ export interface IngestDropInput {
 }
 
 /** An ingest asked for with a country that is not an ISO 3166 alpha-3 code: bad input, never retried. */
-export class IngestCountryError extends TallyError {
+export class IngestCountryError extends RefusedError {
   readonly type = 'IngestCountryInvalid';
-  readonly nonRetryable = true;
 
   constructor(found: string) {
     super({ where: { at: 'ingestDrop.country' }, expected: 'an ISO 3166 alpha-3 country code such as MLI or TCD', found });
@@ -180,6 +180,9 @@ export function createIngestActivities(deps: ActivityDeps) {
       const spillDir = await mkdtemp(join(tmpdir(), 'tally-drop-'));
       const started = performance.now();
       let mappedAt = started;
+      // Rows that take long to read (one 20 MB cell) send no progress: beat on a timer too, so a
+      // busy attempt is not taken for a dead worker. A hung await still ends at its client's timeout.
+      const ticker = setInterval(() => Date.now() - lastBeat >= PROGRESS_BEAT_MS && beat({ published: sender.published() }), PROGRESS_BEAT_MS);
       try {
         const table = await openDrop(landed.path, { fileName: landed.fileName });
         counts = await processDrop(table, profile, ctx, emit, {
@@ -210,6 +213,7 @@ export function createIngestActivities(deps: ActivityDeps) {
         log.warn({ reason: refusal }, 'drop refused');
         counts = { rows: 0, accepted: 0, rejected: 0, duplicates: 0, observations: 0, revisions: 0, notices: [] };
       } finally {
+        clearInterval(ticker);
         removeSpill(spillDir);
       }
       const processed: DropProcessed = {
@@ -247,10 +251,35 @@ export function createIngestActivities(deps: ActivityDeps) {
       };
     },
 
-    /** Succeeds once the projections' consumer group has committed past `offsets`; otherwise a retryable failure. */
+    /**
+     * Succeeds once the projections have committed past `offsets`: the row topics (engine path) by
+     * ClickHouse's Kafka-engine group, every other topic by the projections' group; otherwise a
+     * retryable failure naming the group that is behind.
+     */
     async awaitProjected(input: { offsets: Offsets }): Promise<void> {
-      const { caughtUp, lag } = await groupCaughtUp(deps.kafka, deps.config.projectionsGroup, input.offsets);
+      const rowTopics = rowTopicsFor(deps.config.topicPrefix);
+      const events: Offsets = {};
+      const rows = new Map<string, Offsets>();
+      for (const [topic, partitions] of Object.entries(input.offsets)) {
+        const table = tableOfRowTopic(rowTopics, topic);
+        if (table === undefined) {
+          events[topic] = partitions;
+          continue;
+        }
+        const group = engineGroupOf(deps.config.projectionsGroup, table);
+        rows.set(group, { ...rows.get(group), [topic]: partitions });
+      }
+      const { caughtUp, lag } = await groupCaughtUp(deps.kafka, deps.config.projectionsGroup, events);
       if (!caughtUp) throw new ProjectionsBehindError(deps.config.projectionsGroup, lag);
+      const all: Offsets = {};
+      for (const [group, offsets] of rows) {
+        const engine = await groupCaughtUp(deps.kafka, group, offsets);
+        if (!engine.caughtUp) throw new ProjectionsBehindError(group, engine.lag);
+        Object.assign(all, offsets);
+      }
+      // 18.16's Kafka engine commits before it writes its last block: the last rows must be there too.
+      const seen = await engineRowsVisible(deps.kafka, deps.clickhouse, rowTopics, all);
+      if (!seen.visible) throw new ProjectionsBehindError([...rows.keys()].join(', '), seen.missing.length);
     },
   };
 }

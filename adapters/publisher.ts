@@ -50,6 +50,19 @@ export const MESSAGE_BYTES = 128 * 1024;
 /** Most bytes of one produce request: below the broker's default message.max.bytes (1 MB) per partition. */
 export const REQUEST_BYTES = 900 * 1024;
 
+/**
+ * Events that travel as flat rows instead of as themselves (the engine projection path): ClickHouse
+ * reads them from their own topics in JSONEachRow, one row per line, several lines per message.
+ */
+export interface RowRouting {
+  /** The row topic of the event, or undefined when the event travels as itself. */
+  topicOf(event: TallyEvent): string | undefined;
+  /** The event's row as one line of JSON; throws (expected/found/where) when the event is not valid. */
+  encode(event: TallyEvent): string;
+  /** Every row topic (created with the others, and in `endOffsets`). */
+  readonly topics: readonly string[];
+}
+
 interface Outgoing {
   key: string;
   value: string;
@@ -57,23 +70,26 @@ interface Outgoing {
 }
 
 /** Requests of at most REQUEST_BYTES, each message an event or an array of events of one topic, key and type. */
-export function encodeEvents(events: readonly TallyEvent[], topics: Topics): Array<Array<{ topic: string; messages: Outgoing[] }>> {
+export function encodeEvents(events: readonly TallyEvent[], topics: Topics, rows?: RowRouting): Array<Array<{ topic: string; messages: Outgoing[] }>> {
   // One open message per topic and key; an event of another type closes it, so the order of
   // events per topic and key is the order of the messages.
-  const open = new Map<string, { topic: string; key: string; type: string; parts: string[]; bytes: number }>();
+  const open = new Map<string, { topic: string; key: string; type: string; parts: string[]; bytes: number; flat: boolean }>();
   const done: Array<{ topic: string; message: Outgoing; bytes: number }> = [];
   const close = (id: string) => {
     const m = open.get(id);
     if (!m) return;
     open.delete(id);
-    const value = m.parts.length === 1 ? m.parts[0]! : `[${m.parts.join(',')}]`;
-    done.push({ topic: m.topic, bytes: m.bytes, message: { key: m.key, value, headers: { type: m.type, events: String(m.parts.length) } } });
+    // Flat rows: JSONEachRow lines; events: one object, or an array of them.
+    const value = m.flat ? m.parts.join('\n') : m.parts.length === 1 ? m.parts[0]! : `[${m.parts.join(',')}]`;
+    done.push({ topic: m.topic, bytes: m.bytes, message: { key: m.key, value, headers: { type: m.type, events: String(m.parts.length), ...(m.flat ? { format: 'JSONEachRow' } : {}) } } });
   };
   for (const event of events) {
-    const topic = topics[TOPIC_OF[event.type]];
+    const rowTopic = rows?.topicOf(event);
+    const flat = rowTopic !== undefined;
+    const topic = rowTopic ?? topics[TOPIC_OF[event.type]];
     const key = eventKey(event);
     const id = `${topic}\u0000${key}`;
-    const json = JSON.stringify(event);
+    const json = flat ? rows!.encode(event) : JSON.stringify(event);
     const bytes = Buffer.byteLength(json);
     const current = open.get(id);
     if (current && (current.type !== event.type || current.bytes + bytes + 1 > MESSAGE_BYTES)) close(id);
@@ -82,7 +98,7 @@ export function encodeEvents(events: readonly TallyEvent[], topics: Topics): Arr
       m.parts.push(json);
       m.bytes += bytes + 1;
     } else {
-      open.set(id, { topic, key, type: event.type, parts: [json], bytes: bytes + 2 });
+      open.set(id, { topic, key, type: event.type, parts: [json], bytes: bytes + 2, flat });
     }
   }
   for (const id of [...open.keys()]) close(id);
@@ -109,16 +125,23 @@ export function encodeEvents(events: readonly TallyEvent[], topics: Topics): Arr
  * Sends events acknowledged by all replicas, uncompressed (gzip in the JS thread cost more than
  * the bytes it saved on the wire), several events of one key per message.
  */
-export async function createPublisher(kafka: Kafka, topics: Topics): Promise<EventPublisher> {
+export async function createPublisher(kafka: Kafka, topics: Topics, options: { rows?: RowRouting } = {}): Promise<EventPublisher> {
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: true });
   await producer.connect();
-  await ensureTopics(kafka, Object.values(topics));
+  const all = [...Object.values(topics), ...(options.rows?.topics ?? [])];
+  await ensureTopics(kafka, all);
   // The requests of every publish call, one after the other; a failed call does not stop the next.
   let tail: Promise<void> = Promise.resolve();
   return {
     publish(events) {
       if (events.length === 0) return Promise.resolve();
-      const requests = encodeEvents(events, topics);
+      // Encoded (and, for flat rows, validated) before anything is sent: a bad event fails the call.
+      let requests: ReturnType<typeof encodeEvents>;
+      try {
+        requests = encodeEvents(events, topics, options.rows);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
       const sent = tail.then(async () => {
         for (const topicMessages of requests) {
           await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages });
@@ -134,7 +157,7 @@ export async function createPublisher(kafka: Kafka, topics: Topics): Promise<Eve
       await admin.connect();
       try {
         const result: Record<string, Record<number, string>> = {};
-        for (const topic of Object.values(topics)) {
+        for (const topic of all) {
           const offsets = await admin.fetchTopicOffsets(topic);
           result[topic] = Object.fromEntries(offsets.map((o) => [o.partition, o.high]));
         }

@@ -5,12 +5,11 @@
  * `SqlValueError` that says what was expected and what was found.
  */
 import { BoundedMap } from '../domain/collections.js';
-import { TallyError } from '../domain/errors.js';
+import { RefusedError } from '../domain/errors.js';
 
 /** A value that cannot be put into SQL. Bad input: never worth a retry. */
-export class SqlValueError extends TallyError {
+export class SqlValueError extends RefusedError {
   readonly type = 'SqlValueError';
-  readonly nonRetryable = true;
 
   constructor(message: string, expected: string, found: unknown) {
     super({ message, expected, found });

@@ -246,6 +246,7 @@ export async function rebuildCommand(): Promise<void> {
   const result = await rebuildProjections({
     settings: config.stack,
     topicPrefix: config.topicPrefix,
+    path: config.projectionPath,
     onProgress: (consumed: number, total: number) => {
       if (bar) {
         if (!started) bar.start(total, 0);

@@ -1,6 +1,6 @@
 /** Where the CLI finds the engines: existing clusters (TALLY_STACK=external) or the stack `tally up` started. */
 import type { Client } from '@temporalio/client';
-import { capText, TallyError } from '../domain/errors.js';
+import { capText, RefusedError } from '../domain/errors.js';
 import { temporalClient as clientFor } from '../adapters/temporal.js';
 import { readStackState, type StackSettings } from '../infra/stack/index.js';
 import { configFromEnv, isExternalStack, settingsFromEnv, stackDirFromEnv, type TallyConfig } from '../infra/config.js';
@@ -13,9 +13,8 @@ export const STACK_DIR = stackDirFromEnv();
 export const EXIT = { ok: 0, failure: 1, unusable: 2 } as const;
 
 /** A command that cannot go on: the message is the one line the user reads, the exit code the contract's. */
-export class CliError extends TallyError {
+export class CliError extends RefusedError {
   readonly type = 'CliRefused';
-  readonly nonRetryable = true;
 
   constructor(
     message: string,

@@ -58,7 +58,10 @@ export function toSdmxCsv(figures: FigureRow[]): string {
   ]);
 }
 
-export function contractRow(f: FigureRow): Record<string, unknown> {
+/** One item of `tally query --format json`: the contract's fields of a figure (docs/cli.md). */
+export type ContractRow = Pick<FigureRow, 'indicator' | 'area' | 'date' | 'periodStart' | 'periodEnd' | 'value' | 'source' | 'sources'> & { disaggregation?: string };
+
+export function contractRow(f: FigureRow): ContractRow {
   const when = f.date !== undefined ? { date: f.date } : { periodStart: f.periodStart, periodEnd: f.periodEnd };
   const disaggregation = f.disaggregation ? { disaggregation: f.disaggregation } : {};
   return { indicator: f.indicator, area: f.area, ...when, value: f.value, ...(f.source !== undefined ? { source: f.source } : { sources: f.sources }), ...disaggregation };

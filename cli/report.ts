@@ -62,6 +62,47 @@ export function alertsSection(drops: readonly IngestSummary[], sinks: AlertSinks
   return lines;
 }
 
+/** A series the figures table holds: an indicator and a disaggregation key ('' for the total). */
+export interface ReportSeries {
+  indicator: string;
+  disaggregation: string;
+}
+
+/** The operation a disaggregation key names when it names nothing else (`operation=lake chad basin crisis`). */
+export function operationOf(disaggregation: string): string | undefined {
+  const parts = disaggregation.split(/,(?=[a-z_]+=)/);
+  return parts.length === 1 && parts[0]!.startsWith('operation=') ? parts[0]!.slice('operation='.length) : undefined;
+}
+
+/**
+ * The series the report lists: every total, and every operation's own series. A DTM operation is
+ * a series of its own, never a part of a total (operations can cover the same places and dates:
+ * Haiti's earthquake and Hurricane Matthew operations both report the country on 2016-12-31), so a
+ * drop whose rows all name an operation has no total: its figures are its operations'. Other
+ * disaggregations (sex, origin…) stay out of the report; `tally query --disaggregation` lists them.
+ */
+export function headlineSeries(series: readonly ReportSeries[]): Array<ReportSeries & { operation?: string }> {
+  return series.flatMap((s) => {
+    if (s.disaggregation === '') return [s];
+    const operation = operationOf(s.disaggregation);
+    return operation === undefined ? [] : [{ ...s, operation }];
+  });
+}
+
+/** The RECONCILED FIGURES table; the operation column only when a figure is an operation's. */
+export function figuresTable(figures: ReadonlyArray<{ operation?: string; figure: FigureRow }>): string {
+  const withOperation = figures.some((f) => f.operation !== undefined);
+  const rows = figures.map(({ operation, figure: f }) => {
+    const sources = Object.entries(f.sources ?? {})
+      .map(([s, v]) => `${s}=${fmt(v)}`)
+      .join(' ');
+    const cells = [f.indicator, placeLabel(f.area), when(f), fmt(f.value), sources];
+    return withOperation ? [...cells.slice(0, 2), operation ?? '', ...cells.slice(2)] : cells;
+  });
+  const headers = ['indicator', 'place', 'date/period', 'value', 'sources'];
+  return table(withOperation ? [...headers.slice(0, 2), 'operation', ...headers.slice(2)] : headers, rows);
+}
+
 export async function buildReport(client: ClickHouseClient, drops: IngestSummary[], sinks?: AlertSinks): Promise<string> {
   const out: string[] = [];
   out.push('DROPS');
@@ -71,18 +112,13 @@ export async function buildReport(client: ClickHouseClient, drops: IngestSummary
       drops.map((d) => [d.fileName, d.source, String(d.rows), String(d.accepted), String(d.rejected), String(d.duplicates), String(d.revisions), String(d.discrepancies)]),
     ),
   );
-  const indicators = (await selectRows<{ indicator: string }>(client, 'SELECT DISTINCT indicator FROM figures ORDER BY indicator')).map((r) => r.indicator);
+  const series = await selectRows<ReportSeries>(client, 'SELECT DISTINCT indicator, disaggregation FROM figures ORDER BY indicator, disaggregation');
   out.push('', 'RECONCILED FIGURES (latest per place and date; sources beside)');
-  const rows: string[][] = [];
-  for (const indicator of indicators) {
-    for (const f of await queryFigures(client, { indicator })) {
-      const sources = Object.entries(f.sources ?? {})
-        .map(([s, v]) => `${s}=${fmt(v)}`)
-        .join(' ');
-      rows.push([indicator, placeLabel(f.area), when(f), fmt(f.value), sources]);
-    }
+  const figures: Array<{ operation?: string; figure: FigureRow }> = [];
+  for (const s of headlineSeries(series)) {
+    for (const figure of await queryFigures(client, { indicator: s.indicator, disaggregation: s.disaggregation })) figures.push({ operation: s.operation, figure });
   }
-  out.push(table(['indicator', 'place', 'date/period', 'value', 'sources'], rows));
+  out.push(figuresTable(figures));
   const discrepancies = await listDiscrepancies(client, {});
   out.push('', `DISCREPANCIES (${discrepancies.filter((d) => d.status === 'open').length} open)`);
   out.push(

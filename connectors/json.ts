@@ -83,6 +83,17 @@ async function* rowsOf(items: Item[], headers: string[]): AsyncGenerator<RawRow>
   }
 }
 
+/** The columns whose cell is the same non-empty text in every item, by header. */
+function sameInEveryRow(items: Item[], headers: string[]): Record<string, string> {
+  const same: Record<string, string> = {};
+  if (items.length === 0) return same;
+  for (const h of headers) {
+    const first = cellOf(items[0]![h]).trim();
+    if (first !== '' && items.every((item) => cellOf(item[h]).trim() === first)) same[h] = first;
+  }
+  return same;
+}
+
 /** Deeper than this, a drop is no API response, and walking it (JSON.stringify of a cell) would overflow the stack. */
 export const MAX_JSON_DEPTH = 64;
 
@@ -127,7 +138,7 @@ export async function readJsonDrop(path: string, opts: { fileName?: string } = {
     format: 'json',
     headers,
     headerRowNumber: 0,
-    meta: { encoding: 'utf-8' },
+    meta: { encoding: 'utf-8', sameInEveryRow: sameInEveryRow(items, headers) },
     rows: { [Symbol.asyncIterator]: () => rowsOf(items, headers) },
   };
 }

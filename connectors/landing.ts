@@ -9,7 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DROP_ID_PATTERN } from '../domain/codes.js';
-import { TallyError } from '../domain/errors.js';
+import { RefusedError } from '../domain/errors.js';
 import { landingDirFromEnv } from '../infra/config.js';
 
 export interface LandedDrop {
@@ -31,9 +31,8 @@ type StoredMeta = Omit<LandedDrop, 'path' | 'isNew'>;
  * bytes) already holds that source's result, so answering with it would be answering for the
  * wrong source. Refused, never retried.
  */
-export class LandedAsOtherSourceError extends TallyError {
+export class LandedAsOtherSourceError extends RefusedError {
   readonly type = 'LandedAsOtherSource';
-  readonly nonRetryable = true;
 
   constructor(
     readonly landed: LandedDrop,

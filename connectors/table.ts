@@ -18,7 +18,16 @@ export interface RawTable {
   headerRowNumber: number;
   /** Per column, when a hashtag row is present (below the header, or as the header itself). */
   hxl?: Array<HxlTag | null>;
-  meta: { encoding?: string; delimiter?: string; sheet?: string };
+  meta: {
+    encoding?: string;
+    delimiter?: string;
+    sheet?: string;
+    /**
+     * JSON drops (read whole): the columns whose cell is the same non-empty text in every row, by
+     * header. A UNHCR answer for one origin (`coo=BKF`) has one `coo_iso` in every row.
+     */
+    sameInEveryRow?: Record<string, string>;
+  };
   /** Data rows after the header and hashtag rows; completely empty rows are skipped. */
   rows: AsyncIterable<RawRow>;
   /** CSV drops: where the data rows are, so they can also be read by byte ranges (csv-split.ts). */

@@ -122,11 +122,27 @@ function unreadable(error: unknown, fileName: string): Error {
   return new DropUnusableError(`${fileName} is not a readable XLSX workbook: ${why}`, fileName);
 }
 
+/**
+ * exceljs' streaming reader has been seen, on a loaded machine, to fail on a valid workbook it reads
+ * at other times (`Cannot read properties of undefined (reading 'sheets')`: workbook.xml parsed to
+ * nothing). A failure that is not our own verdict is read again, up to READS times in all, before
+ * the workbook is called unreadable; a corrupt file fails every time, quickly.
+ */
+const READS = 3;
+
+async function chooseSheetRead(path: string, fileName: string, wanted?: string): Promise<SheetChoice> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await chooseSheet(path, fileName, wanted);
+    } catch (error) {
+      if (error instanceof DropUnusableError || attempt === READS) throw unreadable(error, fileName);
+    }
+  }
+}
+
 export async function readXlsx(path: string, opts: { fileName?: string; sheet?: string } = {}): Promise<RawTable> {
   const fileName = opts.fileName ?? basename(path);
-  const choice = await chooseSheet(path, fileName, opts.sheet).catch((error: unknown) => {
-    throw unreadable(error, fileName);
-  });
+  const choice = await chooseSheetRead(path, fileName, opts.sheet);
   const { header } = choice;
   return {
     fileName,

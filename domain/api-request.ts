@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_COUNTRY, parseCountry } from './countries.js';
-import { TallyError } from './errors.js';
+import { RefusedError } from './errors.js';
 import type { ApiRequestSpec, SourceProfile } from './profile.js';
 
 /** What a user may ask an API source for; every field is optional. */
@@ -29,9 +29,8 @@ export const ApiRequestOptions = z.object({
 export type ApiRequestOptions = z.infer<typeof ApiRequestOptions>;
 
 /** A request a source's profile cannot build: an option its API has no parameter for, a bad date… */
-export class ApiRequestError extends TallyError {
+export class ApiRequestError extends RefusedError {
   readonly type = 'ApiRequestInvalid';
-  readonly nonRetryable = true;
 
   constructor(source: string, option: string, expected: string, found: unknown) {
     super({ where: { at: `source ${source}, ${option}` }, expected, found });

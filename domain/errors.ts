@@ -90,13 +90,22 @@ export abstract class TallyError extends Error {
   }
 }
 
+/** An error that asking again cannot mend: bad input, a broken rule, a refusal. */
+export abstract class RefusedError extends TallyError {
+  readonly nonRetryable = true;
+}
+
+/** An error that asking again may mend: something not there yet. */
+export abstract class NotYetError extends TallyError {
+  readonly nonRetryable = false;
+}
+
 /**
  * A drop that cannot be used at all (empty, binary, unreadable, no header row…). The message is one
  * line saying why; the ingest refuses the whole drop with it. Never worth retrying.
  */
-export class DropUnusableError extends TallyError {
+export class DropUnusableError extends RefusedError {
   readonly type = 'DropUnusable';
-  readonly nonRetryable = true;
 
   constructor(
     message: string,
@@ -139,9 +148,8 @@ export class ApiFetchError extends TallyError {
 }
 
 /** An activity was asked to ingest a drop whose bytes are not in the landing store. */
-export class DropNotLandedError extends TallyError {
+export class DropNotLandedError extends RefusedError {
   readonly type = 'DropNotLanded';
-  readonly nonRetryable = true;
 
   constructor(
     readonly dropId: string,
@@ -152,9 +160,8 @@ export class DropNotLandedError extends TallyError {
 }
 
 /** A source id with no profile. */
-export class UnknownSourceError extends TallyError {
+export class UnknownSourceError extends RefusedError {
   readonly type = 'UnknownSource';
-  readonly nonRetryable = true;
 
   constructor(
     readonly source: string,
@@ -171,9 +178,8 @@ export class UnknownSourceError extends TallyError {
 }
 
 /** An API source polled with no URL given and none in its profile. */
-export class NoApiUrlError extends TallyError {
+export class NoApiUrlError extends RefusedError {
   readonly type = 'NoApiUrl';
-  readonly nonRetryable = true;
 
   constructor(readonly source: string) {
     super({ where: { at: `source ${source}` }, expected: 'an API url in its profile or in the request', found: 'neither' });
@@ -181,9 +187,8 @@ export class NoApiUrlError extends TallyError {
 }
 
 /** The alert receiver refused the alert (a 4xx other than 408 and 429): retrying would not help. */
-export class AlertRefusedError extends TallyError {
+export class AlertRefusedError extends RefusedError {
   readonly type = 'AlertRefused';
-  readonly nonRetryable = true;
 
   constructor(
     message: string,
@@ -195,9 +200,8 @@ export class AlertRefusedError extends TallyError {
 }
 
 /** The projections have not yet caught up with some offsets: ask again (this is how waiting is done). */
-export class ProjectionsBehindError extends TallyError {
+export class ProjectionsBehindError extends NotYetError {
   readonly type = 'ProjectionsBehind';
-  readonly nonRetryable = false;
 
   constructor(
     readonly group: string,
@@ -208,9 +212,8 @@ export class ProjectionsBehindError extends TallyError {
 }
 
 /** A discrepancy to alert on that the projections have not written yet: ask again. */
-export class NotProjectedYetError extends TallyError {
+export class NotProjectedYetError extends NotYetError {
   readonly type = 'NotProjectedYet';
-  readonly nonRetryable = false;
 
   constructor(readonly eventId: string) {
     super({ where: { at: `discrepancy ${eventId}` }, expected: 'its row in ClickHouse', found: 'none yet' });

@@ -8,7 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { PCODE_PATTERN, PCODE_RULE } from './codes.js';
 import { countryByIso3, countryByPrefix, type Country } from './countries.js';
-import { TallyError } from './errors.js';
+import { RefusedError } from './errors.js';
 
 export type PlaceLevel = 0 | 1 | 2 | 3;
 export type Place = { pcode: string; name: string; level: PlaceLevel; parent?: string };
@@ -103,9 +103,8 @@ export function addPlaceListFile(path: string): number {
 }
 
 /** A user's P-code list that cannot be read: a missing file or a row out of OCHA's layout. Never worth a retry. */
-export class PlaceListError extends TallyError {
+export class PlaceListError extends RefusedError {
   readonly type = 'PlaceListUnreadable';
-  readonly nonRetryable = true;
 
   constructor(message: string, file: string, cause?: unknown) {
     super({ message, where: { file }, cause });
@@ -146,6 +145,17 @@ export function placesOf(iso3: string): Place[] | undefined {
   if (country.iso3 === 'MLI') ensureMali();
   else ensureGlobal();
   return [{ pcode: country.iso3, name: country.name, level: 0 }, ...(byCountry.get(country.iso3) ?? [])];
+}
+
+const deepest = new Map<string, { version: number; level: PlaceLevel }>();
+
+/** The deepest admin level the country's lists have (2 for the bundled lists; 3 once a user's admin-3 list is added). */
+export function deepestLevel(iso3: string): PlaceLevel {
+  const held = deepest.get(iso3);
+  if (held && held.version === version) return held.level;
+  const level = (placesOf(iso3) ?? []).reduce<PlaceLevel>((l, p) => (p.level > l ? p.level : l), 0);
+  deepest.set(iso3, { version, level });
+  return level;
 }
 
 function ensureFor(code: string): void {

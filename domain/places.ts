@@ -16,6 +16,7 @@ import { looksLikePcode } from './codes.js';
 import { countryByIso3, DEFAULT_COUNTRY, parseCountry, type Country } from './countries.js';
 import { repairMojibake } from './mojibake.js';
 import { countryOfPcode, lookUpPcode, placeListVersion, placesOf, type Place, type PlaceLevel } from './place-list.js';
+export { deepestLevel } from './place-list.js';
 import { fail, ok, type Failure, type Parsed } from './result.js';
 
 export type { Place, PlaceLevel } from './place-list.js';

@@ -24,6 +24,8 @@ const KIND_OF_ROLE: Partial<Record<Role, RejectionKind>> = {
   regionCode: 'unknown_place',
   cercle: 'unknown_place',
   cercleCode: 'unknown_place',
+  commune: 'unknown_place',
+  communeCode: 'unknown_place',
   adminLevel: 'unknown_place',
   date: 'invalid_date',
   periodStart: 'invalid_date',

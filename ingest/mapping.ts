@@ -10,6 +10,7 @@ import { DropUnusableError } from '../domain/errors.js';
 import { hxlHas, type HxlTag } from '../connectors/hxl.js';
 import type { RawTable } from '../connectors/table.js';
 import { capText, describeList } from '../domain/errors.js';
+import { isNotAvailable } from '../domain/numbers.js';
 
 export type Role =
   | 'country'
@@ -17,6 +18,9 @@ export type Role =
   | 'regionCode'
   | 'cercle'
   | 'cercleCode'
+  /** HXL `#adm3`: a place at admin level 3 when the country's list has that level, else summed into its admin-2 area. */
+  | 'commune'
+  | 'communeCode'
   | 'date'
   | 'periodStart'
   | 'periodEnd'
@@ -48,6 +52,12 @@ export interface ColumnPlan {
    * level finer than the place lists): rows that differ only there are summed. Includes `roles.sumOver`.
    */
   sumOver?: number[];
+  /**
+   * Disaggregations that are also summed (UNHCR's origin) but name one value in every row of the
+   * drop: the rows are that one part (a UNHCR answer for one origin, `coo=BKF`), so no total is
+   * built from them. Keys, as in `disaggregations`.
+   */
+  onePart?: string[];
   /** Notices about the columns themselves (a tag that maps to nothing…), for the drop's summary. */
   notices?: Array<Pick<DropNotice, 'kind' | 'detail'>>;
   /** The reference dates rows may give; processDrop sets them from the drop's day (periods.ts dateLimits). */
@@ -109,11 +119,16 @@ const CAUSES = ['conflict', 'disaster'];
 const RECORD_DATES = ['updated', 'created', 'modified', 'published'];
 const DATE_PARTS = ['month', 'week', 'quarter', 'day'];
 
-/** Levels of the places lists: deeper HXL admin levels are summed into their admin-2 area. */
+/**
+ * Levels of the places lists. Admin 3 is a place where the country's lists have that level (a
+ * user's list, TALLY_PCODES_FILE) and is summed into its admin-2 area elsewhere (normalise.ts
+ * decides per row and says so); deeper levels are always summed.
+ */
 const PLACE_ROLES: Record<string, { code: Role; name: Role }> = {
   country: { code: 'country', name: 'country' },
   adm1: { code: 'regionCode', name: 'region' },
   adm2: { code: 'cercleCode', name: 'cercle' },
+  adm3: { code: 'communeCode', name: 'commune' },
 };
 
 type Reading =
@@ -135,7 +150,7 @@ function hxlDisaggregation(tag: HxlTag): Record<string, string> {
 }
 
 function readPlace(tag: HxlTag): Reading | undefined {
-  const deeper = /^adm[3-9]$/.test(tag.tag);
+  const deeper = /^adm[4-9]$/.test(tag.tag);
   const roles = PLACE_ROLES[tag.tag];
   if (!roles && !deeper) return undefined;
   if (tag.attributes.some((a) => ELSEWHERE.includes(a))) return { kind: 'sum', why: 'elsewhere' };
@@ -269,7 +284,10 @@ function planFromHxl(tags: Array<HxlTag | null>, profile: SourceProfile, headers
       used.add(index);
     }
   }
-  const sums = [...summed.map((s) => s.index), ...(byHeaders.sumOver ?? []).filter((i) => !tags[i])];
+  // Admin-3 columns are summed over too: rows of one cercle that differ only there are its parts
+  // when the country has no admin-3 list (with one, the commune is the place and keys them apart).
+  const communes = [plan.roles.communeCode, plan.roles.commune].filter((i): i is number => i !== undefined);
+  const sums = [...summed.map((s) => s.index), ...communes, ...(byHeaders.sumOver ?? []).filter((i) => !tags[i])];
   const cause = summed.find((s) => s.why === 'cause');
   if (cause && plan.roles.sumOver === undefined) plan.roles.sumOver = cause.index;
   if (sums.length > 0) plan.sumOver = sums.sort((a, b) => a - b);
@@ -293,7 +311,7 @@ function columnNotices(
   }
   const finer = summed.filter((s) => s.why === 'finer').map((s) => name(s.index));
   if (finer.length > 0) {
-    notices.push({ kind: 'ignored_column', detail: `admin levels below 2 have no P-code list; their rows are summed into their admin-2 area: ${listColumns(finer)}` });
+    notices.push({ kind: 'ignored_column', detail: `admin levels deeper than 3 are never a place; their rows are summed into the most specific area read: ${listColumns(finer)}` });
   }
   if (ignored.length > 0) notices.push({ kind: 'ignored_column', detail: `read as nothing: ${listColumns(ignored.map(name))}` });
   return notices;
@@ -331,8 +349,37 @@ function planFromHeaders(headers: string[], profile: SourceProfile, withValues =
   return plan;
 }
 
+/**
+ * A disaggregation that is also summed (each row is its own figure and a part of the total
+ * without it) but names the same value in every row: the drop holds one part, and a total built
+ * from it would be that part presented as the whole. The plan keeps the part only, and says so.
+ */
+function settleOnePart(plan: ColumnPlan, table: RawTable): ColumnPlan {
+  const sumOver = plan.roles.sumOver;
+  const same = table.meta.sameInEveryRow;
+  if (sumOver === undefined || !same) return plan;
+  const parts = plan.disaggregations.filter((d) => d.index === sumOver && same[plan.headers[d.index]!] !== undefined && !isNotAvailable(same[plan.headers[d.index]!]));
+  if (parts.length === 0) return plan;
+  const notices = [...(plan.notices ?? [])];
+  for (const d of parts) {
+    const header = plan.headers[d.index]!;
+    const value = same[header]!;
+    notices.push({
+      kind: 'no_total',
+      detail:
+        `every row has ${d.key} ${value} (column "${header}"): the figures are that ${d.key}'s (${d.key}=${value.toLowerCase()}), ` +
+        `not the country's total, which no row gives (a request for one ${d.key}, such as UNHCR's coo=, answers so; coo_all=true gives every ${d.key} and the total)`,
+    });
+  }
+  return { ...plan, onePart: parts.map((d) => d.key), notices };
+}
+
 /** Decides which column plays which role; a table with no recognisable value column is unusable. */
 export function planColumns(table: RawTable, profile: SourceProfile): ColumnPlan {
+  return settleOnePart(planValues(table, profile), table);
+}
+
+function planValues(table: RawTable, profile: SourceProfile): ColumnPlan {
   const plan = table.hxl && table.hxl.some(Boolean) ? planFromHxl(table.hxl, profile, table.headers) : planFromHeaders(table.headers, profile);
   if (plan.values.length === 0 && plan.via === 'hxl') {
     const fallback = planFromHeaders(table.headers, profile);

@@ -8,7 +8,7 @@ import { isNotAvailable, parsePeople } from '../domain/numbers.js';
 import { flowBetween, parsePeriod, unhcrYearPeriod } from '../domain/periods.js';
 import { looksLikePcode } from '../domain/codes.js';
 import { countryByIso3, DEFAULT_COUNTRY, parseCountry } from '../domain/countries.js';
-import { countryOfPcode, matchPlace, nameMatchesPlace, type Place } from '../domain/places.js';
+import { countryOfPcode, deepestLevel, matchPlace, nameMatchesPlace, type Place } from '../domain/places.js';
 import type { Failure, Parsed } from '../domain/result.js';
 import type { SourceProfile } from '../domain/profile.js';
 import type { ColumnPlan } from './mapping.js';
@@ -123,6 +123,13 @@ function remember<K, V>(outer: Map<K, Map<string, V>>, key: K, text: string, val
 }
 
 function fromCountryCell(text: string, index: number, plan: ColumnPlan): OwnAnswer {
+  if (/^[-–—]$/.test(text)) {
+    // Never the fallback country: UNHCR asked for one origin alone (coo=SYR, no coa) writes "-" there,
+    // and that origin's figure over every country of asylum is no place's figure. (Not every
+    // "not available" spelling: NA is Namibia.)
+    const hint = `"${text}" names no country, so the row's figure is no place's; UNHCR writes "-" for the country of asylum when asked for one origin alone (coo= without coa=)`;
+    return { ok: false, expected: 'a country (ISO 3166 alpha-3 or alpha-2 code, UN M49 number, or name)', found: text, hint, index };
+  }
   const parsed = parseCountry(text);
   if (!parsed.ok) return { ...parsed, index };
   const c = parsed.value;
@@ -185,8 +192,8 @@ function resolveCountry(row: RawRow, plan: ColumnPlan, profile: SourceProfile, p
   return country;
 }
 
-/** A row's name mismatches, gathered while its place is resolved (normaliseRow is synchronous and not re-entered). */
-const MISMATCHES: RowNotice[] = [];
+/** A row's notices beyond its country (name mismatches, admin-3 rows summed), gathered while its place is resolved (normaliseRow is synchronous and not re-entered). */
+const ROW_NOTICES: RowNotice[] = [];
 
 /** A name beside the P-code that decided the place: told when it is not that place's name. */
 function checkName(name: string, place: Place, country: string, memo: PlanMemo): void {
@@ -196,7 +203,7 @@ function checkName(name: string, place: Place, country: string, memo: PlanMemo):
     const mismatch: RowNotice = { kind: 'name_mismatch', detail: `"${name}" is not the name of ${place.pcode} (${place.name})` };
     notice = remember(memo.names, place, name, nameMatchesPlace(name, place, country) ? null : mismatch);
   }
-  if (notice) MISMATCHES.push(notice);
+  if (notice) ROW_NOTICES.push(notice);
 }
 
 function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, country: string, memo: PlanMemo): Parsed<Place> & { index?: number } {
@@ -218,14 +225,19 @@ function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, coun
     if (role === 'regionCode') checkName(cell(row, r.region), region, country, memo);
     break;
   }
+  let cercle: Place | undefined;
   for (const role of ['cercleCode', 'cercle'] as const) {
     const text = cell(row, r[role]);
     if (!text) continue;
     const parsed = matchPlace(text, 2, region ? { country, parent: region.pcode } : opts);
     if (!parsed.ok) return { ...parsed, index: r[role] };
     if (role === 'cercleCode') checkName(cell(row, r.cercle), parsed.value, country, memo);
-    return parsed;
+    cercle = parsed.value;
+    break;
   }
+  const commune = resolveCommune(row, plan, country, cercle ?? region, memo);
+  if (commune) return commune;
+  if (cercle) return { ok: true, value: cercle };
   if (region) return { ok: true, value: region };
   const countryCell = cell(row, r.country);
   if (countryCell) {
@@ -235,6 +247,46 @@ function resolveArea(row: RawRow, plan: ColumnPlan, profile: SourceProfile, coun
   if (profile.areaLevel === 0) return matchPlace(country, 0, opts);
   const placeColumn = r.region ?? r.regionCode ?? r.cercle ?? r.cercleCode;
   return { ok: false, expected: 'a place (region, cercle or P-code)', found: '', hint: 'the place cell is empty', index: placeColumn };
+}
+
+/** The notice of rows whose admin-3 place is summed into its admin-2 area, per country (one object each: rows are counted by identity). */
+const SUMMED_COMMUNES = new Map<string, RowNotice>();
+
+function communesSummed(country: string, plan: ColumnPlan): RowNotice {
+  const columns = [plan.roles.communeCode, plan.roles.commune].flatMap((i) => (i === undefined ? [] : [`"${plan.headers[i]}"`])).join(', ');
+  const key = `${country}\u001f${columns}`;
+  let notice = SUMMED_COMMUNES.get(key);
+  if (!notice) {
+    const name = countryByIso3(country)?.name ?? country;
+    notice = {
+      kind: 'ignored_column',
+      detail: `admin level 3 (${columns}): no admin-3 P-code list of ${name} is loaded, so these rows are summed into their admin-2 area; TALLY_PCODES_FILE adds such a list and keeps them at level 3`,
+    };
+    SUMMED_COMMUNES.set(key, notice);
+  }
+  return notice;
+}
+
+/**
+ * The row's admin-3 place, when it names one and the country's lists go that deep: matched like
+ * the other levels, under the admin-2 (or admin-1) area the row gives. Without such a list the row
+ * stays at admin 2 (its admin-3 column is summed over) and a notice says so. Undefined: no
+ * admin-3 place for this row.
+ */
+function resolveCommune(row: RawRow, plan: ColumnPlan, country: string, parent: Place | undefined, memo: PlanMemo): (Parsed<Place> & { index?: number }) | undefined {
+  const r = plan.roles;
+  const code = cell(row, r.communeCode);
+  const name = cell(row, r.commune);
+  if (!code && !name) return undefined;
+  if (deepestLevel(country) < 3) {
+    ROW_NOTICES.push(communesSummed(country, plan));
+    return undefined;
+  }
+  const role = code ? 'communeCode' : 'commune';
+  const parsed = matchPlace(code || name, 3, parent ? { country, parent: parent.pcode } : { country });
+  if (!parsed.ok) return { ...parsed, index: r[role] };
+  if (code) checkName(name, parsed.value, country, memo);
+  return parsed;
 }
 
 function resolvePeriod(row: RawRow, plan: ColumnPlan, profile: SourceProfile, kind: 'stock' | 'flow'): Parsed<Period> & { index?: number } {
@@ -274,9 +326,9 @@ export function normaliseRow(row: RawRow, plan: ColumnPlan, profile: SourceProfi
   const memo = memoOf(plan);
   const country = resolveCountry(row, plan, profile, places, memo);
   if ('ok' in country) return reject(plan, country.index, country);
-  MISMATCHES.length = 0;
+  ROW_NOTICES.length = 0;
   const area = resolveArea(row, plan, profile, country.iso3, memo);
-  const notices = MISMATCHES.length === 0 ? country.alone : [country.notice, ...MISMATCHES];
+  const notices = ROW_NOTICES.length === 0 ? country.alone : [country.notice, ...ROW_NOTICES];
   if (!area.ok) return reject(plan, area.index, area);
   const disaggregation: Disaggregation = {};
   for (const { key, index } of plan.disaggregations) {
@@ -351,7 +403,7 @@ export function rejectionReason(fileName: string, row: number, r: { column?: str
 function summedDisaggregations(plan: ColumnPlan, disaggregation: Disaggregation): string[] {
   const sumOver = plan.roles.sumOver;
   if (sumOver === undefined) return [];
-  return plan.disaggregations.filter((d) => d.index === sumOver && disaggregation[d.key] !== undefined).map((d) => d.key);
+  return plan.disaggregations.filter((d) => d.index === sumOver && disaggregation[d.key] !== undefined && !plan.onePart?.includes(d.key)).map((d) => d.key);
 }
 
 function without(disaggregation: Disaggregation, keys: readonly string[]): Disaggregation {

@@ -33,4 +33,15 @@ export {
 export { rebuildProjections, type RebuildOptions, type RebuildResult } from './rebuild.js';
 export { startProjections, DEFAULT_GROUP_ID, type BatchInfo, type RunningProjections, type StartProjectionsOptions } from './runner.js';
 export { TABLES, createTableSql, type TableName } from './schema.js';
+export {
+  engineRowRouting,
+  engineRowsVisible,
+  ensureEngineProjections,
+  dropEngineProjections,
+  engineGroupOf,
+  rowTopicsFor,
+  ENGINE_TABLES,
+  type EngineTable,
+  type RowTopics,
+} from './engine.js';
 export { projectedObservations, dropLedger, consumerLag, type TopicLag } from './watermark.js';

@@ -8,6 +8,10 @@
  * 4. The same consumer then catches up to the end offsets captured after the swap, writing into
  *    the (new) live tables: whatever the live consumer wrote into the old tables between steps
  *    2 and 3 is written again, so nothing is lost with the old tables, which are then dropped.
+ *
+ * On the engine path the row topics are replayed too, their messages inserted as they are
+ * (JSONEachRow already). ClickHouse's views write into the live tables by name, so after the
+ * swap they fill the rebuilt tables, and the catch-up covers what they wrote into the old ones.
  */
 import { randomBytes } from 'node:crypto';
 import type { EachBatchPayload, Kafka } from 'kafkajs';
@@ -21,6 +25,8 @@ import { projectionsLogger } from './log.js';
 import { migrate } from './migrations.js';
 import { createTableSql, TABLES } from './schema.js';
 import { quoteString, quoteTable } from '../adapters/sql.js';
+import { insertRowMessages, rowTopicsFor, tableOfRowTopic } from './engine.js';
+import type { ProjectionPath } from '../infra/config.js';
 
 export interface RebuildOptions {
   settings: StackSettings;
@@ -31,6 +37,8 @@ export interface RebuildOptions {
   /** Called after each batch with messages consumed so far and the total captured at the start. */
   onProgress?: (consumed: number, total: number) => void;
   logger?: Logger;
+  /** On the engine path the row topics are replayed too. @default node */
+  path?: ProjectionPath;
 }
 
 export interface RebuildResult {
@@ -100,7 +108,8 @@ async function swapTables(client: ClickHouseClient, database: string): Promise<v
 export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildResult> {
   const log = opts.logger ?? projectionsLogger('projections-rebuild');
   const database = opts.database ?? opts.settings.clickhouse.database;
-  const topics = Object.values(topicsFor(opts.topicPrefix ?? ''));
+  const rowTopics = rowTopicsFor(opts.topicPrefix ?? '');
+  const topics = [...Object.values(topicsFor(opts.topicPrefix ?? '')), ...(opts.path?.kind === 'engine' ? Object.values(rowTopics) : [])];
   const groupId = `tally-rebuild-${Date.now()}-${randomBytes(3).toString('hex')}`;
   const client = await openClickHouse(opts.settings.clickhouse, { database });
   const kafka = kafkaFrom(opts.settings.kafka, groupId);
@@ -137,8 +146,13 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
         await new Promise<void>((resolve, reject) => {
           const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
             if (!isRunning() || isStale() || batch.messages.length === 0) return;
-            const projected = projectMessages(batch.topic, batch.partition, batch.messages, log);
-            await insertProjected(client, projected, phase === 'replay' ? '_rebuild' : '');
+            const suffix = phase === 'replay' ? '_rebuild' : '';
+            const rowTable = tableOfRowTopic(rowTopics, batch.topic);
+            if (rowTable !== undefined) {
+              await insertRowMessages(client, `${rowTable}${suffix}`, batch.messages.map((m) => m.value));
+            } else {
+              await insertProjected(client, projectMessages(batch.topic, batch.partition, batch.messages, log), suffix);
+            }
             const last = batch.messages[batch.messages.length - 1]!;
             resolveOffset(last.offset);
             positions.set(at(batch.topic, batch.partition), BigInt(last.offset) + 1n);

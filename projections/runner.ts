@@ -13,6 +13,8 @@ import { ensureTopics, kafkaFrom } from '../adapters/kafka.js';
 import { countEndedDrop, projectionLag } from '../adapters/metrics.js';
 import { projectionsLogger } from './log.js';
 import { migrate } from './migrations.js';
+import { applyProjectionPath } from './engine.js';
+import type { ProjectionPath } from '../infra/config.js';
 
 export interface BatchInfo {
   topic: string;
@@ -38,6 +40,11 @@ export interface StartProjectionsOptions {
   batchSize?: number;
   onBatch?: (info: BatchInfo) => void;
   logger?: Logger;
+  /**
+   * Who projects observations and figures (config `projectionPath`). On the engine path this
+   * process sets up ClickHouse's Kafka tables and views and projects the other events. @default node
+   */
+  path?: ProjectionPath;
 }
 
 export interface RunningProjections {
@@ -58,6 +65,7 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
   await migrate(client, database);
   const kafka = kafkaFrom(opts.settings.kafka, `${groupId}-consumer`);
   await ensureTopics(kafka, topics);
+  await applyProjectionPath(client, kafka, opts.path, { database, topicPrefix: opts.topicPrefix ?? '', projectionsGroup: groupId });
 
   // Fetches of up to 2 MB per partition (a message may carry an array of events), several
   // partitions at once: each commits its own offsets after its own inserts.
@@ -89,7 +97,7 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
   };
 
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 3, eachBatch });
-  log.info({ groupId, topics, database }, 'projections started');
+  log.info({ groupId, topics, database, path: opts.path?.kind ?? 'node' }, 'projections started');
 
   let stopped = false;
   return {

@@ -123,6 +123,11 @@ const COLUMNS: Record<TableName, { columns: string; engine: string }> = {
   },
 };
 
+/** The column list of `table`'s DDL (the engine path's Kafka tables have the same columns). */
+export function columnsSql(table: TableName): string {
+  return COLUMNS[table].columns;
+}
+
 /** `CREATE TABLE IF NOT EXISTS db.name (...)` with the columns and engine of `table`. */
 export function createTableSql(database: string, table: TableName, name: string = table): string {
   const { columns, engine } = COLUMNS[table];

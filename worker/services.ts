@@ -60,7 +60,7 @@ async function serveMetrics(config: TallyConfig, part: 'worker' | 'projections')
 /** The projections alone, as the supervised `projections` process runs them, with their metrics server. */
 export async function startProjectionsService(config: TallyConfig): Promise<{ metrics: ServiceMetricsUrls; stop(): Promise<void> }> {
   if (config.logFile) logTo(config.logFile);
-  const projections = await startProjections({ settings: config.stack, topicPrefix: config.topicPrefix, groupId: config.projectionsGroup });
+  const projections = await startProjections({ settings: config.stack, topicPrefix: config.topicPrefix, groupId: config.projectionsGroup, path: config.projectionPath });
   const server = await serveMetrics(config, 'projections');
   return {
     metrics: { projections: server?.url },
@@ -78,7 +78,7 @@ export async function startServices(config: TallyConfig, options: ServiceOptions
   const projections =
     options.projections === false
       ? undefined
-      : await startProjections({ settings: config.stack, topicPrefix: config.topicPrefix, groupId: config.projectionsGroup });
+      : await startProjections({ settings: config.stack, topicPrefix: config.topicPrefix, groupId: config.projectionsGroup, path: config.projectionPath });
   const tracing = workerTracing(config);
   const connection = await connectWorker(config.stack.temporal);
   const worker = await Worker.create({

@@ -75,6 +75,14 @@ export function clickhouseConfig(dir: string, httpPort: number, tcpPort: number)
 }
 
 /**
+ * How long ClickHouse 18.16's Kafka engine may read before it flushes and commits: a flush that
+ * interrupts a message drops the rest of its rows (fixed in 19.15, which reads messages whole), so
+ * the engine projection path needs reads to end when a topic runs dry, not on a timer. The
+ * engine path refuses a server whose default profile says less (projections/engine.ts).
+ */
+export const KAFKA_ENGINE_FLUSH_MS = 3_600_000;
+
+/**
  * The default user writes, with the stack's generated password (kept as its SHA-256 only);
  * 'analyst' is read-only (readonly=2 lets it pass settings in the URL). Both from loopback only.
  */
@@ -85,7 +93,7 @@ export function clickhouseUsers(writerPassword: string): string {
   return `<?xml version="1.0"?>
 <yandex>
   <profiles>
-    <default><max_memory_usage>4000000000</max_memory_usage></default>
+    <default><max_memory_usage>4000000000</max_memory_usage><stream_flush_interval_ms>${KAFKA_ENGINE_FLUSH_MS}</stream_flush_interval_ms></default>
     <analyst><readonly>2</readonly><max_memory_usage>2000000000</max_memory_usage></analyst>
   </profiles>
   <users>

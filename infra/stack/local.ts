@@ -74,7 +74,7 @@ export class LocalStack {
     if (!options.persistent) rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const ports = await planPorts(dir, Boolean(options.persistent));
-    const settings = localSettings(ports, Boolean(options.temporalUi), writerPassword(dir, Boolean(options.persistent)));
+    const settings = localSettings(ports, Boolean(options.temporalUi), writerPassword(dir));
     const engines: EngineProcess[] = [];
     const stack = new LocalStack(dir, settings, engines);
     const exitHandler = () => stack.killNow();
@@ -84,7 +84,7 @@ export class LocalStack {
     try {
       engines.push(await startKafka(manifest, dir, ports, log));
       engines.push(startTemporal(manifest, dir, ports, Boolean(options.temporalUi), log));
-      engines.push(startClickHouse(manifest, dir, ports, settings.clickhouse.password, log));
+      engines.push(startClickHouse(manifest, dir, ports, log));
       if (!options.detach) stack.reaperPid = startReaper(engines.map((e) => e.pid));
       const abortIf = (name: string) => () => {
         const e = engines.find((x) => x.name === name);
@@ -160,12 +160,13 @@ export async function stopStackInDir(dir: string, graceMs = 15_000): Promise<boo
 }
 
 /**
- * The ClickHouse writer's password: generated for each stack, kept with a persistent one
- * (`secrets.json`, owner-only) so that `tally up` after `tally down` keeps it.
+ * The ClickHouse writer's password, kept in the stack's directory (`secrets.json`, owner-only):
+ * generated when the directory has none (a throw-away stack wipes its directory first, so each
+ * gets its own), the same for every later start or restart of a persistent one.
  */
-export function writerPassword(dir: string, persistent: boolean): string {
+export function writerPassword(dir: string): string {
   const file = join(dir, 'secrets.json');
-  if (persistent && existsSync(file)) {
+  if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { clickhouseWriterPassword?: unknown };
     if (typeof saved.clickhouseWriterPassword === 'string' && saved.clickhouseWriterPassword.length >= 16) return saved.clickhouseWriterPassword;
   }
@@ -268,11 +269,11 @@ function startTemporal(manifest: EngineManifest, root: string, ports: PortPlan, 
   return spawnEngine('temporal', manifest.temporal.bin, args, dir);
 }
 
-function startClickHouse(manifest: EngineManifest, root: string, ports: PortPlan, writerPassword: string, log: (l: string) => void): EngineProcess {
+function startClickHouse(manifest: EngineManifest, root: string, ports: PortPlan, log: (l: string) => void): EngineProcess {
   const dir = join(root, 'clickhouse');
   mkdirSync(join(dir, 'data'), { recursive: true });
   const config = join(dir, 'config.xml');
-  writeFileSync(join(dir, 'users.xml'), clickhouseUsers(writerPassword), { mode: 0o600 });
+  writeFileSync(join(dir, 'users.xml'), clickhouseUsers(writerPassword(root)), { mode: 0o600 });
   writeFileSync(config, clickhouseConfig(dir, ports.clickhouseHttp, ports.clickhouseTcp));
   log(`ClickHouse: starting server on 127.0.0.1:${ports.clickhouseHttp}`);
   const bin = manifest.clickhouse.bin;
@@ -363,7 +364,7 @@ export async function restartLocalEngine(dir: string, name: LocalEngine, options
       ? await startKafka(manifest, root, ports, log)
       : name === 'temporal'
         ? startTemporal(manifest, root, ports, state.settings.temporal.uiUrl !== undefined, log)
-        : startClickHouse(manifest, root, ports, state.settings.clickhouse.password, log);
+        : startClickHouse(manifest, root, ports, log);
   engine.child?.unref();
   const abortIf = () => (engine.child && engine.child.exitCode !== null ? `the process exited with code ${engine.child.exitCode}; see ${engine.log}` : undefined);
   if (name === 'kafka') await kafkaHealthy(state.settings.kafka, { abortIf });

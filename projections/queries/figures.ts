@@ -5,10 +5,10 @@ import type { SourceValue } from '../../domain/events.js';
 import { isoFromClickHouse, selectRows } from '../../adapters/clickhouse.js';
 import { quoteDate, quoteString, quoteStringList } from '../../adapters/sql.js';
 import { placesOf } from '../../domain/places.js';
-import { AS_OF, asOfSql, CODE, COUNTRY, DATE, KEY, parseInput, PCODE } from './inputs.js';
+import { AS_OF, asOfSql, CODE, COUNTRY, DATE, INDICATOR, KEY, parseInput, PCODE } from './inputs.js';
 
 export const FigureQuery = z.object({
-  indicator: CODE,
+  indicator: INDICATOR,
   area: PCODE.optional(),
   /** Only the country's own figures and its areas' (ISO 3166 alpha-3). */
   country: COUNTRY.optional(),

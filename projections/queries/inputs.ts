@@ -5,13 +5,13 @@
 import { z } from 'zod';
 import { COUNTRY_PATTERN, DROP_ID_PATTERN, DROP_ID_RULE, PCODE_PATTERN, PCODE_RULE } from '../../domain/codes.js';
 import { placesOf } from '../../domain/places.js';
-import { TallyError } from '../../domain/errors.js';
+import { RefusedError } from '../../domain/errors.js';
+import { INDICATOR_CODES } from '../../domain/indicators.js';
 import { isCalendarDate, quoteDateTime, toClickHouseDateTime } from '../../adapters/sql.js';
 
 /** A query input that fails its rule: bad input, never worth a retry. */
-export class QueryInputError extends TallyError {
+export class QueryInputError extends RefusedError {
   readonly type = 'QueryInputError';
-  readonly nonRetryable = true;
 
   constructor(
     message: string,
@@ -27,6 +27,10 @@ export class QueryInputError extends TallyError {
 const CODE_RE = /^[a-z][a-z0-9_-]*$/;
 export const CODE = z.string().max(64).regex(CODE_RE, `expected a code matching ${CODE_RE}`);
 export const PCODE = z.string().regex(PCODE_PATTERN, PCODE_RULE);
+/** An indicator of the registry (domain/indicators.ts): any other code has no figures to ask for. */
+export const INDICATOR = CODE.refine((code) => (INDICATOR_CODES as readonly string[]).includes(code), {
+  message: `expected an indicator, one of ${INDICATOR_CODES.join(', ')}`,
+});
 /** A country with a P-code list: ISO 3166 alpha-3. */
 export const COUNTRY = z
   .string()

@@ -1,7 +1,8 @@
 /**
  * `tally up --detach` supervises the worker, the projections and the explorer as processes of
  * their own: after a SIGKILL of the worker, the supervisor restarts it, `tally status` shows the
- * truth (the new pid, one restart, the last exit), and the restarted worker ingests a drop. This
+ * truth (the new pid, one restart, the last exit), and the restarted worker ingests a drop, whose
+ * rows the supervised projections' metrics count as its summary does. This
  * runs the real command on engines of its own (its own TALLY_STACK_DIR), not the shared ones.
  */
 import { spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { processStatus, type ProcessStatus } from '../../cli/stack-commands.js';
+import { total, type MetricsStatus } from '../../cli/metrics-status.js';
 import { isAlive } from '../../cli/supervise.js';
 import { freePort } from '../../infra/stack/ports.js';
 import { ROOT, until } from './support/runs.js';
@@ -24,7 +26,7 @@ describe('tally up supervises its processes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tally-up-'));
   const stack = join(dir, 'stack');
   // Only what the command needs: no TALLY_STACK=external or engine URLs from the test's environment.
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, TALLY_STACK_DIR: stack, TALLY_LANDING_DIR: join(dir, 'landing'), TALLY_STACK: 'local' };
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, TALLY_STACK_DIR: stack, TALLY_LANDING_DIR: join(dir, 'landing'), TALLY_STACK: 'local', TALLY_METRICS_PORT: '0' };
   const tally = (...args: string[]) =>
     new Promise<Run>((resolve, reject) => {
       const child = spawn(process.execPath, ['bin/tally.mjs', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -82,8 +84,17 @@ describe('tally up supervises its processes', () => {
     t = Date.now();
     const ingest = await tally('ingest', join(ROOT, 'examples/mali/dtm-mali-r47-2019-07-31.csv'), '--source', 'dtm', '--wait', '--json');
     expect(ingest.code, ingest.stderr).toBe(0);
-    expect(JSON.parse(ingest.stdout)).toMatchObject({ source: 'dtm', status: 'processed' });
+    const summary = JSON.parse(ingest.stdout) as { accepted: number; rejected: number; duplicates: number };
+    expect(summary).toMatchObject({ source: 'dtm', status: 'processed' });
     timings.ingestMs = Date.now() - t;
+
+    // Each supervised process serves its metrics on a free port and records it for status.
+    const after = await tally('status', '--json');
+    const metrics = (JSON.parse(after.stdout) as { metrics: MetricsStatus }).metrics;
+    expect(Object.fromEntries(Object.entries(metrics).map(([part, m]) => [part, m.up]))).toEqual({ worker: true, projections: true, temporal: true });
+    for (const [outcome, n] of [['accepted', summary.accepted], ['rejected', summary.rejected], ['duplicate', summary.duplicates]] as const) {
+      expect(total(metrics.projections!.values, 'tally_rows_total', `outcome=${outcome}`), outcome).toBe(n);
+    }
     const served = await fetch(`http://127.0.0.1:${port}/api/indicators`);
     expect(served.status).toBe(200);
 

@@ -4,22 +4,13 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MALI, json, lines, runTally, sha256Of, startCliPipeline, type CliPipeline, type TallyRun } from './harness.js';
+import { MALI, json, lines, runTally, sha256Of, startCliPipeline, type CliPipeline, type TallyRun, type FigureJson } from './harness.js';
 
 const DTM = join(MALI, 'dtm-mali-r47-2019-07-31.csv');
 const CMP = join(MALI, 'cmp-pdi-2020-03-31.csv');
 const CMP_REVISION = join(MALI, 'cmp-pdi-2020-03-31-revision.csv');
 
-interface Item {
-  indicator: string;
-  area: string;
-  date?: string;
-  periodStart?: string;
-  periodEnd?: string;
-  value: number;
-  source?: string;
-  sources?: Record<string, number>;
-}
+type Item = FigureJson;
 
 function expectOk(run: TallyRun): void {
   expect(run.code, `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
@@ -131,14 +122,17 @@ describe('tally query, discrepancies, rejections and status on the dtm and cmp e
   });
 
   it('refuses injection attempts and malformed inputs with a clear message, before any SQL', async () => {
-    const [area, indicator, asOf, format] = await Promise.all([
+    const [area, indicator, unknown, asOf, format] = await Promise.all([
       query('--area', "ML05' OR 1=1 --", '--format', 'json'),
       p.tally('query', '--indicator', "idps' OR '1'='1", '--format', 'json'),
+      p.tally('query', '--indicator', 'nosuch'),
       query('--as-of', "2020-01-01' OR 1=1 --"),
       query('--format', 'xml'),
     ]);
     expectRefused(area, /--area: expected a P-code \(ML05\) or a place name \(Mopti\), found "ML05' OR 1=1 --"/);
     expectRefused(indicator, /indicator: expected a code/);
+    expectRefused(unknown, /indicator: expected an indicator, one of idps, .*, found "nosuch"/);
+    expect(unknown.code).toBe(1);
     expectRefused(asOf, /asOf: expected an ISO date-time/);
     expect(format.code).not.toBe(0);
     expect(format.stderr).toMatch(/'xml' is invalid\. Allowed choices are table, json, csv, sdmx/);

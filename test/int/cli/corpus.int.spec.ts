@@ -7,10 +7,6 @@
  * - every input row is in ClickHouse exactly once, as an observation (its `rows`), a rejection
  *   (its `row`) or a duplicate (its `row`), with the fate and value the case expects, and the
  *   three add up to the drop's rows in the ledger: not only the ledger's counts.
- *
- * The cases marked with VALUE_RANGES wait for the value-range fix (domain/numbers.ts and
- * domain/periods.ts, another branch): until it is merged their rows are accepted, then lost, so
- * those tests fail here by design; after the merge they must pass.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -19,8 +15,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectRows, toNumber } from '../../../adapters/clickhouse.js';
 import { quoteStringList } from '../../../adapters/sql.js';
-import { buildCorpus, VALUE_RANGES, type DropCase, type DropRow, type RowExpect } from '../../support/corpus.js';
-import { lines, runTally, startCliPipeline, type CliPipeline, type TallyRun } from './harness.js';
+import { buildCorpus, type DropCase, type DropRow, type RowExpect } from '../../support/corpus.js';
+import { lines, runTally, startCliPipeline, type CliPipeline, type TallyRun, type IngestJson } from './harness.js';
 
 const MAX_LINE = 300;
 const corpus = buildCorpus();
@@ -28,18 +24,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tally-corpus-'));
 const pathOf = (d: DropCase) => join(dir, d.fileName);
 for (const d of corpus.drops) writeFileSync(pathOf(d), d.bytes);
 const idOf = (d: DropCase) => createHash('sha256').update(d.bytes).digest('hex');
-const waits = (dependsOn: string | undefined) => (dependsOn === VALUE_RANGES ? ' [waits for the value-range fix]' : '');
 
-interface Summary {
-  dropId: string;
-  source: string;
-  rows: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  status: 'processed' | 'refused';
-  reason?: string;
-}
+type Summary = IngestJson;
 
 interface Observation {
   drop_id: string;
@@ -82,8 +68,6 @@ for (const d of corpus.drops) {
   if (!batch) batches.push((batch = { source: d.source, exit: d.expect.exit, drops: [] }));
   batch.drops.push(d);
 }
-// The plain drop lands first, so that the landing case finds its bytes already landed as cmp.
-batches.sort((a, b) => a.exit - b.exit);
 
 /** What ClickHouse holds for one drop, read with FINAL (copies not yet merged never count twice). */
 interface Held {
@@ -100,13 +84,16 @@ describe('the bad-input corpus through tally', () => {
 
   beforeAll(async () => {
     p = await startCliPipeline('corpus');
-    for (const batch of batches) {
-      batch.run = await runTally(['ingest', ...batch.drops.map(pathOf), '--source', batch.source, '--wait', '--json'], p.env, 200_000);
-      for (const line of lines(batch.run.stdout)) {
-        const summary = JSON.parse(line) as Summary;
-        held.set(summary.dropId, { summary, observations: [], rejections: [], duplicates: [] });
-      }
-    }
+    // The batches share nothing (their drops have dates of their own), so they run side by side.
+    await Promise.all(
+      batches.map(async (batch) => {
+        batch.run = await runTally(['ingest', ...batch.drops.map(pathOf), '--source', batch.source, '--wait', '--json'], p.env, 200_000);
+        for (const line of lines(batch.run.stdout)) {
+          const summary = JSON.parse(line) as Summary;
+          held.set(summary.dropId, { summary, observations: [], rejections: [], duplicates: [] });
+        }
+      }),
+    );
     const ids = quoteStringList(corpus.drops.map(idOf));
     const entry = (id: string) => {
       if (!held.has(id)) held.set(id, { observations: [], rejections: [], duplicates: [] });
@@ -171,7 +158,7 @@ describe('the bad-input corpus through tally', () => {
   // ---- processed drops: every row, once, in ClickHouse -----------------------------------
 
   const processed = corpus.drops.filter((d) => d.expect.exit === 0);
-  it.each(processed.map((d) => [`${d.id}: ${d.what}${waits(d.dependsOn)}`, d] as const))('%s: processed, and each row is in ClickHouse exactly once', (_name, d) => {
+  it.each(processed.map((d) => [`${d.id}: ${d.what}`, d] as const))('%s: processed, and each row is in ClickHouse exactly once', (_name, d) => {
     const rows = (d.expect as { rows: DropRow[] }).rows;
     const h = held.get(idOf(d));
     expect(h?.summary, d.fileName).toBeDefined();
@@ -220,7 +207,7 @@ describe('the bad-input corpus through tally', () => {
   // ---- one test per row case: the rows of the numbers, dates, places and formulas drops ----
 
   const rowCases = processed.flatMap((d) => (d.rowCases ?? []).map((c, i) => ({ d, c, row: (d.expect as { rows: DropRow[] }).rows[i]! })));
-  it.each(rowCases.map((x) => [`${x.c.id}: ${x.c.what} → ${x.c.expect.fate}${waits(x.c.dependsOn)}`, x] as const))('%s', (_name, { d, c, row }) => {
+  it.each(rowCases.map((x) => [`${x.c.id}: ${x.c.what} → ${x.c.expect.fate}`, x] as const))('%s', (_name, { d, c, row }) => {
     const h = held.get(idOf(d));
     expect(h?.summary?.status, d.fileName).toBe('processed');
     expectFate(h!, d, row.row, c.expect);
@@ -235,7 +222,8 @@ describe('the bad-input corpus through tally', () => {
   // ---- command lines ---------------------------------------------------------------------
 
   const file = (name: string) => (name === 'plain' ? pathOf(corpus.plain) : join(dir, name));
-  it.each(corpus.args.map((a) => [`${a.id}: ${a.what}`, a] as const))('%s: exits as the contract says, in short lines, no stack', async (_name, a) => {
+  // After beforeAll, so the plain drop is landed as cmp when the landing case lands it as dtm.
+  it.concurrent.for(corpus.args.map((a) => [`${a.id}: ${a.what}`, a] as const))('%s: exits as the contract says, in short lines, no stack', async ([, a], { expect }) => {
     const run = await runTally(a.args(file), p.env);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(a.expect.exit);
     const err = lines(run.stderr);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExplorer, type RunningExplorer } from '../../../web/server.js';
 import { startPipeline, type TestPipeline } from '../../support/pipeline.js';
-import { json, lines, runTally, sha256Of, tallyEnv, type TallyRun } from './harness.js';
+import { json, lines, runTally, sha256Of, tallyEnv, type TallyRun, type IngestJson, type FigureJson } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tally-cli-countries-'));
 function drop(name: string, rows: string[]): string {
@@ -54,22 +54,8 @@ const NEWER_LIST = drop('mli-pcodes-newer.csv', ['Location,Admin Level,P-Code,Na
 /** A CMP drop naming that region, in the CMP's French layout. */
 const TAOUDENIT = drop('cmp-taoudenit-2020-03-31.csv', ['Région;Nombre de PDI;Date', 'Taoudénit;5 000;31/03/2020', 'Mopti;73 450;31/03/2020']);
 
-interface Summary {
-  dropId: string;
-  rows: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  status: string;
-  notices?: string[];
-}
-interface Item {
-  indicator: string;
-  area: string;
-  date?: string;
-  value: number;
-  sources?: Record<string, number>;
-}
+type Summary = IngestJson;
+type Item = FigureJson;
 
 function expectOk(run: TallyRun): void {
   expect(run.code, `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configToEnv, type TallyConfig } from '../../../infra/config.js';
+import type { DropBreakdown } from '../../../domain/events.js';
+import type { ContractRow } from '../../../cli/formats.js';
 import { startPipeline, type TestPipeline } from '../../support/pipeline.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -79,3 +81,22 @@ export function json<T>(run: TallyRun): T {
     throw new Error(`expected JSON on stdout (exit ${run.code}), found:\n${run.stdout}\nstderr:\n${run.stderr}`);
   }
 }
+
+/** What `tally ingest --json` prints for one drop (docs/cli.md). */
+export interface IngestJson {
+  dropId: string;
+  source: string;
+  rows: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  revisions: number;
+  discrepancies: number;
+  status: 'processed' | 'refused';
+  reason?: string;
+  breakdown?: DropBreakdown;
+  notices?: string[];
+}
+
+/** An item of `tally query --format json`. */
+export type FigureJson = ContractRow;

@@ -4,21 +4,12 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestWorkflowId } from '../../../workflows/index.js';
-import { MALI, json, lines, sha256Of, startCliPipeline, type CliPipeline } from './harness.js';
+import { MALI, json, lines, sha256Of, startCliPipeline, type CliPipeline, type IngestJson } from './harness.js';
 
 const DTM = join(MALI, 'dtm-mali-r47-2019-07-31.csv');
 const SUMMARY_FIELDS = ['dropId', 'source', 'rows', 'accepted', 'rejected', 'duplicates', 'revisions', 'discrepancies'];
 
-interface Summary {
-  dropId: string;
-  source: string;
-  rows: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  revisions: number;
-  discrepancies: number;
-}
+type Summary = IngestJson;
 
 const dir = mkdtempSync(join(tmpdir(), 'tally-cli-drops-'));
 function drop(name: string, bytes: string | Buffer): string {

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectRows } from '../../../adapters/clickhouse.js';
 import { quoteString } from '../../../adapters/sql.js';
 import { pollSourceWorkflow } from '../../../workflows/index.js';
-import { json, lines, runTally, startCliPipeline, type CliPipeline, type TallyRun } from './harness.js';
+import { json, lines, runTally, startCliPipeline, type CliPipeline, type TallyRun, type IngestJson, type FigureJson } from './harness.js';
 
 const REAL = new URL('../../fixtures/real/', import.meta.url);
 const KEY = 'itest-dtm-key-5f1c0e9a';
@@ -49,23 +49,8 @@ const EXPECTED = JSON.parse(readFileSync(new URL('expected.json', REAL), 'utf8')
   files: Record<string, { row_count: number; observations: DtmObservation[]; per_year_coa: UnhcrYear[]; per_row: UnhcrRow[] }>;
 };
 
-interface Summary {
-  dropId: string;
-  source: string;
-  rows: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  status: string;
-}
-interface Figure {
-  indicator: string;
-  area: string;
-  date: string;
-  value: number;
-  source?: string;
-  disaggregation?: string;
-}
+type Summary = IngestJson;
+type Figure = FigureJson;
 
 const MISSING = { statusCode: 401, message: 'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.' };
 const INVALID = { statusCode: 401, message: 'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.' };
@@ -101,6 +86,15 @@ async function serveApis(): Promise<{ url: string; server: Server; requests: str
     if (url.pathname === '/population/v1/population/' && url.searchParams.get('coo_all') === 'true' && url.searchParams.get('page') === '1') {
       const body = file(`unhcr-population-coo_all-coa-${url.searchParams.get('coa')}.json`);
       if (body) return send(res, 200, body);
+    }
+    // One origin (coo=BKF, UNHCR's code): the coo_all answer's rows of that origin, as the API gives them.
+    const coo = url.searchParams.get('coo');
+    if (url.pathname === '/population/v1/population/' && coo && url.searchParams.get('coo_all') === null) {
+      const body = file(`unhcr-population-coo_all-coa-${url.searchParams.get('coa')}.json`);
+      if (body) {
+        const page = JSON.parse(body) as { items: Array<Record<string, unknown>> };
+        return send(res, 200, { ...page, items: page.items.filter((i) => i.coo === coo) });
+      }
     }
     send(res, 404, { error: 'no such resource' });
   });
@@ -256,6 +250,20 @@ describe('the real DTM v3 and UNHCR APIs, through tally', () => {
       // The IDPs sit in the row whose origin is Mali itself.
       const idps = json<Figure[]>(await tally('query', '--indicator', 'idps', '--area', 'MLI', '--source', 'unhcr', '--from', '2020-12-31', '--to', '2020-12-31', '--format', 'json'));
       expect(idps.map((f) => f.value)).toEqual([332_957]);
+    });
+
+    it("an answer for one origin (coa=MLI&coo=BKF) is that origin's figures: Mali's totals stay the sums over origins", async () => {
+      const run = await tally('ingest', '--source', 'unhcr', '--url', `${api.url}/population/v1/population/?coa=MLI&coo=BKF&limit=1000&page=1`, '--wait', '--json');
+      expectOk(run);
+      const want = EXPECTED.files['unhcr-population-coo_all-coa-MLI.json']!.per_row.filter((r) => r.coo_iso === 'BFA');
+      const summary = json<Summary & { notices?: string[] }>(run);
+      expect(summary).toMatchObject({ source: 'unhcr', status: 'processed', rows: want.length, rejected: 0 });
+      expect(summary.notices?.join('\n')).toContain('no_total: every row has origin BFA (column "coo_iso")');
+      // Before, each row was also Mali's total: 2020 would have been revised to 12,890 (BFA's part).
+      const mali = json<Figure[]>(await tally('query', '--indicator', 'refugees', '--area', 'MLI', '--source', 'unhcr', '--from', '2019-01-01', '--to', '2024-12-31', '--format', 'json'));
+      expect(mali.map((f) => f.value)).toEqual([26_672, 47_380, 49_975, 60_637, 66_443, 135_533]);
+      const fromBurkina = json<Figure[]>(await tally('query', '--indicator', 'refugees', '--area', 'MLI', '--source', 'unhcr', '--disaggregation', 'origin=BFA', '--format', 'json'));
+      expect(fromBurkina.map((f) => [f.date, f.value])).toEqual(want.filter((r) => r.refugees !== null).map((r) => [`${r.year}-12-31`, r.refugees]));
     });
   });
 

@@ -24,7 +24,7 @@ import { selectRows } from '../../../adapters/clickhouse.js';
 import { quoteString } from '../../../adapters/sql.js';
 import type { DropBreakdown } from '../../../domain/events.js';
 import { queryFigures } from '../../../projections/queries.js';
-import { json, lines, ROOT, runTally, sha256Of, startCliPipeline, type CliPipeline, type TallyRun } from './harness.js';
+import { json, lines, ROOT, runTally, sha256Of, startCliPipeline, type CliPipeline, type TallyRun, type IngestJson } from './harness.js';
 
 const REAL = join(ROOT, 'test/fixtures/real');
 const FILES = {
@@ -37,15 +37,7 @@ type Name = keyof typeof FILES;
 /** One source per file: the QuickCharts table is a subset of the global one, and must not revise it. */
 const SOURCE: Record<Name, string> = { quickcharts: 'hdx-dtm-qc', global: 'hdx-dtm', r72: 'dtm', idmc: 'idmc' };
 
-interface Summary {
-  dropId: string;
-  rows: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  status: string;
-  breakdown: DropBreakdown;
-}
+type Summary = IngestJson & { breakdown: DropBreakdown };
 interface Item {
   indicator: string;
   area: string;

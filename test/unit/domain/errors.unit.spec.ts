@@ -130,6 +130,13 @@ describe('the errors activities throw', () => {
     expect((err as QueryInputError).detail()).toEqual({ expected: 'a P-code (upper-case letters and digits, such as MLI, ML05, ML0501 or TD01)', found: 'Mopti', where: { at: 'query.area' } });
   });
 
+  it('QueryInputError refuses an indicator the registry does not have, naming those it has', () => {
+    const err = caught(() => parseInput(FigureQuery, { indicator: 'nosuch' }, 'query'));
+    expect(err).toBeInstanceOf(QueryInputError);
+    expect((err as QueryInputError).message).toMatch(/^query\.indicator: expected an indicator, one of idps, idp_households, .*fmp_movements, found "nosuch"$/);
+    expect(parseInput(FigureQuery, { indicator: 'refugees' }, 'query').indicator).toBe('refugees');
+  });
+
   it('SqlValueError keeps expected and the value found', () => {
     const err = caught(() => quoteNumber(Infinity));
     expect(err).toBeInstanceOf(SqlValueError);

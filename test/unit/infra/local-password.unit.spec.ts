@@ -22,16 +22,20 @@ afterEach(() => {
 const PORTS = { kafka: 1, controller: 2, temporal: 3, temporalUi: 4, clickhouseHttp: 5, clickhouseTcp: 6 };
 
 describe('the local writer password', () => {
-  it('is generated, long, and different for each throw-away stack', () => {
-    const a = writerPassword(dir, false);
-    const b = writerPassword(dir, false);
-    expect(a).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(b).not.toBe(a);
+  it('is generated, long, and different for each stack directory (a throw-away stack wipes its own)', () => {
+    const other = mkdtempSync(join(tmpdir(), 'tally-secrets-'));
+    try {
+      const a = writerPassword(dir);
+      expect(a).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(writerPassword(other)).not.toBe(a);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
-  it('is kept by a persistent stack across starts, in a file only its owner reads', () => {
-    const first = writerPassword(dir, true);
-    expect(writerPassword(dir, true)).toBe(first);
+  it('is kept across starts and engine restarts, in a file only its owner reads', () => {
+    const first = writerPassword(dir);
+    expect(writerPassword(dir)).toBe(first);
     expect(statSync(join(dir, 'secrets.json')).mode & 0o777).toBe(0o600);
   });
 

@@ -71,6 +71,51 @@ describe('UNHCR population API, one row per origin (coo_all=true), Mali as count
   });
 });
 
+describe('UNHCR population API asked for one origin (coo=BKF): that origin\'s figures, never the host\'s total', () => {
+  /**
+   * An answer to coa=MLI&coo=BKF has, per year, the one row coo_all=true gives for that origin: so
+   * these are the real rows of unhcr-population-coo_all-coa-MLI.json whose coo_iso is BFA, in an
+   * api-drop as `tally ingest --url` lands it. Expected: expected.json's per_row for BFA.
+   */
+  const file = 'unhcr-population-coo_all-coa-MLI.json';
+  const real = JSON.parse(readFileSync(new URL(file, REAL), 'utf8')) as { items: Array<Record<string, unknown>> };
+  const items = real.items.filter((i) => i.coo_iso === 'BFA');
+  const path = join(dir, 'unhcr-coa-mli-coo-bkf.json');
+  writeFileSync(path, JSON.stringify({ kind: 'api-drop', url: 'https://api.unhcr.org/population/v1/population/?coa=MLI&coo=BKF', responses: [{ page: 1, maxPages: 1, total: [], items }] }));
+  const run = (async () => {
+    const events: TallyEvent[] = [];
+    const counts = await processDrop(await openDrop(path, { fileName: 'unhcr-coa-mli-coo-bkf.json' }), getProfile('unhcr', profiles), { dropId: 'b'.repeat(64), source: 'unhcr', fileName: 'unhcr-coa-mli-coo-bkf.json', receivedAt: '2025-06-01T00:00:00Z' }, (e) => void events.push(e));
+    return { counts, observations: events.filter((e): e is ObservationRecorded => e.type === 'ObservationRecorded') };
+  })();
+
+  it("gives Burkina Faso's refugees in Mali, year by year, as origin=bfa", async () => {
+    const { counts, observations } = await run;
+    expect(counts).toMatchObject({ rows: items.length, accepted: items.length, rejected: 0, duplicates: 0 });
+    const want = EXPECTED.files[file]!.per_row.filter((r) => r.coo_iso === 'BFA' && r.refugees !== null).map((r) => `${r.year} ${r.refugees}`);
+    const got = observations.filter((o) => o.indicator === 'refugees').map((o) => `${year(o)} ${o.value}`);
+    expect(got.sort()).toEqual(want.sort());
+    expect(observations.every((o) => o.area === 'MLI' && o.disaggregation.origin === 'bfa')).toBe(true);
+    // 2020: 12,890 from Burkina Faso, of the 47,380 refugees in Mali (expected.json, over every origin).
+    expect(observations.find((o) => o.indicator === 'refugees' && year(o) === 2020)?.value).toBe(12_890);
+  });
+
+  it('builds no total for Mali, and says why in the drop\'s notices', async () => {
+    const { counts, observations } = await run;
+    expect(observations.filter((o) => Object.keys(o.disaggregation).length === 0)).toEqual([]);
+    const notice = counts.notices.find((n) => n.kind === 'no_total');
+    expect(notice?.detail).toContain('every row has origin BFA (column "coo_iso")');
+    expect(notice?.detail).toContain("not the country's total");
+  });
+
+  it('rejects the one row of an answer by origin alone (coo=SYR, no coa), saying "-" names no country', async () => {
+    const { counts, events, observations } = await ingest(new URL('unhcr-population-coo-SYR-2023-totals.json', REAL).pathname, 'unhcr');
+    expect(counts).toMatchObject({ rows: 1, accepted: 0, rejected: 1 });
+    expect(observations).toEqual([]);
+    const rejected = events.find((e) => e.type === 'RowRejected');
+    expect(rejected?.type === 'RowRejected' && rejected.reason).toContain('"-" names no country, so the row\'s figure is no place\'s');
+  });
+});
+
 describe('UNHCR population API, totals (no origin)', () => {
   it('gives one figure per indicator and year: "-" is not available, "0" is zero, no origin', async () => {
     const path = join(dir, 'unhcr-totals.json');
@@ -134,5 +179,41 @@ describe('DTM API v3: operations are series, displacement reasons are summed', (
       [3, 'assessment_copy'],
       [4, 'assessment_copy'],
     ]);
+  });
+});
+
+describe("DTM API v3, Haiti's real answers: five operations, two of them on one date", () => {
+  /** expected.py's DTM observations: one per (operation, P-code, date, round), the BA copy counted when a round has BA and SA. */
+  interface Expected {
+    row_count: number;
+    observations: Array<{ operation: string; pcode: string; date: string; round: number; idps: number | null; copies: number; copies_agree: boolean }>;
+  }
+  const files = EXPECTED.files as unknown as Record<string, Expected>;
+
+  it.each(['dtm-v3-displacement-admin0-admin0pcode-hti.json', 'dtm-v3-displacement-admin1-admin0pcode-hti.json'])(
+    '%s: one series per operation, each figure as expected.py computes it',
+    async (file) => {
+      const expected = files[file]!;
+      const { counts, observations } = await ingest(new URL(file, REAL).pathname, 'dtm');
+      const idps = observations.filter((o) => o.indicator === 'idps');
+      // Every figure is an operation's: nothing is summed over operations into a total.
+      expect(idps.every((o) => Object.keys(o.disaggregation).join() === 'operation')).toBe(true);
+      const got = idps.map((o) => `${o.disaggregation.operation} ${o.area} ${referenceDate(o.period)} ${o.value}`);
+      const want = expected.observations.map((o) => `${o.operation.toLowerCase()} ${o.pcode} ${o.date} ${o.idps}`);
+      expect(got.sort()).toEqual(want.sort());
+      // The only rows not accepted: SA copies of a round that also has a BA copy (duplicates when they agree, else a rejection).
+      expect(counts.rows).toBe(expected.row_count);
+      expect(counts.rejected).toBe(expected.observations.filter((o) => o.copies > 1 && !o.copies_agree).length);
+    },
+  );
+
+  it('keeps Haiti Earthquake (round 28) and Hurricane Matthew (round 2) apart on 2016-12-31', async () => {
+    const { observations } = await ingest(new URL('dtm-v3-displacement-admin0-admin0pcode-hti.json', REAL).pathname, 'dtm');
+    const that = observations.filter((o) => o.indicator === 'idps' && referenceDate(o.period) === '2016-12-31');
+    expect(that.map((o) => [o.area, o.disaggregation.operation, o.value]).sort()).toEqual([
+      ['HTI', 'haiti earthquake', 46_691],
+      ['HTI', 'hurricane matthew', 42_553],
+    ]);
+    expect(new Set(that.map((o) => o.seriesKey)).size).toBe(2);
   });
 });

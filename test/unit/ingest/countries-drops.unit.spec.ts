@@ -78,8 +78,8 @@ describe("a real DTM drop for Mali with DTM's alpha-3 P-codes (baseline assessme
     // DTM's names "Nioro" and "Menaka" sit beside codes the COD gives other cercles.
     expect(counts.notices.filter((n) => n.kind === 'ignored_column').map((n) => n.detail)).toEqual([
       expect.stringContaining('+origin and +dest columns are never the place'),
-      expect.stringContaining('admin levels below 2 have no P-code list'),
       expect.stringContaining('"Total No# of Returnees HH#" (#affected+returnees+hh)'),
+      expect.stringContaining('admin level 3 ("Admin 3 pcode", "Admin 3"): no admin-3 P-code list of Mali is loaded, so these rows are summed into their admin-2 area'),
     ]);
     expect(counts.notices.filter((n) => n.kind !== 'ignored_column')).toEqual([
       { kind: 'country', detail: 'Mali (MLI), from the column "Admin 0 pcode"', rows: 56 },

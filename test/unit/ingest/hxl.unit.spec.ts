@@ -126,7 +126,7 @@ describe('HXL: mixed admin levels and #adm+level (HDX global export)', () => {
     expect(r.rejected[0]).toMatchObject({ kind: 'unknown_place', column: 'adminLevel', expected: 'a place at admin level 1', found: '1' });
   });
 
-  it('sums admin-3 rows into their admin-2 area, the only level the place lists go down to', async () => {
+  it('sums admin-3 rows into their admin-2 area when the country has no admin-3 list (the bundled lists stop at 2)', async () => {
     const r = await read([
       'a2,a3,idps,date',
       '#adm2+code,#adm3+code,#affected+idps+ind,#date+occurred',
