@@ -1,8 +1,10 @@
 /**
  * `npm run bench [-- --rows N] [--json] [--seed S] [--repeat K] [--keep] [--floors]`: one generated
- * DTM drop, loaded three ways side by side (ClickHouse's own CSV ingestion, csv-parse → JSONEachRow,
- * and the whole tally pipeline), with tally's stage times and the peak RSS of its worker and
- * projections; with --floors, also the work any run needs, measured alone (floors.ts).
+ * DTM drop, loaded four ways side by side (ClickHouse's own CSV ingestion, csv-parse → JSONEachRow,
+ * the lines → Kafka → a ClickHouse Kafka-engine table (peer.ts), and the whole tally pipeline),
+ * with tally's stage times and the peak RSS of its worker and projections; then the replay of the
+ * run's log by `tally projections rebuild` (replay.ts); with --floors, also the work any run needs,
+ * measured alone (floors.ts).
  * Progress goes to stderr; the table (or, with --json, one object) to stdout.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +16,8 @@ import { isExternalStack, settingsFromEnv } from '../infra/config.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
 import { quoteIdentifier } from '../adapters/sql.js';
 import { countRows, createRawTable, loadLimit, loadNaive } from './baselines.js';
+import { cleanPeer, loadPeer, type PeerResult } from './peer.js';
+import { runReplay, type ReplayResult } from './replay.js';
 import { measureFloorWork, type FloorWork } from './floors.js';
 import { generateDrop } from './generate.js';
 import { machine } from './proc.js';
@@ -69,6 +73,8 @@ try {
     const raw = await openClickHouse(settings.clickhouse, { database: rawDb });
     let limitSeconds: number;
     let naiveSeconds: number;
+    let peer: PeerResult;
+    const peerTopic = `bench-${runId}.peer`;
     try {
       await createRawTable(raw, rawDb, 'limit_csv');
       await createRawTable(raw, rawDb, 'naive_json');
@@ -81,6 +87,14 @@ try {
       const naiveRows = await countRows(raw, rawDb, 'naive_json');
       log(`  naive: ${naiveRows} rows in ${naiveSeconds.toFixed(2)} s`);
       if (limitRows !== drop.rows || naiveRows !== drop.rows) throw new Error(`baseline row counts differ from the drop's ${drop.rows}: limit ${limitRows}, naive ${naiveRows}`);
+      log('  peer: lines → Kafka (kafkajs, batches of 10,000) → Kafka-engine table → materialized view → MergeTree…');
+      try {
+        peer = await loadPeer({ client: raw, settings, database: rawDb, topic: peerTopic, group: `bench-${runId}-peer`, file: drop.path, rows: drop.rows, log });
+      } finally {
+        await cleanPeer(raw, settings, rawDb, peerTopic).catch((err: unknown) => log(`  peer cleanup failed: ${(err as Error).message}`));
+      }
+      log(`  peer: ${peer.rows} rows in ${peer.seconds.toFixed(2)} s (produced in ${peer.produceSeconds.toFixed(2)} s)`);
+      if (peer.lost > 0) log(`  peer: ${peer.lost} of the ${drop.rows} lines sent (${peer.inKafka} messages in the topic) never reached the MergeTree (the Kafka engine lost them)`);
       if (!values.keep) await raw.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(rawDb)}` });
     } finally {
       await raw.close();
@@ -88,8 +102,12 @@ try {
 
     const ids = tallyIds(settings, runId, workDir);
     let tally: TallyResult;
+    let replay: ReplayResult;
     try {
       tally = await runTally({ ids, file: drop.path, log });
+      log('  replay: tally projections rebuild on the run\'s log…');
+      replay = await runReplay(ids);
+      log(`  replay: ${replay.events} events (${replay.messages} messages) in ${replay.seconds.toFixed(2)} s = ${replay.eventsPerSec} events/s (first batch after ${replay.firstBatchSeconds.toFixed(2)} s), peak RSS ${replay.peakRssMb.toFixed(1)} MB`);
     } finally {
       if (!values.keep) await cleanTally(ids).catch((err: unknown) => log(`  cleanup failed: ${(err as Error).message}`));
     }
@@ -109,7 +127,7 @@ try {
       floors = await measureFloorWork(drop.path);
       log(`  floor: ${floors.cpuSeconds.total} CPU-s ${JSON.stringify(floors.cpuSeconds)}, ${floors.counts.observations} observations`);
     }
-    results.push({ drop, limitSeconds, naiveSeconds, tally, ...(floors ? { floors } : {}) });
+    results.push({ drop, limitSeconds, naiveSeconds, peer, tally, replay, ...(floors ? { floors } : {}) });
   }
 
   const summary = summarise(rows, machine(), results);

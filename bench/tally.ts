@@ -87,13 +87,17 @@ export function tallyIds(stack: StackSettings, runId: string, workDir: string): 
     topicPrefix: `bench-${runId}.`,
     projectionsGroup: `bench-${runId}-projections`,
     taskQueue: `bench-${runId}`,
+    // Workflow ids of its own, the source lock's (`<prefix>lock-dtm`) included: a lock left running
+    // by an earlier run's stopped worker would never grant this run the lock.
+    workflowIdPrefix: `bench-${runId}-`,
     landingDir: join(workDir, 'landing'),
     alerts: { log: false },
   });
   return { runId, database, config };
 }
 
-function childEnv(config: TallyConfig): NodeJS.ProcessEnv {
+/** The environment of the bench's tally children (worker, projections, rebuild): the run's engines, topics, group and queue. */
+export function tallyChildEnv(config: TallyConfig): NodeJS.ProcessEnv {
   const s = config.stack;
   return environment({
     TALLY_STACK: 'external',
@@ -107,6 +111,7 @@ function childEnv(config: TallyConfig): NodeJS.ProcessEnv {
     TALLY_TOPIC_PREFIX: config.topicPrefix,
     TALLY_PROJECTIONS_GROUP: config.projectionsGroup,
     TALLY_TASK_QUEUE: config.taskQueue,
+    TALLY_WORKFLOW_ID_PREFIX: config.workflowIdPrefix,
     TALLY_LANDING_DIR: config.landingDir,
     TALLY_ALERT_LOG: '0',
     TALLY_LOG_LEVEL: logLevelFromEnv(undefined, 'warn'),
@@ -229,7 +234,7 @@ export interface RunTallyOptions {
 
 export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
   const { config } = opts.ids;
-  const env = childEnv(config);
+  const env = tallyChildEnv(config);
   const children: Child[] = [];
   let temporal: { client: Client; close(): Promise<void> } | undefined;
   let stopWatching = () => {};
@@ -253,7 +258,7 @@ export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
     const started = performance.now();
     const landed = await landFile(config, opts.file, SOURCE);
     const land = (performance.now() - started) / 1000;
-    const workflowId = ingestWorkflowId(landed.dropId);
+    const workflowId = ingestWorkflowId(landed.dropId, config.workflowIdPrefix);
     const existing = await temporal.client.workflow
       .getHandle(workflowId)
       .describe()
@@ -281,7 +286,7 @@ export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
 
     const main = spansOf(await handle.fetchHistory());
     const reconcileHistory = await temporal.client.workflow
-      .getHandle(`reconcile-${landed.dropId}`)
+      .getHandle(`${config.workflowIdPrefix}reconcile-${landed.dropId}`)
       .fetchHistory()
       .catch(() => ({ events: [] }) as History);
     const child = spansOf(reconcileHistory);

@@ -1,11 +1,11 @@
 /**
- * Maps one byte range of a plain CSV (see csv-split.ts): reads it with csv-parse block by block,
+ * Maps one byte range of a plain CSV (see csv-split.ts): reads it block by block (parseCsvBlock:
+ * a split on the delimiter for plain blocks, csv-parse for the rest),
  * maps every row (drop-map.ts) into the range's own partition files and writes its rejections, as
  * events, one JSON per line. Synchronous by design: a parse thread runs it straight through, and
  * the activity's thread runs it one block at a time between other work (see map-threads.ts).
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
 import type { DropNotice } from '../domain/events.js';
 import { loadPlaceListFiles } from '../domain/places.js';
 import type { SourceProfile } from '../domain/profile.js';
@@ -16,6 +16,7 @@ import { RowMapper } from './drop-map.js';
 import { fileStore } from './drop-partitions.js';
 import type { ColumnPlan } from './mapping.js';
 import { isEmptyRow } from '../connectors/table.js';
+import { parseCsvBlock } from '../connectors/csv-block.js';
 
 export interface MapRangeInput {
   path: string;
@@ -108,11 +109,6 @@ export function* lineBlocks(path: string, range: CsvRange, blockBytes = BLOCK): 
   }
 }
 
-/** csv-parse's options for a block of a range: one record per non-empty line. */
-export function blockParseOptions(delimiter: string) {
-  return { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true };
-}
-
 /**
  * Maps the range one block (about 256 KiB) per step: yields the rows read so far after each block
  * and returns the range's counts. Files are closed however the iteration ends.
@@ -123,12 +119,11 @@ export function* mapRange(input: MapRangeInput): Generator<number, RangeCounts, 
   const store = fileStore(input.spillDir, input.partitions, input.mapper);
   const mapper = new RowMapper(plan, profile, store, { country: ctx.country });
   const rejectedFd = openSync(input.rejectedPath, 'w');
-  const options = blockParseOptions(input.delimiter);
   let rows = 0;
   let rejected = 0;
   try {
     for (const { block, firstLine, lines, last } of lineBlocks(input.path, input.range)) {
-      const records = parse(block, options) as string[][];
+      const records = parseCsvBlock(block, input.delimiter);
       if (lines.length !== records.length) {
         throw new Error(`parse of ${input.path}: ${records.length} records for ${lines.length} non-empty lines from line ${firstLine}; expected one record per line`);
       }
