@@ -16,6 +16,9 @@ import { migrate } from './migrations.js';
 import { applyProjectionPath } from './engine.js';
 import type { ProjectionPath } from '../infra/config.js';
 
+/** How long a consumer may go without fetching, joining or beating before it is replaced. */
+const QUIET_MS = 45_000;
+
 export interface BatchInfo {
   topic: string;
   partition: number;
@@ -69,9 +72,6 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
 
   // Fetches of up to 2 MB per partition (a message may carry an array of events), several
   // partitions at once: each commits its own offsets after its own inserts.
-  const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxBytesPerPartition: 2 * 1024 * 1024 });
-  await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) => {
     for (let i = 0; i < batch.messages.length; i += batchSize) {
@@ -96,16 +96,79 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
     }
   };
 
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 3, eachBatch });
+  let stopped = false;
+  /**
+   * A consumer, subscribed and running. kafkajs restarts a consumer that crashed on a retriable
+   * error itself; one that crashed for good (after a broker restart it can give up finding the
+   * group's coordinator) would stop the projections without a word, so it is replaced here.
+   */
+  let replacing = false;
+  /** Replaces a consumer that stopped or went quiet with a new one of the same group. */
+  const replace = (c: Consumer, why: string) => {
+    if (stopped || replacing || c !== consumer) return;
+    replacing = true;
+    log.warn({ groupId, why }, 'projections consumer replaced');
+    void (async () => {
+      // A stuck consumer may never finish disconnecting: wait for it a while, not forever.
+      await Promise.race([c.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
+      for (let attempt = 1; !stopped; attempt++) {
+        try {
+          consumer = await startConsumer();
+          break;
+        } catch (err) {
+          log.warn({ groupId, attempt, err: (err as Error).message }, 'projections consumer did not start; trying again');
+          await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * attempt)));
+        }
+      }
+      replacing = false;
+    })();
+  };
+  let alive = Date.now();
+  let busy = 0;
+  const startConsumer = async (): Promise<Consumer> => {
+    const c: Consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxBytesPerPartition: 2 * 1024 * 1024 });
+    c.on(c.events.CRASH, ({ payload }) => {
+      if (!payload.restart) replace(c, `kafkajs stopped it: ${payload.error.message}`);
+    });
+    // A running consumer fetches every few seconds (maxWaitTime 5 s), even with nothing to read.
+    for (const event of [c.events.FETCH_START, c.events.GROUP_JOIN, c.events.HEARTBEAT]) c.on(event, () => (alive = Date.now()));
+    alive = Date.now();
+    await c.connect();
+    await c.subscribe({ topics, fromBeginning: true });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      // A batch in progress waits on ClickHouse (which has its own timeouts), not on the consumer.
+      eachBatch: async (payload) => {
+        busy++;
+        try {
+          await eachBatch(payload);
+        } finally {
+          busy--;
+          alive = Date.now();
+        }
+      },
+    });
+    return c;
+  };
+  let consumer: Consumer | undefined;
+  consumer = await startConsumer();
+  // After a broker restart kafkajs has been seen to rejoin the group and then fetch nothing, without
+  // an error: a consumer that has neither fetched, joined nor beaten for QUIET_MS is replaced.
+  const watchdog = setInterval(() => {
+    if (consumer && busy === 0 && Date.now() - alive > QUIET_MS) replace(consumer, `no fetch, join or heartbeat for ${Math.round((Date.now() - alive) / 1000)} s`);
+  }, 5000);
+  watchdog.unref();
   log.info({ groupId, topics, database, path: opts.path?.kind ?? 'node' }, 'projections started');
 
-  let stopped = false;
   return {
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(watchdog);
       try {
-        await consumer.disconnect();
+        await consumer?.disconnect();
       } finally {
         await client.close();
       }
