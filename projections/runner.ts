@@ -70,9 +70,6 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
   await ensureTopics(kafka, topics);
   await applyProjectionPath(client, kafka, opts.path, { database, topicPrefix: opts.topicPrefix ?? '', projectionsGroup: groupId });
 
-  // Fetches of up to 2 MB per partition (a message may carry an array of events), several
-  // partitions at once: each commits its own offsets after its own inserts.
-
   const eachBatch = async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) => {
     for (let i = 0; i < batch.messages.length; i += batchSize) {
       if (!isRunning() || isStale()) return;
@@ -97,11 +94,6 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
   };
 
   let stopped = false;
-  /**
-   * A consumer, subscribed and running. kafkajs restarts a consumer that crashed on a retriable
-   * error itself; one that crashed for good (after a broker restart it can give up finding the
-   * group's coordinator) would stop the projections without a word, so it is replaced here.
-   */
   let replacing = false;
   /** Replaces a consumer that stopped or went quiet with a new one of the same group. */
   const replace = (c: Consumer, why: string) => {
@@ -125,6 +117,13 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
   };
   let alive = Date.now();
   let busy = 0;
+  /**
+   * A consumer, subscribed and running. kafkajs restarts a consumer that crashed on a retriable
+   * error itself; one that crashed for good (after a broker restart it can give up finding the
+   * group's coordinator) would stop the projections without a word, so it is replaced.
+   * Fetches of up to 2 MB per partition (a message may carry an array of events), several
+   * partitions at once: each commits its own offsets after its own inserts.
+   */
   const startConsumer = async (): Promise<Consumer> => {
     const c: Consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxBytesPerPartition: 2 * 1024 * 1024 });
     c.on(c.events.CRASH, ({ payload }) => {
@@ -152,8 +151,7 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
     });
     return c;
   };
-  let consumer: Consumer | undefined;
-  consumer = await startConsumer();
+  let consumer: Consumer | undefined = await startConsumer();
   // After a broker restart kafkajs has been seen to rejoin the group and then fetch nothing, without
   // an error: a consumer that has neither fetched, joined nor beaten for QUIET_MS is replaced.
   const watchdog = setInterval(() => {
