@@ -3,7 +3,7 @@
  * ClickHouse. Offsets are committed only after ClickHouse accepted the rows, so a crash between
  * the two redelivers the batch, and the ReplacingMergeTree tables absorb the copies.
  */
-import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import { topicsFor } from '../domain/events.js';
 import type { StackSettings } from '../infra/stack/settings.js';
@@ -16,8 +16,10 @@ import { migrate } from './migrations.js';
 import { applyProjectionPath } from './engine.js';
 import type { ProjectionPath } from '../infra/config.js';
 
-/** How long a consumer may go without fetching, joining or beating before it is replaced. */
-const QUIET_MS = 45_000;
+/** How long a consumer may consume nothing while its partitions hold messages before it is replaced. */
+const STALLED_MS = 30_000;
+/** How often a consumer that has consumed nothing for STALLED_MS is checked against the log. */
+const CHECK_MS = 10_000;
 
 export interface BatchInfo {
   topic: string;
@@ -106,6 +108,8 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
       for (let attempt = 1; !stopped; attempt++) {
         try {
           consumer = await startConsumer();
+          // Stopped while this one was starting: stop() disconnected the one before.
+          if (stopped) await consumer.disconnect();
           break;
         } catch (err) {
           log.warn({ groupId, attempt, err: (err as Error).message }, 'projections consumer did not start; trying again');
@@ -115,8 +119,12 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
       replacing = false;
     })();
   };
-  let alive = Date.now();
+  /** When a batch last ended (or the consumer started), and what the group gave it. */
+  let progressAt = Date.now();
+  let joinedAt: number | undefined;
+  let assigned: Record<string, number[]> = {};
   let busy = 0;
+  let latest: Consumer | undefined;
   /**
    * A consumer, subscribed and running. kafkajs restarts a consumer that crashed on a retriable
    * error itself; one that crashed for good (after a broker restart it can give up finding the
@@ -129,9 +137,15 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
     c.on(c.events.CRASH, ({ payload }) => {
       if (!payload.restart) replace(c, `kafkajs stopped it: ${payload.error.message}`);
     });
-    // A running consumer fetches every few seconds (maxWaitTime 5 s), even with nothing to read.
-    for (const event of [c.events.FETCH_START, c.events.GROUP_JOIN, c.events.HEARTBEAT]) c.on(event, () => (alive = Date.now()));
-    alive = Date.now();
+    latest = c;
+    c.on(c.events.GROUP_JOIN, ({ payload }) => {
+      if (c !== latest) return;
+      joinedAt = Date.now();
+      assigned = payload.memberAssignment;
+    });
+    progressAt = Date.now();
+    joinedAt = undefined;
+    assigned = {};
     await c.connect();
     await c.subscribe({ topics, fromBeginning: true });
     await c.run({
@@ -145,19 +159,47 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
           await eachBatch(payload);
         } finally {
           busy--;
-          alive = Date.now();
+          progressAt = Date.now();
         }
       },
     });
     return c;
   };
   let consumer: Consumer | undefined = await startConsumer();
-  // After a broker restart kafkajs has been seen to rejoin the group and then fetch nothing, without
-  // an error: a consumer that has neither fetched, joined nor beaten for QUIET_MS is replaced.
+  // After a broker restart kafkajs has been seen to rejoin the group, or to keep fetching, and
+  // consume nothing, without an error. So progress is judged against the log itself: a consumer
+  // that has consumed nothing for STALLED_MS while its partitions hold messages past the group's
+  // committed offsets (or that has not joined the group in that time) is replaced.
+  let checking = false;
   const watchdog = setInterval(() => {
-    if (consumer && busy === 0 && Date.now() - alive > QUIET_MS) replace(consumer, `no fetch, join or heartbeat for ${Math.round((Date.now() - alive) / 1000)} s`);
-  }, 5000);
+    if (!consumer || checking || replacing || busy > 0 || Date.now() - progressAt < STALLED_MS) return;
+    checking = true;
+    const c = consumer;
+    void stalled()
+      .then((why) => {
+        if (why && c === consumer && busy === 0 && Date.now() - progressAt >= STALLED_MS) replace(c, why);
+      })
+      .catch((err: unknown) => log.debug({ groupId, err: (err as Error).message }, 'projections progress check failed'))
+      .finally(() => (checking = false));
+  }, CHECK_MS);
   watchdog.unref();
+  /** Why the consumer looks stalled, or undefined when it has nothing to consume. */
+  const stalled = async (): Promise<string | undefined> => {
+    const quietFor = `${Math.round((Date.now() - progressAt) / 1000)} s`;
+    if (joinedAt === undefined) return `not in the group after ${quietFor}`;
+    const partitions = Object.entries(assigned).filter(([, ps]) => ps.length > 0);
+    if (partitions.length === 0) return undefined;
+    const admin = kafka.admin();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the progress check timed out')), CHECK_MS)));
+    try {
+      const lag = await Promise.race([assignedLag(admin, groupId, partitions), timeout]);
+      return lag > 0 ? `${lag} messages waiting on its partitions and nothing consumed for ${quietFor}` : undefined;
+    } finally {
+      clearTimeout(timer);
+      await admin.disconnect().catch(() => undefined);
+    }
+  };
   log.info({ groupId, topics, database, path: opts.path?.kind ?? 'node' }, 'projections started');
 
   return {
@@ -172,4 +214,16 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
       }
     },
   };
+}
+
+/** Messages on the given partitions past the group's committed offsets. */
+async function assignedLag(admin: Admin, groupId: string, partitions: Array<[string, number[]]>): Promise<number> {
+  await admin.connect();
+  let lag = 0;
+  for (const [topic, ps] of partitions) {
+    const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+    for (const end of ends) if (ps.includes(end.partition)) lag += Math.max(0, Number(end.high) - (done.get(end.partition) ?? 0));
+  }
+  return lag;
 }

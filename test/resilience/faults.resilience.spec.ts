@@ -31,7 +31,7 @@ import { freePort } from '../../infra/stack/ports.js';
 import { restartLocalEngine, signalLocalEngine } from '../../infra/stack/index.js';
 import { startProjections, type RunningProjections } from '../../projections/runner.js';
 import { startServices, type RunningServices } from '../../worker/services.js';
-import { ingestStageQuery } from '../../workflows/index.js';
+import { ingestStageQuery, type IngestDropResult } from '../../workflows/index.js';
 import { writeAdmin1Drop } from '../fixtures/generate-dtm-admin1.js';
 import { writeOverlappingDrops, type OverlappingDrops } from './support/drops.js';
 import { firstMessages, MALFORMED, rawRequest, topicPartitions, workerIdentities } from './support/probes.js';
@@ -45,6 +45,7 @@ import {
   killGroup,
   localEngines,
   pendingActivity,
+  resultWithin,
   runConfig,
   sizeOf,
   stackDir,
@@ -62,6 +63,8 @@ const FREEZE_MS = 60_000;
 const REDELIVERIES = 100;
 /** How long the projections of the two-workers run start after a drop waits for them. */
 const LAG_MS = 5000;
+/** How long a faulted run may take after its fault before the test says where it is stuck (a clean one takes about 15 s). */
+const STUCK_MS = 300_000;
 
 describe('engine and delivery faults', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tally-faults-'));
@@ -283,7 +286,7 @@ describe('engine and delivery faults', () => {
       return onLog > 0 && pending?.type === 'ingestDrop' ? onLog : undefined;
     });
     const restart = await restartLocalEngine(stackDir(), 'kafka');
-    const result = await handle.result();
+    const result = await resultWithin<IngestDropResult>(temporal.client, handle, STUCK_MS);
     table.kafkaRestart = { eventsOnLogAtRestart: atRestart, brokerDownMs: restart.downMs, totalMs: Date.now() - started, rows: result.rows };
     const after = await answers(run);
     expect(differences(cleanAnswers, after)).toEqual([]);
@@ -312,7 +315,7 @@ describe('engine and delivery faults', () => {
     } finally {
       signalLocalEngine(stackDir(), 'clickhouse', 'SIGCONT');
     }
-    const result = await handle.result();
+    const result = await resultWithin<IngestDropResult>(temporal.client, handle, STUCK_MS);
     table.clickhouseFrozen = { frozenMs: FREEZE_MS, rowsProjectedAtFreeze: atFreeze, totalMs: Date.now() - started, rows: result.rows };
     const after = await answers(run);
     expect(differences(cleanAnswers, after)).toEqual([]);

@@ -287,6 +287,35 @@ export async function pendingActivity(handle: WorkflowHandle): Promise<{ type: s
   return { type: activity.activityType?.name ?? '?', attempt: activity.attempt ?? 1, started: Number(activity.state) === 2 };
 }
 
+/**
+ * The workflow's result, or after `timeoutMs` an error that says where it is stuck: its stage, its
+ * pending activities (and its children's) with attempt and last failure. A fault that hangs the
+ * pipeline then fails with a reason instead of at the test's timeout.
+ */
+export async function resultWithin<T>(client: Client, handle: WorkflowHandle, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+  try {
+    const first = await Promise.race([handle.result() as Promise<T>, late]);
+    if (first !== 'late') return first;
+  } finally {
+    clearTimeout(timer);
+  }
+  const where: string[] = [];
+  const describeOne = async (h: WorkflowHandle): Promise<void> => {
+    const { raw, status } = await h.describe();
+    const stage = await h.query<string>('stage').catch(() => '?');
+    where.push(`${h.workflowId}: ${status.name}, stage ${stage}`);
+    for (const a of raw.pendingActivities ?? []) {
+      const failure = a.lastFailure?.message ? `, last failure: ${a.lastFailure.message}` : '';
+      where.push(`  activity ${a.activityType?.name ?? '?'} attempt ${a.attempt ?? 1} state ${String(a.state)}${failure}`);
+    }
+    for (const c of raw.pendingChildren ?? []) if (c.workflowId) await describeOne(client.workflow.getHandle(c.workflowId));
+  };
+  await describeOne(handle).catch((err: unknown) => where.push(`describe failed: ${(err as Error).message}`));
+  throw new Error(`${handle.workflowId} did not end within ${timeoutMs / 1000} s:\n${where.join('\n')}`);
+}
+
 /** Per activity type, the attempt that completed it, from the workflow's history (and its children's, by id). */
 export async function completedAttempts(handle: WorkflowHandle): Promise<Record<string, number[]>> {
   const events = (await handle.fetchHistory()).events ?? [];
