@@ -4,15 +4,24 @@ import type { GeneratedDrop } from './generate.js';
 import type { PeerResult } from './peer.js';
 import type { ReplayResult } from './replay.js';
 import type { TallyResult, TallyStages } from './tally.js';
+import type { RowCounts } from './check.js';
+import type { PathName } from './options.js';
+
+/** One projection path's tally run on the repetition's drop, and the replay of its log. */
+export interface PathRun {
+  path: PathName;
+  tally: TallyResult;
+  /** `tally projections rebuild` on the tally run's log, after the run. */
+  replay: ReplayResult;
+}
 
 export interface RepetitionResult {
   drop: GeneratedDrop;
   limitSeconds: number;
   naiveSeconds: number;
   peer: PeerResult;
-  tally: TallyResult;
-  /** `tally projections rebuild` on the tally run's log, after the run. */
-  replay: ReplayResult;
+  /** One per path of --paths, in that order. */
+  runs: PathRun[];
   /** With --floors: the work any run needs, measured alone on the same drop. */
   floors?: FloorWork;
 }
@@ -20,14 +29,11 @@ export interface RepetitionResult {
 /** What the issue asks of tally. */
 export const TARGETS = { ratioVsNaive: 1.0, ratioVsPeer: 0.5, ratioVsLimit: 0.25, peakRssMb: 300, replayEventsPerSec: 200_000 } as const;
 
-export interface BenchSummary {
-  rows: number;
-  repetitions: number;
-  machine: { nproc: number; memTotalMb: number; cpu: string };
-  drop: { bytes: number; rounds: number; bad: GeneratedDrop['bad'] };
-  /** Median seconds per loader. */
-  seconds: { limit: number; naive: number; peer: number; tally: number };
-  rowsPerSec: { limit: number; naive: number; peer: number; tally: number };
+/** One path's figures: medians over repetitions (memory: the highest). */
+export interface PathSummary {
+  /** Median seconds of the tally run. */
+  seconds: number;
+  rowsPerSec: number;
   /** tally rows/s ÷ naive rows/s. */
   ratioVsNaive: number;
   /** tally rows/s ÷ peer rows/s. */
@@ -38,10 +44,6 @@ export interface BenchSummary {
   replayEventsPerSec: number;
   /** Medians of the replay: command seconds (start-up included), events (rows rebuilt), Kafka messages. */
   replay: { seconds: number; firstBatchSeconds: number; events: number; messages: number };
-  /** Seconds until the peer's last send was acknowledged (median). */
-  peerProduceSeconds: number;
-  /** Most lines a peer run sent that never reached its MergeTree (the Kafka engine's loss). */
-  peerLostRows: number;
   /** Highest peak over the repetitions, per process; worker and projections exclude start-up when `peakExcludesStartup`. */
   peakRssMb: { worker: number; projections: number; replay: number };
   startupRssMb: { worker: number; projections: number };
@@ -50,8 +52,41 @@ export interface BenchSummary {
   /** Median seconds per stage of the tally run. */
   stages: TallyStages;
   counts: { accepted: number; rejected: number; duplicates: number; observations: number; figures: number };
-  targets: typeof TARGETS;
+  /** The last run's counts as the workflow reported them and as ClickHouse holds them. */
+  rowsInClickHouse: { expected: RowCounts; found: RowCounts };
+  /** Every count that fell short in ClickHouse, in any run (`run 2: …` when there are several). */
+  shortfalls: string[];
   meets: { ratioVsNaive: boolean; ratioVsPeer: boolean; ratioVsLimit: boolean; peakRss: boolean; replayEventsPerSec: boolean };
+}
+
+export interface BenchSummary {
+  rows: number;
+  repetitions: number;
+  machine: { nproc: number; memTotalMb: number; cpu: string };
+  drop: { bytes: number; rounds: number; bad: GeneratedDrop['bad'] };
+  /** Median seconds per loader; tally: the first path's. */
+  seconds: { limit: number; naive: number; peer: number; tally: number };
+  rowsPerSec: { limit: number; naive: number; peer: number; tally: number };
+  /** The first path's ratios, replay, memory, stages and counts (the fields of PathSummary, as before paths). */
+  ratioVsNaive: number;
+  ratioVsPeer: number;
+  ratioVsLimit: number;
+  replayEventsPerSec: number;
+  replay: PathSummary['replay'];
+  /** Seconds until the peer's last send was acknowledged (median). */
+  peerProduceSeconds: number;
+  /** Most lines a peer run sent that never reached its MergeTree (the Kafka engine's loss). */
+  peerLostRows: number;
+  peakRssMb: PathSummary['peakRssMb'];
+  startupRssMb: PathSummary['startupRssMb'];
+  readyRssMb: PathSummary['readyRssMb'];
+  peakExcludesStartup: boolean;
+  stages: TallyStages;
+  counts: PathSummary['counts'];
+  targets: typeof TARGETS;
+  meets: PathSummary['meets'];
+  /** Every path run, keyed by its name, in the order of --paths. */
+  paths: Partial<Record<PathName, PathSummary>>;
   /** With --floors: medians of the floor's CPU seconds, and the CPU each target leaves (see floors.ts). */
   floors?: Floors;
 }
@@ -63,78 +98,98 @@ function median(xs: number[]): number {
 }
 
 const round = (n: number, digits = 3) => Number(n.toFixed(digits));
+const highest = (xs: number[]) => round(Math.max(...xs), 1);
 
-export function summarise(rows: number, machine: BenchSummary['machine'], results: RepetitionResult[]): BenchSummary {
-  const seconds = {
-    limit: median(results.map((r) => r.limitSeconds)),
-    naive: median(results.map((r) => r.naiveSeconds)),
-    peer: median(results.map((r) => r.peer.seconds)),
-    tally: median(results.map((r) => r.tally.seconds)),
+function summarisePath(rows: number, runs: PathRun[], loaders: { limit: number; naive: number; peer: number }): PathSummary {
+  const seconds = median(runs.map((r) => r.tally.seconds));
+  const rowsPerSec = Math.round(rows / seconds);
+  const stageKeys = Object.keys(runs[0]!.tally.stages) as (keyof TallyStages)[];
+  const stages = Object.fromEntries(stageKeys.map((k) => [k, round(median(runs.map((r) => r.tally.stages[k])))])) as unknown as TallyStages;
+  const peakRssMb = {
+    worker: highest(runs.map((r) => r.tally.peakRssMb.worker)),
+    projections: highest(runs.map((r) => r.tally.peakRssMb.projections)),
+    replay: highest(runs.map((r) => r.replay.peakRssMb)),
   };
-  const rowsPerSec = {
-    limit: Math.round(rows / seconds.limit),
-    naive: Math.round(rows / seconds.naive),
-    peer: Math.round(rows / seconds.peer),
-    tally: Math.round(rows / seconds.tally),
-  };
-  const stageKeys = Object.keys(results[0]!.tally.stages) as (keyof TallyStages)[];
-  const stages = Object.fromEntries(stageKeys.map((k) => [k, round(median(results.map((r) => r.tally.stages[k])))])) as unknown as TallyStages;
-  const peak = {
-    worker: round(Math.max(...results.map((r) => r.tally.peakRssMb.worker)), 1),
-    projections: round(Math.max(...results.map((r) => r.tally.peakRssMb.projections)), 1),
-    replay: round(Math.max(...results.map((r) => r.replay.peakRssMb)), 1),
-  };
-  const replayEventsPerSec = Math.round(median(results.map((r) => r.replay.eventsPerSec)));
-  const last = results[results.length - 1]!;
-  const floorWork = results.every((r) => r.floors) ? medianFloorWork(results.map((r) => r.floors!)) : undefined;
-  const ratioVsNaive = round(rowsPerSec.tally / rowsPerSec.naive);
-  const ratioVsPeer = round(rowsPerSec.tally / rowsPerSec.peer);
-  const ratioVsLimit = round(rowsPerSec.tally / rowsPerSec.limit);
+  const replayEventsPerSec = Math.round(median(runs.map((r) => r.replay.eventsPerSec)));
+  const last = runs[runs.length - 1]!.tally;
+  const ratioVsNaive = round(rowsPerSec / loaders.naive);
+  const ratioVsPeer = round(rowsPerSec / loaders.peer);
+  const ratioVsLimit = round(rowsPerSec / loaders.limit);
   return {
-    rows,
-    repetitions: results.length,
-    machine,
-    drop: { bytes: last.drop.bytes, rounds: last.drop.rounds, bad: last.drop.bad },
-    seconds: { limit: round(seconds.limit), naive: round(seconds.naive), peer: round(seconds.peer), tally: round(seconds.tally) },
+    seconds: round(seconds),
     rowsPerSec,
     ratioVsNaive,
     ratioVsPeer,
     ratioVsLimit,
     replayEventsPerSec,
     replay: {
-      seconds: round(median(results.map((r) => r.replay.seconds))),
-      firstBatchSeconds: round(median(results.map((r) => r.replay.firstBatchSeconds))),
-      events: median(results.map((r) => r.replay.events)),
-      messages: median(results.map((r) => r.replay.messages)),
+      seconds: round(median(runs.map((r) => r.replay.seconds))),
+      firstBatchSeconds: round(median(runs.map((r) => r.replay.firstBatchSeconds))),
+      events: median(runs.map((r) => r.replay.events)),
+      messages: median(runs.map((r) => r.replay.messages)),
     },
-    peerProduceSeconds: round(median(results.map((r) => r.peer.produceSeconds))),
-    peerLostRows: Math.max(...results.map((r) => r.peer.lost)),
-    peakRssMb: peak,
-    startupRssMb: {
-      worker: round(Math.max(...results.map((r) => r.tally.startupRssMb.worker)), 1),
-      projections: round(Math.max(...results.map((r) => r.tally.startupRssMb.projections)), 1),
-    },
-    readyRssMb: {
-      worker: round(Math.max(...results.map((r) => r.tally.readyRssMb.worker)), 1),
-      projections: round(Math.max(...results.map((r) => r.tally.readyRssMb.projections)), 1),
-    },
-    peakExcludesStartup: results.every((r) => r.tally.peakReset),
+    peakRssMb,
+    startupRssMb: { worker: highest(runs.map((r) => r.tally.startupRssMb.worker)), projections: highest(runs.map((r) => r.tally.startupRssMb.projections)) },
+    readyRssMb: { worker: highest(runs.map((r) => r.tally.readyRssMb.worker)), projections: highest(runs.map((r) => r.tally.readyRssMb.projections)) },
+    peakExcludesStartup: runs.every((r) => r.tally.peakReset),
     stages,
-    counts: {
-      accepted: last.tally.summary.accepted,
-      rejected: last.tally.summary.rejected,
-      duplicates: last.tally.summary.duplicates,
-      observations: last.tally.observations,
-      figures: last.tally.figures,
-    },
-    targets: TARGETS,
+    counts: { accepted: last.summary.accepted, rejected: last.summary.rejected, duplicates: last.summary.duplicates, observations: last.observations, figures: last.figures },
+    rowsInClickHouse: { expected: last.check.expected, found: last.check.found },
+    shortfalls: runs.flatMap((r, i) => r.tally.check.shortfalls.map((line) => (runs.length > 1 ? `run ${i + 1}: ${line}` : line))),
     meets: {
       ratioVsNaive: ratioVsNaive >= TARGETS.ratioVsNaive,
       ratioVsPeer: ratioVsPeer >= TARGETS.ratioVsPeer,
       ratioVsLimit: ratioVsLimit >= TARGETS.ratioVsLimit,
-      peakRss: Math.max(peak.worker, peak.projections, peak.replay) <= TARGETS.peakRssMb,
+      peakRss: Math.max(peakRssMb.worker, peakRssMb.projections, peakRssMb.replay) <= TARGETS.peakRssMb,
       replayEventsPerSec: replayEventsPerSec >= TARGETS.replayEventsPerSec,
     },
+  };
+}
+
+export function summarise(rows: number, machine: BenchSummary['machine'], results: RepetitionResult[]): BenchSummary {
+  const seconds = {
+    limit: median(results.map((r) => r.limitSeconds)),
+    naive: median(results.map((r) => r.naiveSeconds)),
+    peer: median(results.map((r) => r.peer.seconds)),
+  };
+  const loaders = { limit: Math.round(rows / seconds.limit), naive: Math.round(rows / seconds.naive), peer: Math.round(rows / seconds.peer) };
+  const names = results[0]!.runs.map((r) => r.path);
+  const paths: Partial<Record<PathName, PathSummary>> = {};
+  for (const name of names) {
+    const runs = results.map((r, i) => {
+      const run = r.runs.find((x) => x.path === name);
+      if (!run) throw new Error(`bench summary: expected a ${name} run in repetition ${i + 1}, found ${r.runs.map((x) => x.path).join(', ') || 'none'}`);
+      return run;
+    });
+    paths[name] = summarisePath(rows, runs, loaders);
+  }
+  const first = paths[names[0]!]!;
+  const last = results[results.length - 1]!;
+  const floorWork = results.every((r) => r.floors) ? medianFloorWork(results.map((r) => r.floors!)) : undefined;
+  const rowsPerSec = { ...loaders, tally: first.rowsPerSec };
+  return {
+    rows,
+    repetitions: results.length,
+    machine,
+    drop: { bytes: last.drop.bytes, rounds: last.drop.rounds, bad: last.drop.bad },
+    seconds: { limit: round(seconds.limit), naive: round(seconds.naive), peer: round(seconds.peer), tally: first.seconds },
+    rowsPerSec,
+    ratioVsNaive: first.ratioVsNaive,
+    ratioVsPeer: first.ratioVsPeer,
+    ratioVsLimit: first.ratioVsLimit,
+    replayEventsPerSec: first.replayEventsPerSec,
+    replay: first.replay,
+    peerProduceSeconds: round(median(results.map((r) => r.peer.produceSeconds))),
+    peerLostRows: Math.max(...results.map((r) => r.peer.lost)),
+    peakRssMb: first.peakRssMb,
+    startupRssMb: first.startupRssMb,
+    readyRssMb: first.readyRssMb,
+    peakExcludesStartup: first.peakExcludesStartup,
+    stages: first.stages,
+    counts: first.counts,
+    targets: TARGETS,
+    meets: first.meets,
+    paths,
     ...(floorWork ? { floors: floorsAgainst(floorWork, rows, machine.nproc, rowsPerSec, TARGETS) } : {}),
   };
 }
@@ -160,29 +215,60 @@ const STAGE_LABELS: Array<[keyof TallyStages, string]> = [
   ['total', 'total'],
 ];
 
+const LABEL = 52;
+const COLUMN = 18;
+
+/** One row of the per-path table: the label, then one cell per path. */
+function row(label: string, cells: string[]): string {
+  return `${label.padEnd(LABEL)}${cells.map((c) => c.padStart(COLUMN)).join('')}`;
+}
+
 export function formatReport(s: BenchSummary): string {
   const ok = (b: boolean) => (b ? 'meets' : 'MISSES');
   const fmt = (n: number) => n.toLocaleString('en');
+  const names = Object.keys(s.paths) as PathName[];
+  const paths = names.map((n) => s.paths[n]!);
+  const each = (cell: (p: PathSummary) => string) => paths.map(cell);
+  const ratio = (r: number, meets: boolean) => `${r.toFixed(3)} ${ok(meets)}`;
+  const shortfalls = names.flatMap((n) => s.paths[n]!.shortfalls.map((line) => `${n} path: ${line}`));
   const lines = [
     `tally bench: ${fmt(s.rows)} rows (${(s.drop.bytes / 1e6).toFixed(1)} MB, ${s.drop.rounds} rounds), ${s.repetitions} run(s), median; ${s.machine.nproc} cores, ${fmt(s.machine.memTotalMb)} MB`,
     '',
-    'loader   seconds     rows/s',
-    ...(['limit', 'naive', 'peer', 'tally'] as const).map((k) => `${k.padEnd(7)} ${s.seconds[k].toFixed(2).padStart(8)} ${fmt(s.rowsPerSec[k]).padStart(10)}`),
+    'loader          seconds     rows/s',
+    ...(['limit', 'naive', 'peer'] as const).map((k) => `${k.padEnd(14)} ${s.seconds[k].toFixed(2).padStart(8)} ${fmt(s.rowsPerSec[k]).padStart(10)}`),
+    ...names.map((n) => `${`tally ${n}`.padEnd(14)} ${s.paths[n]!.seconds.toFixed(2).padStart(8)} ${fmt(s.paths[n]!.rowsPerSec).padStart(10)}`),
     '',
-    `tally/naive ${s.ratioVsNaive.toFixed(3)}  (target ≥ ${s.targets.ratioVsNaive}: ${ok(s.meets.ratioVsNaive)})`,
-    `tally/peer  ${s.ratioVsPeer.toFixed(3)}  (goal ≥ ${s.targets.ratioVsPeer}: ${ok(s.meets.ratioVsPeer)})`,
-    `tally/limit ${s.ratioVsLimit.toFixed(3)}  (target ≥ ${s.targets.ratioVsLimit}: ${ok(s.meets.ratioVsLimit)})`,
-    `replay      ${fmt(s.replayEventsPerSec)} events/s: ${fmt(s.replay.events)} events (${fmt(s.replay.messages)} messages) in ${s.replay.seconds.toFixed(2)} s, the first batch after ${s.replay.firstBatchSeconds.toFixed(2)} s  (target ≥ ${fmt(s.targets.replayEventsPerSec)}: ${ok(s.meets.replayEventsPerSec)})`,
+    row('projection path', names),
+    row(`tally/naive (target ≥ ${s.targets.ratioVsNaive})`, each((p) => ratio(p.ratioVsNaive, p.meets.ratioVsNaive))),
+    row(`tally/peer (goal ≥ ${s.targets.ratioVsPeer})`, each((p) => ratio(p.ratioVsPeer, p.meets.ratioVsPeer))),
+    row(`tally/limit (target ≥ ${s.targets.ratioVsLimit})`, each((p) => ratio(p.ratioVsLimit, p.meets.ratioVsLimit))),
+    row(`replay events/s (target ≥ ${fmt(s.targets.replayEventsPerSec)})`, each((p) => `${fmt(p.replayEventsPerSec)} ${ok(p.meets.replayEventsPerSec)}`)),
+    row('  events (messages)', each((p) => `${fmt(p.replay.events)} (${fmt(p.replay.messages)})`)),
+    row('  seconds, first batch after', each((p) => `${p.replay.seconds.toFixed(2)}, ${p.replay.firstBatchSeconds.toFixed(2)}`)),
     '',
-    'tally stage                                           seconds',
-    ...STAGE_LABELS.map(([k, label]) => `${label.padEnd(52)} ${s.stages[k].toFixed(2).padStart(8)}`),
+    row('tally stage (seconds)', names),
+    ...STAGE_LABELS.map(([k, label]) => row(label, each((p) => p.stages[k].toFixed(2)))),
     '',
-    `peak RSS${s.repetitions > 1 ? `, highest of ${s.repetitions} runs` : ''}${s.peakExcludesStartup ? ' (start-up excluded)' : ''}: worker ${s.peakRssMb.worker} MB, projections ${s.peakRssMb.projections} MB, replay ${s.peakRssMb.replay} MB ` +
-      `(target ≤ ${s.targets.peakRssMb} MB: ${ok(s.meets.peakRss)}); start-up peak: worker ${s.startupRssMb.worker} MB, projections ${s.startupRssMb.projections} MB; ` +
-      `resident when ready: worker ${s.readyRssMb.worker} MB, projections ${s.readyRssMb.projections} MB`,
-    ...(s.peerLostRows > 0 ? [`peer: up to ${fmt(s.peerLostRows)} of the lines sent never reached the MergeTree (lost by the Kafka engine)`] : []),
-    `rows: ${fmt(s.counts.accepted)} accepted, ${fmt(s.counts.rejected)} rejected, ${fmt(s.counts.duplicates)} duplicates; ` +
-      `${fmt(s.counts.observations)} observations, ${fmt(s.counts.figures)} figures in ClickHouse`,
+    row(`peak RSS, MB${s.repetitions > 1 ? `, highest of ${s.repetitions} runs` : ''}${paths.every((p) => p.peakExcludesStartup) ? ' (start-up excluded)' : ''}`, names),
+    row('  worker', each((p) => p.peakRssMb.worker.toFixed(1))),
+    row('  projections', each((p) => p.peakRssMb.projections.toFixed(1))),
+    row('  replay', each((p) => p.peakRssMb.replay.toFixed(1))),
+    row(`  every process ≤ ${s.targets.peakRssMb} MB (target)`, each((p) => ok(p.meets.peakRss))),
+    row('  start-up peak: worker, projections', each((p) => `${p.startupRssMb.worker.toFixed(0)}, ${p.startupRssMb.projections.toFixed(0)}`)),
+    row('  resident when ready: worker, projections', each((p) => `${p.readyRssMb.worker.toFixed(0)}, ${p.readyRssMb.projections.toFixed(0)}`)),
+    '',
+    row('rows (the workflow)', names),
+    row('  accepted', each((p) => fmt(p.counts.accepted))),
+    row('  rejected', each((p) => fmt(p.counts.rejected))),
+    row('  duplicates', each((p) => fmt(p.counts.duplicates))),
+    row('in ClickHouse', names),
+    row('  accepted rows in observations', each((p) => fmt(p.rowsInClickHouse.found.accepted))),
+    row('  observations', each((p) => fmt(p.rowsInClickHouse.found.observations))),
+    row('  figures', each((p) => fmt(p.rowsInClickHouse.found.figures))),
+    row('  rejected rows in rejections', each((p) => fmt(p.rowsInClickHouse.found.rejected))),
+    row('  everything the workflow reported', each((p) => (p.shortfalls.length === 0 ? 'all there' : 'SHORT'))),
+    ...(shortfalls.length > 0 ? ['', 'SHORTFALL: rows the workflow reported that ClickHouse does not hold', ...shortfalls.map((l) => `  ${l}`)] : []),
+    ...(s.peerLostRows > 0 ? ['', `peer: up to ${fmt(s.peerLostRows)} of the lines sent never reached the MergeTree (lost by the Kafka engine)`] : []),
     ...(s.floors ? ['', ...formatFloors(s.floors)] : []),
   ];
   return lines.join('\n');

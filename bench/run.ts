@@ -1,16 +1,16 @@
 /**
- * `npm run bench [-- --rows N] [--json] [--seed S] [--repeat K] [--keep] [--floors]`: one generated
- * DTM drop, loaded four ways side by side (ClickHouse's own CSV ingestion, csv-parse → JSONEachRow,
- * the lines → Kafka → a ClickHouse Kafka-engine table (peer.ts), and the whole tally pipeline),
- * with tally's stage times and the peak RSS of its worker and projections; then the replay of the
- * run's log by `tally projections rebuild` (replay.ts); with --floors, also the work any run needs,
- * measured alone (floors.ts).
+ * `npm run bench [-- --rows N] [--json] [--seed S] [--repeat K] [--keep] [--floors] [--paths node,engine]`:
+ * one generated DTM drop, loaded four ways side by side (ClickHouse's own CSV ingestion, csv-parse →
+ * JSONEachRow, the lines → Kafka → a ClickHouse Kafka-engine table (peer.ts), and the whole tally
+ * pipeline), with tally's stage times and the peak RSS of its worker and projections; then the
+ * replay of the run's log by `tally projections rebuild` (replay.ts). Tally and its replay run once
+ * per projection path of --paths (default node), each on its own database, topics and groups;
+ * with --floors, also the work any run needs, measured alone (floors.ts).
  * Progress goes to stderr; the table (or, with --json, one object) to stdout.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startStack, type RunningStack } from '../infra/stack/index.js';
 import { isExternalStack, settingsFromEnv } from '../infra/config.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
@@ -22,31 +22,18 @@ import { measureFloorWork, type FloorWork } from './floors.js';
 import { generateDrop } from './generate.js';
 import { machine } from './proc.js';
 import { cleanTally, runTally, tallyIds, type TallyResult } from './tally.js';
-import { formatReport, summarise, type RepetitionResult } from './report.js';
+import { formatReport, summarise, type PathRun, type RepetitionResult } from './report.js';
+import { BenchUsageError, parseBenchArgs, projectionPathOf, type BenchOptions } from './options.js';
 
-const { values } = parseArgs({
-  options: {
-    rows: { type: 'string', default: '100000' },
-    json: { type: 'boolean', default: false },
-    seed: { type: 'string', default: '1' },
-    repeat: { type: 'string', default: '1' },
-    keep: { type: 'boolean', default: false },
-    floors: { type: 'boolean', default: false },
-  },
-});
-
-function positiveInt(name: string, text: string): number {
-  const n = Number(text.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} must be a positive integer, found "${text}"`);
-    process.exit(2);
-  }
-  return n;
+let values: BenchOptions;
+try {
+  values = parseBenchArgs(process.argv.slice(2));
+} catch (err) {
+  if (!(err instanceof BenchUsageError)) throw err;
+  console.error(err.message);
+  process.exit(2);
 }
-
-const rows = positiveInt('rows', values.rows);
-const seed = positiveInt('seed', values.seed);
-const repeat = positiveInt('repeat', values.repeat);
+const { rows, seed, repeat } = values;
 const t0 = performance.now();
 const log = (line: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}`);
 
@@ -100,26 +87,32 @@ try {
       await raw.close();
     }
 
-    const ids = tallyIds(settings, runId, workDir);
-    let tally: TallyResult;
-    let replay: ReplayResult;
-    try {
-      tally = await runTally({ ids, file: drop.path, log });
-      log('  replay: tally projections rebuild on the run\'s log…');
-      replay = await runReplay(ids);
-      log(`  replay: ${replay.events} events (${replay.messages} messages) in ${replay.seconds.toFixed(2)} s = ${replay.eventsPerSec} events/s (first batch after ${replay.firstBatchSeconds.toFixed(2)} s), peak RSS ${replay.peakRssMb.toFixed(1)} MB`);
-    } finally {
-      if (!values.keep) await cleanTally(ids).catch((err: unknown) => log(`  cleanup failed: ${(err as Error).message}`));
-    }
-    const s = tally.summary;
-    log(
-      `  tally: ${s.rows} rows → ${s.accepted} accepted, ${s.rejected} rejected, ${s.duplicates} duplicates; ` +
-        `${tally.observations} observations and ${tally.figures} figures queryable, in ${tally.seconds.toFixed(2)} s ` +
-        `(peak RSS: worker ${tally.peakRssMb.worker.toFixed(1)} MB, highest sample in ${tally.peakStage.worker}; ` +
-        `projections ${tally.peakRssMb.projections.toFixed(1)} MB, in ${tally.peakStage.projections})`,
-    );
-    if (s.accepted + s.rejected + s.duplicates !== s.rows || s.rows !== drop.rows) {
-      throw new Error(`accounting broken: ${s.accepted} + ${s.rejected} + ${s.duplicates} ≠ ${s.rows} (drop has ${drop.rows} rows)`);
+    const runs: PathRun[] = [];
+    for (const path of values.paths) {
+      const ids = tallyIds(settings, `${runId}_${path}`, workDir, projectionPathOf(path, settings.kafka.brokers, isExternalStack()));
+      log(`  ${path} projection path: database ${ids.database}, topics ${ids.config.topicPrefix}*, group ${ids.config.projectionsGroup}`);
+      let tally: TallyResult;
+      let replay: ReplayResult;
+      try {
+        tally = await runTally({ ids, file: drop.path, log });
+        log(`  replay (${path}): tally projections rebuild on the run's log…`);
+        replay = await runReplay(ids);
+        log(`  replay (${path}): ${replay.events} events (${replay.messages} messages) in ${replay.seconds.toFixed(2)} s = ${replay.eventsPerSec} events/s (first batch after ${replay.firstBatchSeconds.toFixed(2)} s), peak RSS ${replay.peakRssMb.toFixed(1)} MB`);
+      } finally {
+        if (!values.keep) await cleanTally(ids).catch((err: unknown) => log(`  cleanup failed: ${(err as Error).message}`));
+      }
+      const s = tally.summary;
+      log(
+        `  tally (${path}): ${s.rows} rows → ${s.accepted} accepted, ${s.rejected} rejected, ${s.duplicates} duplicates; ` +
+          `${tally.observations} observations and ${tally.figures} figures queryable, in ${tally.seconds.toFixed(2)} s ` +
+          `(peak RSS: worker ${tally.peakRssMb.worker.toFixed(1)} MB, highest sample in ${tally.peakStage.worker}; ` +
+          `projections ${tally.peakRssMb.projections.toFixed(1)} MB, in ${tally.peakStage.projections})`,
+      );
+      for (const line of tally.check.shortfalls) log(`  tally (${path}): SHORTFALL ${line}`);
+      if (s.accepted + s.rejected + s.duplicates !== s.rows || s.rows !== drop.rows) {
+        throw new Error(`accounting broken on the ${path} path: ${s.accepted} + ${s.rejected} + ${s.duplicates} ≠ ${s.rows} (drop has ${drop.rows} rows)`);
+      }
+      runs.push({ path, tally, replay });
     }
     let floors: FloorWork | undefined;
     if (values.floors) {
@@ -127,11 +120,16 @@ try {
       floors = await measureFloorWork(drop.path);
       log(`  floor: ${floors.cpuSeconds.total} CPU-s ${JSON.stringify(floors.cpuSeconds)}, ${floors.counts.observations} observations`);
     }
-    results.push({ drop, limitSeconds, naiveSeconds, peer, tally, replay, ...(floors ? { floors } : {}) });
+    results.push({ drop, limitSeconds, naiveSeconds, peer, runs, ...(floors ? { floors } : {}) });
   }
 
   const summary = summarise(rows, machine(), results);
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatReport(summary));
+  const short = Object.entries(summary.paths).filter(([, p]) => p.shortfalls.length > 0).map(([name]) => name);
+  if (short.length > 0) {
+    log(`rows missing from ClickHouse on the ${short.join(' and ')} path(s): see the shortfalls above; exit code 3`);
+    process.exitCode = 3;
+  }
 } finally {
   if (stack) {
     log('stopping the engines…');

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { benchNodeFlagsFromEnv, childEnv as environment, configFromEnv, logLevelFromEnv, type TallyConfig } from '../infra/config.js';
+import { benchNodeFlagsFromEnv, childEnv as environment, configFromEnv, logLevelFromEnv, type ProjectionPath, type TallyConfig } from '../infra/config.js';
 import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/runtime.js';
 import type { StackSettings } from '../infra/stack/settings.js';
 import { landFile, startIngest, summarise, type IngestSummary } from '../cli/ingest.js';
@@ -18,6 +18,8 @@ import { openClickHouse } from '../adapters/clickhouse.js';
 import { topicsFor } from '../domain/events.js';
 import { quoteIdentifier } from '../adapters/sql.js';
 import { kafkaFrom } from '../adapters/kafka.js';
+import { engineGroupOf, ENGINE_TABLES, rowTopicsFor } from '../projections/engine.js';
+import { checkRows, type RowCheck } from './check.js';
 import { PeakSampler, readMemory, resetPeak } from './proc.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -71,6 +73,8 @@ export interface TallyResult {
   peakReset: boolean;
   figures: number;
   observations: number;
+  /** The drop's accepted rows, observations, figures and rejections looked up in ClickHouse. */
+  check: RowCheck;
 }
 
 export interface TallyRunIds {
@@ -79,7 +83,8 @@ export interface TallyRunIds {
   config: TallyConfig;
 }
 
-export function tallyIds(stack: StackSettings, runId: string, workDir: string): TallyRunIds {
+/** The run's ids (database, topics, groups, queue, workflow ids) and configuration; `path` decides who projects observations and figures. */
+export function tallyIds(stack: StackSettings, runId: string, workDir: string, path: ProjectionPath = { kind: 'node' }): TallyRunIds {
   const database = `bench_${runId}`;
   quoteIdentifier(database);
   const settings: StackSettings = { ...stack, clickhouse: { ...stack.clickhouse, database } };
@@ -90,8 +95,9 @@ export function tallyIds(stack: StackSettings, runId: string, workDir: string): 
     // Workflow ids of its own, the source lock's (`<prefix>lock-dtm`) included: a lock left running
     // by an earlier run's stopped worker would never grant this run the lock.
     workflowIdPrefix: `bench-${runId}-`,
-    landingDir: join(workDir, 'landing'),
+    landingDir: join(workDir, `landing-${runId}`),
     alerts: { log: false },
+    projectionPath: path,
   });
   return { runId, database, config };
 }
@@ -115,6 +121,9 @@ export function tallyChildEnv(config: TallyConfig): NodeJS.ProcessEnv {
     TALLY_LANDING_DIR: config.landingDir,
     TALLY_ALERT_LOG: '0',
     TALLY_LOG_LEVEL: logLevelFromEnv(undefined, 'warn'),
+    // Always set: a TALLY_PROJECTION_PATH in the bench's own environment must not decide the path.
+    TALLY_PROJECTION_PATH: config.projectionPath?.kind ?? 'node',
+    ...(config.projectionPath?.kind === 'engine' ? { TALLY_ENGINE_KAFKA_BROKERS: config.projectionPath.brokers.join(',') } : {}),
   }, SERVICE_ENV);
 }
 
@@ -274,10 +283,12 @@ export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
     }, 10_000);
     let summary: IngestSummary;
     let readSeconds: number | undefined;
+    let published: { observations: number; figures: number };
     try {
       const result = await Promise.race([handle.result(), watch.failed]);
       readSeconds = result.timings?.readSeconds;
       summary = summarise(result, workflowId);
+      published = { observations: result.observations, figures: result.figures };
     } finally {
       clearInterval(progress);
     }
@@ -307,7 +318,8 @@ export async function runTally(opts: RunTallyOptions): Promise<TallyResult> {
     };
     const peakStage = { worker: stageAt(stages, samplers.worker.peakAt(), started), projections: stageAt(stages, samplers.projections.peakAt(), started) };
     const [figures, observations] = [await countTable(config, 'figures'), await countTable(config, 'observations')];
-    return { summary, seconds, stages, peakRssMb, peakStage, startupRssMb: startup, readyRssMb, peakReset, figures, observations };
+    const check = await checkRows(config, landed.dropId, { accepted: summary.accepted, rejected: summary.rejected, ...published });
+    return { summary, seconds, stages, peakRssMb, peakStage, startupRssMb: startup, readyRssMb, peakReset, figures, observations, check };
   } finally {
     stopWatching();
     await temporal?.close();
@@ -327,7 +339,7 @@ export function stageAt(stages: TallyStages, at: number | undefined, started: nu
   return 'other';
 }
 
-/** Drops the run's database and topics (unless the caller keeps them for inspection). */
+/** Drops the run's database, topics and engine consumer groups (unless the caller keeps them for inspection). */
 export async function cleanTally(ids: TallyRunIds): Promise<void> {
   const client = await openClickHouse(ids.config.stack.clickhouse, { createDatabase: false });
   try {
@@ -335,13 +347,15 @@ export async function cleanTally(ids: TallyRunIds): Promise<void> {
   } finally {
     await client.close();
   }
+  const engine = ids.config.projectionPath?.kind === 'engine';
   const kafka = kafkaFrom(ids.config.stack.kafka, 'tally-bench');
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.deleteTopics({ topics: Object.values(topicsFor(ids.config.topicPrefix)) });
+    await admin.deleteTopics({ topics: [...Object.values(topicsFor(ids.config.topicPrefix)), ...(engine ? Object.values(rowTopicsFor(ids.config.topicPrefix)) : [])] });
+    if (engine) await admin.deleteGroups(ENGINE_TABLES.map((t) => engineGroupOf(ids.config.projectionsGroup, t)));
   } catch {
-    // best effort: a broker may refuse topic deletion
+    // best effort: a broker may refuse topic or group deletion
   } finally {
     await admin.disconnect();
   }

@@ -76,6 +76,14 @@ export function projectionPathFromEnv(env: Env = process.env, kafkaBrokers: read
   return { kind: 'engine', brokers };
 }
 
+/**
+ * The path named `kind` whatever TALLY_PROJECTION_PATH says, the engine's brokers from
+ * TALLY_ENGINE_KAFKA_BROKERS (default `kafkaBrokers`): for a process that runs both paths (the bench).
+ */
+export function projectionPathNamed(kind: ProjectionPath['kind'], kafkaBrokers: readonly string[], env: Env = process.env): ProjectionPath {
+  return projectionPathFromEnv({ ...env, TALLY_PROJECTION_PATH: kind }, kafkaBrokers);
+}
+
 function parseTolerance(text: string | undefined): Record<string, number> {
   if (!text) return {};
   const out: Record<string, number> = {};

@@ -28,6 +28,7 @@ describe("the peer's messages", () => {
 
 function repetition(seconds: { limit: number; naive: number; peer: number; tally: number }, replay: { seconds: number; events: number }): RepetitionResult {
   const stages = { land: 0, other: 0, ingestDrop: 0, parse: 0, publish: 0, consume: 0, reconcile: 0, reconcileIndicators: 0, reconcileProjected: 0, total: seconds.tally };
+  const counts = { accepted: 990, observations: 250, figures: 250, rejected: 10 };
   const tally = {
     summary: { rows: 1000, accepted: 990, rejected: 10, duplicates: 0 },
     seconds: seconds.tally,
@@ -39,14 +40,14 @@ function repetition(seconds: { limit: number; naive: number; peer: number; tally
     peakReset: true,
     figures: 250,
     observations: 250,
+    check: { expected: counts, found: counts, shortfalls: [] },
   } as unknown as TallyResult;
   return {
     drop: { path: 'x.csv', rows: 1000, bad: { footnote: 3, place: 4, date: 3 }, bytes: 66_000, rounds: 3 },
     limitSeconds: seconds.limit,
     naiveSeconds: seconds.naive,
     peer: { seconds: seconds.peer, produceSeconds: seconds.peer / 2, rows: 1000, lost: 0, inKafka: 1000 },
-    tally,
-    replay: { seconds: replay.seconds, events: replay.events, messages: 10, eventsPerSec: Math.round(replay.events / replay.seconds), firstBatchSeconds: 1, peakRssMb: 310 },
+    runs: [{ path: 'node', tally, replay: { seconds: replay.seconds, events: replay.events, messages: 10, eventsPerSec: Math.round(replay.events / replay.seconds), firstBatchSeconds: 1, peakRssMb: 310 } }],
   };
 }
 
@@ -65,7 +66,8 @@ describe('the bench summary', () => {
     expect(s.replayEventsPerSec).toBe(250);
     expect(s.peakRssMb).toEqual({ worker: 200, projections: 100, replay: 310 });
     expect(s.meets).toEqual({ ratioVsNaive: false, ratioVsPeer: false, ratioVsLimit: false, peakRss: false, replayEventsPerSec: false });
-    expect(formatReport(s)).toMatch(/tally\/peer {2}0\.300/);
-    expect(formatReport(s)).toMatch(/replay {6}250 events\/s/);
+    expect(s.paths.node?.ratioVsPeer).toBe(0.3);
+    expect(formatReport(s)).toMatch(/^tally\/peer \(goal ≥ 0\.5\) +0\.300 MISSES$/m);
+    expect(formatReport(s)).toMatch(/^replay events\/s \(target ≥ 200,000\) +250 MISSES$/m);
   });
 });
