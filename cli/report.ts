@@ -76,9 +76,9 @@ export function operationOf(disaggregation: string): string | undefined {
 
 /**
  * The series the report lists: every total, and every operation's own series. A DTM operation is
- * a series of its own, never a part of a total (operations can cover the same places and dates:
- * Haiti's earthquake and Hurricane Matthew operations both report the country on 2016-12-31), so a
- * drop whose rows all name an operation has no total: its figures are its operations'. Other
+ * a series of its own and a part of DTM's total for its place and date (Haiti's earthquake and
+ * Hurricane Matthew operations both report the country on 2016-12-31: the total is their sum; a
+ * country with one operation has totals equal to that operation's figures). Other
  * disaggregations (sex, origin…) stay out of the report; `tally query --disaggregation` lists them.
  */
 export function headlineSeries(series: readonly ReportSeries[]): Array<ReportSeries & { operation?: string }> {
@@ -89,6 +89,9 @@ export function headlineSeries(series: readonly ReportSeries[]): Array<ReportSer
   });
 }
 
+/** What the operation column says of a total's figure, in a table that also lists operations. */
+export const TOTAL_LABEL = '(total)';
+
 /** The RECONCILED FIGURES table; the operation column only when a figure is an operation's. */
 export function figuresTable(figures: ReadonlyArray<{ operation?: string; figure: FigureRow }>): string {
   const withOperation = figures.some((f) => f.operation !== undefined);
@@ -97,7 +100,7 @@ export function figuresTable(figures: ReadonlyArray<{ operation?: string; figure
       .map(([s, v]) => `${s}=${fmt(v)}`)
       .join(' ');
     const cells = [f.indicator, placeLabel(f.area), when(f), fmt(f.value), sources];
-    return withOperation ? [...cells.slice(0, 2), operation ?? '', ...cells.slice(2)] : cells;
+    return withOperation ? [...cells.slice(0, 2), operation ?? TOTAL_LABEL, ...cells.slice(2)] : cells;
   });
   const headers = ['indicator', 'place', 'date/period', 'value', 'sources'];
   return table(withOperation ? [...headers.slice(0, 2), 'operation', ...headers.slice(2)] : headers, rows);

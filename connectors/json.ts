@@ -126,19 +126,31 @@ function parseJson(text: string, fileName: string): unknown {
   }
 }
 
+/** The query parameters of the request an api-drop answers (its `url`), by name; undefined for any other drop. */
+function requestOf(body: unknown): Record<string, string> | undefined {
+  if (!isObject(body) || body.kind !== 'api-drop' || typeof body.url !== 'string') return undefined;
+  try {
+    return Object.fromEntries(new URL(body.url).searchParams);
+  } catch {
+    return undefined;
+  }
+}
+
 /** headers: the union of item keys in first-seen order; rowNumber: the item's 1-based index across pages. */
 export async function readJsonDrop(path: string, opts: { fileName?: string } = {}): Promise<RawTable> {
   const fileName = opts.fileName ?? basename(path);
   const text = decodeText(await readFile(path));
   if (text.trim() === '') throw new DropUnusableError(`${fileName} is empty`, fileName);
-  const items = checkedItems(allItems(parseJson(text, fileName), fileName), fileName);
+  const body = parseJson(text, fileName);
+  const items = checkedItems(allItems(body, fileName), fileName);
   const headers = headersOf(items);
+  const request = requestOf(body);
   return {
     fileName,
     format: 'json',
     headers,
     headerRowNumber: 0,
-    meta: { encoding: 'utf-8', sameInEveryRow: sameInEveryRow(items, headers) },
+    meta: { encoding: 'utf-8', sameInEveryRow: sameInEveryRow(items, headers), ...(request ? { request } : {}) },
     rows: { [Symbol.asyncIterator]: () => rowsOf(items, headers) },
   };
 }

@@ -27,6 +27,8 @@ export interface RawTable {
      * header. A UNHCR answer for one origin (`coo=BKF`) has one `coo_iso` in every row.
      */
     sameInEveryRow?: Record<string, string>;
+    /** api-drops: the query parameters of the request they answer (`Operation=Haiti Earthquake`), by name. */
+    request?: Record<string, string>;
   };
   /** Data rows after the header and hashtag rows; completely empty rows are skipped. */
   rows: AsyncIterable<RawRow>;

@@ -78,8 +78,11 @@ export type DropCounts = z.infer<typeof DropCounts>;
  * place name that does not match its P-code (the P-code decided), the country the rows were read in.
  */
 export const DropNotice = z.object({
-  /** no_total: the rows are one part of a total they do not give (one origin's, asked alone). */
-  kind: z.enum(['ignored_column', 'name_mismatch', 'country', 'no_total']),
+  /**
+   * no_total: the rows are one part of a total they do not give (one origin's, asked alone).
+   * summed_parts: totals that sum several parts that are also series of their own (DTM operations).
+   */
+  kind: z.enum(['ignored_column', 'name_mismatch', 'country', 'no_total', 'summed_parts']),
   detail: z.string().min(1),
   /** Rows it concerns, when it concerns rows. */
   rows: count.optional(),

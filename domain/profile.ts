@@ -83,8 +83,30 @@ export const SourceProfile = z.object({
       indicator: headers.optional(),
       /** Columns whose cells qualify a figure: key is the disaggregation name (sex, age_group, origin). */
       disaggregations: z.record(z.string().regex(/^[a-z_]+$/), headers).default({}),
+      /**
+       * A disaggregation whose column is also summed over (UNHCR's origin, DTM's operation) is each
+       * row's own figure and a part of the total without it. When every row of a drop names one
+       * value there, the rows are 'part' (default: that value's figures only, no total; a UNHCR
+       * answer for one origin) or 'whole' (the total too: a DTM country with one operation), unless
+       * the api-drop's request filtered on it (`api.request.params` of the option of the same name,
+       * DTM's `Operation=`). A 'whole' key's values summed into one total are named in the drop's
+       * `summed_parts` notice.
+       */
+      alone: z.record(z.string().regex(/^[a-z_]+$/), z.enum(['part', 'whole'])).default({}),
     })
-    .default({ disaggregations: {} }),
+    .default({ disaggregations: {}, alone: {} })
+    .superRefine((columns, ctx) => {
+      const summed = new Set((columns.sumOver ?? []).map((h) => h.toLowerCase()));
+      for (const key of Object.keys(columns.alone)) {
+        const synonyms = columns.disaggregations[key];
+        if (synonyms?.some((h) => summed.has(h.toLowerCase()))) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alone', key],
+          message: `expected a disaggregation of columns.disaggregations whose column is also in columns.sumOver, found "${key}" ${synonyms ? 'not summed over' : 'not a disaggregation'}`,
+        });
+      }
+    }),
   values: z.array(ValueColumn).default([]),
   /** Maps cell text of the indicator column to indicator codes (e.g. "REF" → refugees). */
   indicatorCodes: z.record(z.string(), code).default({}),

@@ -13,6 +13,7 @@ import { MAX_COUNT } from '../domain/numbers.js';
 import { observationId } from '../domain/series.js';
 import { decodeEntry, observationKey } from './drop-partitions.js';
 import type { RowFigure } from './normalise.js';
+import type { SummedParts } from './parts.js';
 
 /** What becomes of an aggregate: published, a duplicate of another observation, or rejected. */
 export type AggregateOutcome =
@@ -25,6 +26,8 @@ export interface Aggregate {
   series: string;
   round: string;
   assessment: string;
+  /** The part of a total this aggregate is (FigureEntry.group): copies are settled within it, then the parts summed. */
+  group: string;
   value: number;
   /** Per part summed in, in the same order: its row, part key, hash of its other cells, and value. */
   rows: number[];
@@ -55,7 +58,7 @@ export function aggregatePartition(lines: string[], summing: boolean): Map<strin
     let agg = aggregates.get(key);
     if (!agg) {
       if (!e.figure) throw new Error(`partition entry for row ${e.row} (${key}) carries no figure; expected the first entry of an observation to carry one`);
-      agg = { figure: e.figure, series: e.series, round: e.round, assessment: e.assessment, value: 0, rows: [], parts: [], rests: [], values: [] };
+      agg = { figure: e.figure, series: e.series, round: e.round, assessment: e.assessment, group: e.group, value: 0, rows: [], parts: [], rests: [], values: [] };
       aggregates.set(key, agg);
     }
     const join = joinObservation(agg, e.part, e.rest, summing);
@@ -78,20 +81,47 @@ export function aggregatePartition(lines: string[], summing: boolean): Map<strin
 
 /**
  * BA/SA copies of one round and older rounds for the same date: keeps one aggregate per series
- * and gives every other copy its outcome.
+ * and gives every other copy its outcome. The parts of a total (one per operation: `group`) are
+ * settled each on its own (an operation's rounds are its own), then summed into the first part's
+ * aggregate, and the others leave `aggregates`. `summed` counts the totals of several parts.
  */
-export function keepOneCopyPerSeries(aggregates: Map<string, Aggregate>, source: string): Aggregate[] {
-  const bySeries = groupBy(aggregates.values(), (agg) => `${agg.series}|${agg.figure.unit}`);
+export function keepOneCopyPerSeries(aggregates: Map<string, Aggregate>, source: string, summed?: SummedParts): Aggregate[] {
+  const settled = [...groupBy(aggregates.values(), (agg) => `${agg.series}|${agg.figure.unit}|${agg.group}`).values()].map((copies) => settleCopies(copies));
   const kept: Aggregate[] = [];
-  for (const copies of bySeries.values()) {
-    const { winner, others } = settleCopies(copies);
+  for (const parts of groupBy(settled, (s) => `${s.winner.series}|${s.winner.figure.unit}`).values()) {
+    const winner = parts[0]!.winner;
+    for (const { winner: part } of parts.slice(1)) {
+      sumInto(winner, part);
+      aggregates.delete(observationKey({ ...part, unit: part.figure.unit }));
+    }
+    if (parts.length > 1 && summed) {
+      summed.totals++;
+      for (const { winner: part } of parts) summed.groups.add(part.group);
+    }
     kept.push(winner);
-    for (const { copy, outcome } of others) {
-      copy.outcome =
-        outcome.kind === 'duplicate'
-          ? { ...outcome, observationId: aggregateId(source, winner) }
-          : { ...outcome, rejection: copy.round === winner.round ? 'copy_mismatch' : 'older_round' };
+    for (const { winner: own, others } of parts) {
+      for (const { copy, outcome } of others) {
+        copy.outcome =
+          outcome.kind === 'duplicate'
+            ? { ...outcome, observationId: aggregateId(source, winner) }
+            : { ...outcome, rejection: copy.round === own.round ? 'copy_mismatch' : 'older_round' };
+      }
     }
   }
   return kept;
+}
+
+/** Adds another part of a total to it: its rows, repeats and conflicts; past what the store holds exactly, its rows conflict. */
+function sumInto(total: Aggregate, part: Aggregate): void {
+  if (part.repeated) (total.repeated ??= []).push(...part.repeated);
+  if (part.conflicts) (total.conflicts ??= []).push(...part.conflicts);
+  if (total.value + part.value > MAX_COUNT) {
+    (total.conflicts ??= []).push(...part.rows.map((row, i) => ({ row, value: part.values[i]! })));
+    return;
+  }
+  total.rows.push(...part.rows);
+  total.parts.push(...part.parts);
+  total.rests.push(...part.rests);
+  total.values.push(...part.values);
+  total.value += part.value;
 }

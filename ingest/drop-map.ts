@@ -86,16 +86,18 @@ export class RowMapper {
     const summedCells = this.summed.map((i) => (row.cells[i] ?? '').trim()).join(SEP);
     const rest = this.restHash(row);
     for (const found of outcome.figures) {
-      const { [PART_KEY]: columnPart = '', ...disaggregation } = found.disaggregation;
-      const figure: RowFigure = columnPart === '' ? found : { ...found, disaggregation };
+      const { group = '', ...stored } = found;
+      const { [PART_KEY]: columnPart = '', ...disaggregation } = stored.disaggregation;
+      const figure: RowFigure = columnPart === '' ? stored : { ...stored, disaggregation };
       const series = seriesKey(figure.indicator, figure.area.pcode, figure.period, figure.disaggregation);
-      const key = observationKey({ series, round, assessment, unit: figure.unit });
+      const key = observationKey({ series, round, assessment, unit: figure.unit, group });
       const first = !this.carried.has(key);
       if (first) this.carried.add(key);
       const line = encodeEntry({
         series,
         round,
         assessment,
+        group,
         unit: figure.unit,
         row: row.rowNumber,
         part: fnv1a(`${summedCells}${SEP}${columnPart}`),

@@ -68,6 +68,11 @@ export interface FigureEntry {
   series: string;
   round: string;
   assessment: string;
+  /**
+   * The summed disaggregations a total's part was taken from (`operation=haiti earthquake`), ''
+   * for every other figure: copies (rounds, BA/SA) are settled within each, then the parts summed.
+   */
+  group: string;
   unit: string;
   row: number;
   /** Hash of the cells summed over (and the value column's part): rows of one observation with different parts are summed. */
@@ -80,8 +85,8 @@ export interface FigureEntry {
 }
 
 /** The observation a figure belongs to: rows with the same key are summed (or are copies). */
-export function observationKey(e: Pick<FigureEntry, 'series' | 'round' | 'assessment' | 'unit'>): string {
-  return `${e.series}|${e.round}|${e.assessment}|${e.unit}`;
+export function observationKey(e: Pick<FigureEntry, 'series' | 'round' | 'assessment' | 'unit'> & { group?: string }): string {
+  return `${e.series}|${e.round}|${e.assessment}|${e.unit}|${e.group ?? ''}`;
 }
 
 const SEP = '\u001f';
@@ -103,6 +108,7 @@ export function encodeEntry(e: FigureEntry): string {
     escapeField(e.series),
     escapeField(e.round),
     escapeField(e.assessment),
+    escapeField(e.group),
     e.unit,
     e.row,
     e.part,
@@ -114,18 +120,19 @@ export function encodeEntry(e: FigureEntry): string {
 
 export function decodeEntry(line: string): FigureEntry {
   const f = line.split(SEP);
-  if (f.length !== 9) throw new Error(`partition entry: expected 9 fields, found ${f.length} in "${line.slice(0, 120)}"`);
+  if (f.length !== 10) throw new Error(`partition entry: expected 10 fields, found ${f.length} in "${line.slice(0, 120)}"`);
   const entry: FigureEntry = {
     series: unescapeField(f[0]!),
     round: unescapeField(f[1]!),
     assessment: unescapeField(f[2]!),
-    unit: f[3]!,
-    row: Number(f[4]),
-    part: Number(f[5]),
-    rest: Number(f[6]),
-    value: Number(f[7]),
+    group: unescapeField(f[3]!),
+    unit: f[4]!,
+    row: Number(f[5]),
+    part: Number(f[6]),
+    rest: Number(f[7]),
+    value: Number(f[8]),
   };
-  if (f[8]) entry.figure = JSON.parse(f[8]) as RowFigure;
+  if (f[9]) entry.figure = JSON.parse(f[9]) as RowFigure;
   return entry;
 }
 

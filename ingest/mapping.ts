@@ -10,7 +10,7 @@ import { DropUnusableError } from '../domain/errors.js';
 import { hxlHas, type HxlTag } from '../connectors/hxl.js';
 import type { RawTable } from '../connectors/table.js';
 import { capText, describeList } from '../domain/errors.js';
-import { isNotAvailable } from '../domain/numbers.js';
+import { settleOnePart, sumOverColumns } from './parts.js';
 
 export type Role =
   | 'country'
@@ -55,9 +55,11 @@ export interface ColumnPlan {
   /**
    * Disaggregations that are also summed (UNHCR's origin) but name one value in every row of the
    * drop: the rows are that one part (a UNHCR answer for one origin, `coo=BKF`), so no total is
-   * built from them. Keys, as in `disaggregations`.
+   * built from them. Keys, as in `disaggregations` (parts.ts settleOnePart).
    */
   onePart?: string[];
+  /** Summed disaggregations whose one value across a drop is the whole (DTM's operation: profile `columns.alone`). */
+  wholes?: string[];
   /** Notices about the columns themselves (a tag that maps to nothing…), for the drop's summary. */
   notices?: Array<Pick<DropNotice, 'kind' | 'detail'>>;
   /** The reference dates rows may give; processDrop sets them from the drop's day (periods.ts dateLimits). */
@@ -81,10 +83,7 @@ export function normaliseHeader(s: string): string {
     .trim();
 }
 
-/** The columns summed over (rows differing only there are added up), whichever way the plan was made. */
-export function sumOverColumns(plan: ColumnPlan): number[] {
-  return plan.sumOver ?? (plan.roles.sumOver === undefined ? [] : [plan.roles.sumOver]);
-}
+export { sumOverColumns };
 
 /** True when rows of one observation may be summed: a column or a value column's part says what they differ by. */
 export function isSumming(plan: ColumnPlan): boolean {
@@ -325,7 +324,7 @@ function planFromHeaders(headers: string[], profile: SourceProfile, withValues =
     const wanted = new Set(synonyms.map(normaliseHeader));
     return normalised.findIndex((h) => wanted.has(h));
   };
-  const { disaggregations, ...roleColumns } = profile.columns;
+  const { disaggregations, alone: _alone, ...roleColumns } = profile.columns;
   for (const [role, synonyms] of Object.entries(roleColumns) as Array<[Role, string[] | undefined]>) {
     const index = find(synonyms);
     if (index >= 0) plan.roles[role] = index;
@@ -349,34 +348,9 @@ function planFromHeaders(headers: string[], profile: SourceProfile, withValues =
   return plan;
 }
 
-/**
- * A disaggregation that is also summed (each row is its own figure and a part of the total
- * without it) but names the same value in every row: the drop holds one part, and a total built
- * from it would be that part presented as the whole. The plan keeps the part only, and says so.
- */
-function settleOnePart(plan: ColumnPlan, table: RawTable): ColumnPlan {
-  const sumOver = plan.roles.sumOver;
-  const same = table.meta.sameInEveryRow;
-  if (sumOver === undefined || !same) return plan;
-  const parts = plan.disaggregations.filter((d) => d.index === sumOver && same[plan.headers[d.index]!] !== undefined && !isNotAvailable(same[plan.headers[d.index]!]));
-  if (parts.length === 0) return plan;
-  const notices = [...(plan.notices ?? [])];
-  for (const d of parts) {
-    const header = plan.headers[d.index]!;
-    const value = same[header]!;
-    notices.push({
-      kind: 'no_total',
-      detail:
-        `every row has ${d.key} ${value} (column "${header}"): the figures are that ${d.key}'s (${d.key}=${value.toLowerCase()}), ` +
-        `not the country's total, which no row gives (a request for one ${d.key}, such as UNHCR's coo=, answers so; coo_all=true gives every ${d.key} and the total)`,
-    });
-  }
-  return { ...plan, onePart: parts.map((d) => d.key), notices };
-}
-
 /** Decides which column plays which role; a table with no recognisable value column is unusable. */
 export function planColumns(table: RawTable, profile: SourceProfile): ColumnPlan {
-  return settleOnePart(planValues(table, profile), table);
+  return settleOnePart(planValues(table, profile), table, profile);
 }
 
 function planValues(table: RawTable, profile: SourceProfile): ColumnPlan {

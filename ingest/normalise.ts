@@ -13,6 +13,7 @@ import type { SourceProfile } from '../domain/profile.js';
 import type { ColumnPlan } from './mapping.js';
 import type { RawRow } from '../connectors/table.js';
 import { memoOf, recall, remember, resolveCountry, type PlanMemo, type RowPlaces } from './row-country.js';
+import { partGroup, summedDisaggregations, without } from './parts.js';
 
 export type { RowPlaces } from './row-country.js';
 
@@ -23,6 +24,11 @@ export interface RowFigure {
   value: number;
   unit: Unit;
   disaggregation: Disaggregation;
+  /**
+   * A total's part: the summed disaggregations the row's own figure has and this one does not
+   * (`operation=hurricane matthew`). drop-map.ts takes it out before the figure is stored.
+   */
+  group?: string;
 }
 
 export interface RowContext {
@@ -212,7 +218,9 @@ export function normaliseRow(row: RawRow, plan: ColumnPlan, profile: SourceProfi
       disaggregation: { ...disaggregation, ...column.disaggregation },
     };
     figures.push(figure);
-    if (summedKeys.length > 0) figures.push({ ...figure, disaggregation: without(figure.disaggregation, summedKeys) });
+    if (summedKeys.length > 0) {
+      figures.push({ ...figure, disaggregation: without(figure.disaggregation, summedKeys), group: partGroup(figure.disaggregation, summedKeys) });
+    }
   }
   if (figures.length === 0) {
     const columns = plan.values.map((v) => v.header).join('", "');
@@ -250,18 +258,4 @@ export function oneCountryNotice(notices: readonly DropNotice[]): DropNotice[] {
 export function rejectionReason(fileName: string, row: number, r: { column?: string; expected: string; found: string; hint?: string }): string {
   const where = `${fileName} row ${row}${r.column ? `, column "${r.column}"` : ''}`;
   return `${where}: expected ${r.expected}, found "${r.found}"${r.hint ? ` (${r.hint})` : ''}`;
-}
-
-/**
- * The row's disaggregations that are also summed (the sum-over column is a disaggregation too:
- * UNHCR's country of origin): such a row is its own figure and a part of the total without them.
- */
-function summedDisaggregations(plan: ColumnPlan, disaggregation: Disaggregation): string[] {
-  const sumOver = plan.roles.sumOver;
-  if (sumOver === undefined) return [];
-  return plan.disaggregations.filter((d) => d.index === sumOver && disaggregation[d.key] !== undefined && !plan.onePart?.includes(d.key)).map((d) => d.key);
-}
-
-function without(disaggregation: Disaggregation, keys: readonly string[]): Disaggregation {
-  return Object.fromEntries(Object.entries(disaggregation).filter(([key]) => !keys.includes(key)));
 }

@@ -29,6 +29,7 @@ import { countRevisions, NO_PRIOR_KNOWLEDGE, settleAgainstLog, type PriorKnowled
 import { mapDrop, type MapOptions } from './map-threads.js';
 import { isSumming, planColumns } from './mapping.js';
 import { oneCountryNotice } from './normalise.js';
+import { summedPartsNotice, type SummedParts } from './parts.js';
 
 export type { DropContext } from './drop-events.js';
 
@@ -93,9 +94,10 @@ export async function processDrop(
   // The look-ups below send no event: keep reporting progress so a long drop's attempt stays alive.
   const alive = () => options.onProgress?.(rows);
   const totals = { accepted: 0, rejected: mapped.rejected, duplicates: 0, observations: 0, revisions: 0 };
+  const summed: SummedParts = { groups: new Set(), totals: 0 };
   for (let p = 0; p < partitions; p++) {
     const aggregates = aggregatePartition(mapped.lines(p), summing);
-    const kept = keepOneCopyPerSeries(aggregates, ctx.source);
+    const kept = keepOneCopyPerSeries(aggregates, ctx.source, plan.wholes?.length ? summed : undefined);
     await settleAgainstLog(kept, ctx, history ? prior : NO_PRIOR_KNOWLEDGE, alive);
     if (history) totals.revisions += await countRevisions(kept, ctx, prior, alive);
     const counts = await emitOutcomes(aggregates, ctx, status, emit, summing);
@@ -108,5 +110,7 @@ export async function processDrop(
   const notices = new NoticeBook();
   for (const n of plan.notices ?? []) notices.add(n.kind, n.detail, false);
   notices.merge(oneCountryNotice(mapped.notices));
+  const parts = summedPartsNotice(plan, summed);
+  if (parts) notices.add(parts.kind, parts.detail, false);
   return { rows, ...totals, notices: notices.list(), breakdown: counted.breakdown };
 }

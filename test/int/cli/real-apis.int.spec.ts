@@ -8,7 +8,8 @@
  * files with Python's standard library only, sharing no code with the project:
  *
  * - DTM: one observation per (operation, P-code, reporting date, round); rows that differ by
- *   displacement reason or origin are summed; of a BA and an SA copy the BA one counts.
+ *   displacement reason or origin are summed; of a BA and an SA copy the BA one counts. The
+ *   totals (`totals_over_operations`): per (P-code, date), the sum of the operations' observations.
  * - UNHCR: per (year, coa_iso), the sum over the origin rows; "-" missing, "0" zero; ISO3 keys.
  */
 import { readFileSync } from 'node:fs';
@@ -33,6 +34,12 @@ interface DtmObservation {
   copies_agree: boolean;
   by_assessment_type: Record<string, { rows: number; idps: number | null }>;
 }
+interface DtmTotal {
+  pcode: string;
+  date: string;
+  idps: number | null;
+  operations: string[];
+}
 interface UnhcrYear {
   year: number;
   coa_iso: string;
@@ -46,7 +53,7 @@ interface UnhcrRow {
   refugees: number | null;
 }
 const EXPECTED = JSON.parse(readFileSync(new URL('expected.json', REAL), 'utf8')) as {
-  files: Record<string, { row_count: number; observations: DtmObservation[]; per_year_coa: UnhcrYear[]; per_row: UnhcrRow[] }>;
+  files: Record<string, { row_count: number; observations: DtmObservation[]; totals_over_operations: DtmTotal[]; per_year_coa: UnhcrYear[]; per_row: UnhcrRow[] }>;
 };
 
 type Summary = IngestJson;
@@ -57,7 +64,7 @@ const INVALID = { statusCode: 401, message: 'Access denied due to invalid subscr
 
 /**
  * The two APIs on one loopback port. DTM: /v3/displacement/admin{0,1,2}?Admin0Pcode=XXX, the key
- * required; UNHCR: /population/v1/population/?coa=XXX&coo_all=true (its own codes: CHD, BKF).
+ * required, `Operation=` keeping that operation's items (as the API filters); UNHCR: /population/v1/population/?coa=XXX&coo_all=true (its own codes: CHD, BKF).
  */
 async function serveApis(): Promise<{ url: string; server: Server; requests: string[] }> {
   const requests: string[] = [];
@@ -81,7 +88,12 @@ async function serveApis(): Promise<{ url: string; server: Server; requests: str
       if (key === undefined) return send(res, 401, MISSING);
       if (key !== KEY) return send(res, 401, INVALID);
       const body = file(`dtm-v3-displacement-admin${dtm[1]}-admin0pcode-${(url.searchParams.get('Admin0Pcode') ?? '').toLowerCase()}.json`);
-      return body ? send(res, 200, body) : send(res, 404, { statusCode: 404, message: 'Resource not found' });
+      if (!body) return send(res, 404, { statusCode: 404, message: 'Resource not found' });
+      const operation = url.searchParams.get('Operation');
+      if (operation === null) return send(res, 200, body);
+      const envelope = JSON.parse(body) as { result: Array<Record<string, unknown>> };
+      const result = envelope.result.filter((i) => i.operation === operation);
+      return send(res, 200, { ...envelope, result, totalRecordsCount: result.length });
     }
     if (url.pathname === '/population/v1/population/' && url.searchParams.get('coo_all') === 'true' && url.searchParams.get('page') === '1') {
       const body = file(`unhcr-population-coo_all-coa-${url.searchParams.get('coa')}.json`);
@@ -208,13 +220,44 @@ describe('the real DTM v3 and UNHCR APIs, through tally', () => {
       }
     });
 
-    it("gives Chad's round 24 (2025-01-31) as 225,689 and keeps Haiti's 5 operations apart", async () => {
+    it.each(cases)('query with no disaggregation gives the totals of %s admin %i expected.py computes, summed over operations', async (_country, _level, name) => {
+      const totals = EXPECTED.files[name]!.totals_over_operations.filter((t) => t.idps !== null);
+      const pcodes = new Set(totals.map((t) => t.pcode));
+      const run = await tally('query', '--indicator', 'idps', '--source', 'dtm', '--format', 'json');
+      expectOk(run);
+      const figures = json<Figure[]>(run).filter((f) => pcodes.has(f.area));
+      expect(figures.map((f) => `${f.area} ${f.date} ${f.value}`).sort()).toEqual(totals.map((t) => `${t.pcode} ${t.date} ${t.idps}`).sort());
+      // A total names no disaggregation.
+      expect(figures.every((f) => f.disaggregation === undefined)).toBe(true);
+    });
+
+    it("gives Chad's round 24 (2025-01-31) as 225,689, its operation's and its total, and sums Haiti's operations on 2016-12-31", async () => {
       const chad = json<Figure[]>(await tally('query', '--indicator', 'idps', '--area', 'TCD', '--source', 'dtm', '--disaggregation', 'operation=Lake Chad Basin Crisis', '--from', '2025-01-31', '--format', 'json'));
       expect(chad).toEqual([{ indicator: 'idps', area: 'TCD', date: '2025-01-31', value: 225_689, source: 'dtm', disaggregation: 'operation=lake chad basin crisis' }]);
+      const chadTotal = json<Figure[]>(await tally('query', '--indicator', 'idps', '--area', 'TCD', '--source', 'dtm', '--from', '2025-01-31', '--format', 'json'));
+      expect(chadTotal).toEqual([{ indicator: 'idps', area: 'TCD', date: '2025-01-31', value: 225_689, source: 'dtm' }]);
       const operations = new Set(EXPECTED.files['dtm-v3-displacement-admin0-admin0pcode-hti.json']!.observations.map((o) => o.operation));
       expect(operations.size).toBe(5);
-      // Nothing was summed over operations: no Haitian total without one.
-      expect(json<Figure[]>(await tally('query', '--indicator', 'idps', '--area', 'HTI', '--source', 'dtm', '--format', 'json'))).toEqual([]);
+      // 89,244 = Haiti Earthquake 46,691 (round 28) + Hurricane Matthew 42,553 (round 2): expected.json totals_over_operations.
+      const haiti = json<Figure[]>(await tally('query', '--indicator', 'idps', '--area', 'HTI', '--source', 'dtm', '--from', '2016-12-31', '--to', '2016-12-31', '--format', 'json'));
+      expect(haiti.map((f) => [f.area, f.value, f.disaggregation])).toEqual([['HTI', 89_244, undefined]]);
+      expect(drops.get('dtm-v3-displacement-admin0-admin0pcode-hti.json')?.notices?.join('\n')).toContain(
+        'summed_parts: 1 total (no operation) add up 2 operation values, each also its own series: "operation=haiti earthquake", "operation=hurricane matthew"',
+      );
+    });
+
+    it("an answer for one operation (--operation, sent as Operation=) is that operation's figures: Haiti's totals stay the sums", async () => {
+      const run = await tally('ingest', '--source', 'dtm', '--country', 'HTI', '--admin-level', '0', '--operation', 'Haiti Earthquake', '--wait', '--json');
+      expectOk(run);
+      expect(api.requests.at(-1)).toBe('/v3/displacement/admin0?Admin0Pcode=HTI&Operation=Haiti+Earthquake');
+      const rows = EXPECTED.files['dtm-v3-displacement-admin0-admin0pcode-hti.json']!.observations.filter((o) => o.operation === 'Haiti Earthquake').reduce((n, o) => n + Object.values(o.by_assessment_type).reduce((m, c) => m + c.rows, 0), 0);
+      const summary = json<Summary>(run);
+      expect(summary).toMatchObject({ source: 'dtm', status: 'processed', rows, rejected: 0 });
+      expect(summary.accepted + summary.duplicates).toBe(rows);
+      expect(summary.notices?.join('\n')).toContain('no_total: the request asked for one operation (Operation=Haiti Earthquake)');
+      // Were its rows read as totals too, 2016-12-31 would have been revised to 46,691 (the earthquake's part).
+      const haiti = json<Figure[]>(await tally('query', '--indicator', 'idps', '--area', 'HTI', '--source', 'dtm', '--from', '2016-12-31', '--to', '2016-12-31', '--format', 'json'));
+      expect(haiti.map((f) => f.value)).toEqual([89_244]);
     });
   });
 

@@ -1,6 +1,6 @@
 /**
- * The report's RECONCILED FIGURES: totals, and each DTM operation's own series (a drop whose rows
- * all name an operation, as every DTM API v3 answer does, has no total series).
+ * The report's RECONCILED FIGURES: totals, and each DTM operation's own series (each DTM API v3
+ * row is its operation's figure and a part of the total for its place and date).
  */
 import { describe, expect, it } from 'vitest';
 import { figuresTable, headlineSeries, operationOf } from '../../../cli/report.js';
@@ -54,6 +54,18 @@ describe('report series', () => {
       '---------  -----------  -----------------  -----------  ------  ----------',
       'idps       Haiti (HTI)  haiti earthquake   2016-12-31   46,691  dtm=46,691',
       'idps       Haiti (HTI)  hurricane matthew  2016-12-31   42,553  dtm=42,553',
+    ]);
+  });
+
+  it('marks the total of a place and date beside the operations it sums', () => {
+    // 89,244 = 46,691 + 42,553: expected.json totals_over_operations, HTI 2016-12-31.
+    const text = figuresTable([
+      { figure: figure('HTI', '2016-12-31', 89_244) },
+      { operation: 'haiti earthquake', figure: figure('HTI', '2016-12-31', 46_691, 'operation=haiti earthquake') },
+    ]);
+    expect(text.split('\n').slice(2)).toEqual([
+      'idps       Haiti (HTI)  (total)           2016-12-31   89,244  dtm=89,244',
+      'idps       Haiti (HTI)  haiti earthquake  2016-12-31   46,691  dtm=46,691',
     ]);
   });
 

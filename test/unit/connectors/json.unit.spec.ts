@@ -60,6 +60,15 @@ describe('readJsonDrop', () => {
     expect(rows.map((r) => r.rowNumber)).toEqual([1, 2, 3, 4]);
     expect(rows[3]?.cells[table.headers.indexOf('returned_refugees')]).toBe('6417');
     expect(rows[3]?.cells[table.headers.indexOf('stateless')]).toBe('');
+    expect(table.meta.request).toEqual({});
+  });
+
+  it("gives an api-drop's request parameters, and none for a bare response", async () => {
+    const path = join(dir, 'dtm-drop.json');
+    const envelope = await fixtureJson('dtm-api-v3.json');
+    await writeFile(path, JSON.stringify({ kind: 'api-drop', url: 'https://dtmapi.iom.int/v3/displacement/admin1?Admin0Pcode=MLI&Operation=Mali%20Conflict', responses: [envelope] }));
+    expect((await readJsonDrop(path)).meta.request).toEqual({ Admin0Pcode: 'MLI', Operation: 'Mali Conflict' });
+    expect((await readJsonDrop(fixture('dtm-api-v3.json'))).meta.request).toBeUndefined();
   });
 
   it('refuses an api-drop holding a refused response, naming the response', async () => {

@@ -1,8 +1,10 @@
 /**
  * API drops read right, without engines: UNHCR's per-origin rows give each origin's figure and the
- * host country's total, DTM's operations are separate series. The UNHCR figures are compared with
- * test/fixtures/real/expected.json, which expected.py computes from the same fixture with Python's
- * standard library only (per year and coa_iso, the sum over the origin rows; "-" missing, "0" zero).
+ * host country's total; DTM's operations are each a series and a part of DTM's total for the place
+ * and date. The figures are compared with test/fixtures/real/expected.json, which expected.py
+ * computes from the same fixtures with Python's standard library only (UNHCR: per year and
+ * coa_iso, the sum over the origin rows, "-" missing, "0" zero; DTM: `observations` per operation,
+ * and `totals_over_operations`, per P-code and date the sum of the operations' figures).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +12,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDrop } from '../../../connectors/open.js';
 import { getProfile, loadProfiles } from '../../../connectors/profiles.js';
-import type { DropCounts, ObservationRecorded, TallyEvent } from '../../../domain/events.js';
+import type { ObservationRecorded, TallyEvent } from '../../../domain/events.js';
 import { referenceDate } from '../../../domain/periods.js';
-import { processDrop } from '../../../ingest/process-drop.js';
+import { SourceProfile } from '../../../domain/profile.js';
+import { processDrop, type ProcessedDrop } from '../../../ingest/process-drop.js';
 
 const REAL = new URL('../../fixtures/real/', import.meta.url);
 const EXPECTED = JSON.parse(readFileSync(new URL('expected.json', REAL), 'utf8')) as {
@@ -23,7 +26,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const profiles = loadProfiles(undefined);
 
-async function ingest(path: string, source: string): Promise<{ counts: DropCounts; events: TallyEvent[]; observations: ObservationRecorded[] }> {
+async function ingest(path: string, source: string): Promise<{ counts: ProcessedDrop; events: TallyEvent[]; observations: ObservationRecorded[] }> {
   const events: TallyEvent[] = [];
   const fileName = path.split('/').at(-1)!;
   const counts = await processDrop(await openDrop(path, { fileName }), getProfile(source, profiles), { dropId: 'a'.repeat(64), source, fileName, receivedAt: '2025-06-01T00:00:00Z' }, (e) => void events.push(e));
@@ -133,7 +136,7 @@ describe('UNHCR population API, totals (no origin)', () => {
   });
 });
 
-describe('DTM API v3: operations are series, displacement reasons are summed', () => {
+describe('DTM API v3: operations are series and parts of the total, displacement reasons are summed', () => {
   /** Items shaped as the real v3 answers are (keys, "Not available" origins, yearReportingDate), for Mali. */
   function item(operation: string, reason: string, n: number, assessmentType = 'BA', round = 12) {
     return {
@@ -156,20 +159,26 @@ describe('DTM API v3: operations are series, displacement reasons are summed', (
       assessmentType,
     };
   }
+  function drop(name: string, result: unknown[], url?: string): string {
+    const path = join(dir, name);
+    const envelope = { result, statusCode: 200, isSuccess: true, errorMessages: [], totalRecordsCount: result.length };
+    writeFileSync(path, JSON.stringify(url ? { kind: 'api-drop', url, responses: [envelope] } : envelope));
+    return path;
+  }
 
-  it('keeps two operations at one place and date apart, sums reasons within each, and settles BA/SA copies', async () => {
+  it('keeps two operations at one place and date apart, sums them into the total, and settles BA/SA copies within each', async () => {
     const result = [
       item('Mali Conflict', 'Conflict', 1000),
       item('Mali Conflict', 'Natural disaster', 200),
       item('Mali Conflict', 'Conflict', 1000, 'SA'),
       item('Mali Conflict', 'Natural disaster', 200, 'SA'),
-      item('Mali Floods 2021', 'Natural disaster', 50),
+      // Another operation's own rounds: round 3 is not older than Mali Conflict's round 12, it is another part.
+      item('Mali Floods 2021', 'Natural disaster', 50, 'BA', 3),
     ];
-    const path = join(dir, 'dtm-v3-two-operations.json');
-    writeFileSync(path, JSON.stringify({ result, statusCode: 200, isSuccess: true, errorMessages: [], totalRecordsCount: result.length }));
-    const { counts, observations, events } = await ingest(path, 'dtm');
+    const { counts, observations, events } = await ingest(drop('dtm-v3-two-operations.json', result), 'dtm');
     expect(observations.map((o) => [o.area, o.disaggregation, o.value, o.rows])).toEqual([
       ['ML05', { operation: 'mali conflict' }, 1200, [1, 2]],
+      ['ML05', {}, 1250, [1, 2, 5]],
       ['ML05', { operation: 'mali floods 2021' }, 50, [5]],
     ]);
     // The SA copy of round 12 has the BA copy's count: its two rows are duplicates, nothing else is.
@@ -179,41 +188,154 @@ describe('DTM API v3: operations are series, displacement reasons are summed', (
       [3, 'assessment_copy'],
       [4, 'assessment_copy'],
     ]);
+    expect(counts.notices.find((n) => n.kind === 'summed_parts')?.detail).toBe(
+      '1 total (no operation) add up 2 operation values, each also its own series: "operation=mali conflict", "operation=mali floods 2021"',
+    );
+  });
+
+  it("reads a drop of one operation as the total too: the operation's figures are DTM's for the place", async () => {
+    const result = [item('Mali Conflict', 'Conflict', 1000), item('Mali Conflict', 'Natural disaster', 200)];
+    const { counts, observations } = await ingest(drop('dtm-v3-one-operation.json', result), 'dtm');
+    expect(observations.map((o) => [o.disaggregation, o.value, o.rows])).toEqual([
+      [{ operation: 'mali conflict' }, 1200, [1, 2]],
+      [{}, 1200, [1, 2]],
+    ]);
+    expect(counts).toMatchObject({ rows: 2, accepted: 2, rejected: 0, duplicates: 0 });
+    expect(counts.notices.map((n) => n.kind)).not.toContain('no_total');
+    expect(counts.notices.map((n) => n.kind)).not.toContain('summed_parts');
+  });
+
+  it('reads an answer to a request for one operation (Operation=) as that operation only: no total, a no_total notice', async () => {
+    const result = [item('Mali Conflict', 'Conflict', 1000), item('Mali Conflict', 'Natural disaster', 200)];
+    const url = 'https://dtmapi.iom.int/v3/displacement/admin1?Admin0Pcode=MLI&Operation=Mali+Conflict';
+    const { counts, observations } = await ingest(drop('dtm-mli-admin1-operation-mali-conflict.json', result, url), 'dtm');
+    expect(observations.map((o) => [o.disaggregation, o.value])).toEqual([[{ operation: 'mali conflict' }, 1200]]);
+    expect(counts).toMatchObject({ rows: 2, accepted: 2, rejected: 0, duplicates: 0 });
+    const notice = counts.notices.find((n) => n.kind === 'no_total');
+    expect(notice?.detail).toContain('the request asked for one operation (Operation=Mali Conflict)');
+    expect(notice?.detail).toContain('not the total for their place and date');
+  });
+
+  it('reads the same rows from a request for the whole country (no Operation=) as the total too', async () => {
+    const result = [item('Mali Conflict', 'Conflict', 1000)];
+    const url = 'https://dtmapi.iom.int/v3/displacement/admin1?Admin0Pcode=MLI';
+    const { observations, counts } = await ingest(drop('dtm-mli-admin1.json', result, url), 'dtm');
+    expect(observations.map((o) => [o.disaggregation, o.value])).toEqual([
+      [{ operation: 'mali conflict' }, 1000],
+      [{}, 1000],
+    ]);
+    expect(counts.notices.map((n) => n.kind)).not.toContain('no_total');
+  });
+
+  it("reads one operation as a part only in a profile whose operation is 'part' when alone, as UNHCR's origin", async () => {
+    const dtm = getProfile('dtm', profiles);
+    const partOnly = { ...dtm, columns: { ...dtm.columns, alone: {} } };
+    const path = drop('dtm-one-operation-part.json', [item('Mali Conflict', 'Conflict', 1000)]);
+    const events: TallyEvent[] = [];
+    const fileName = 'dtm-one-operation-part.json';
+    const counts = await processDrop(await openDrop(path, { fileName }), partOnly, { dropId: 'c'.repeat(64), source: 'dtm', fileName, receivedAt: '2025-06-01T00:00:00Z' }, (e) => void events.push(e));
+    const observations = events.filter((e): e is ObservationRecorded => e.type === 'ObservationRecorded');
+    expect(observations.map((o) => o.disaggregation)).toEqual([{ operation: 'mali conflict' }]);
+    expect(counts.notices.find((n) => n.kind === 'no_total')?.detail).toContain('every row has operation Mali Conflict (column "operation")');
+  });
+
+  it("refuses a profile whose `alone` names a disaggregation that is not summed over", () => {
+    const dtm = getProfile('dtm', profiles);
+    const notSummed = SourceProfile.safeParse({ ...dtm, columns: { ...dtm.columns, alone: { sex: 'whole' } } });
+    expect(notSummed.success).toBe(false);
+    expect(notSummed.error?.issues[0]?.message).toBe('expected a disaggregation of columns.disaggregations whose column is also in columns.sumOver, found "sex" not summed over');
+    expect(notSummed.error?.issues[0]?.path).toEqual(['columns', 'alone', 'sex']);
+    const unknown = SourceProfile.safeParse({ ...dtm, columns: { ...dtm.columns, alone: { origin: 'part' } } });
+    expect(unknown.error?.issues[0]?.message).toContain('found "origin" not a disaggregation');
+    expect(SourceProfile.safeParse(dtm).success).toBe(true);
+  });
+
+  it('gives an older round of one operation its rejection, whatever the other operations report that date', async () => {
+    const result = [item('Mali Conflict', 'Conflict', 900, 'BA', 11), item('Mali Conflict', 'Conflict', 1000, 'BA', 12), item('Mali Floods 2021', 'Conflict', 50, 'BA', 3)];
+    const { counts, observations, events } = await ingest(drop('dtm-v3-older-round.json', result), 'dtm');
+    expect(observations.map((o) => [o.disaggregation, o.value, o.rows])).toEqual([
+      [{ operation: 'mali conflict' }, 1000, [2]],
+      [{}, 1050, [2, 3]],
+      [{ operation: 'mali floods 2021' }, 50, [3]],
+    ]);
+    expect(counts).toMatchObject({ rows: 3, accepted: 2, rejected: 1, duplicates: 0 });
+    const rejected = events.filter((e) => e.type === 'RowRejected');
+    expect(rejected.map((e) => (e.type === 'RowRejected' ? [e.row, e.kind, e.expected] : []))).toEqual([[1, 'older_round', 'round 12 only']]);
   });
 });
 
 describe("DTM API v3, Haiti's real answers: five operations, two of them on one date", () => {
-  /** expected.py's DTM observations: one per (operation, P-code, date, round), the BA copy counted when a round has BA and SA. */
+  /**
+   * expected.py's DTM observations: one per (operation, P-code, date, round), the BA copy counted
+   * when a round has BA and SA; and its totals_over_operations: per (P-code, date), the sum of the
+   * operations' observations (each operation's latest round of that date).
+   */
   interface Expected {
     row_count: number;
     observations: Array<{ operation: string; pcode: string; date: string; round: number; idps: number | null; copies: number; copies_agree: boolean }>;
+    totals_over_operations: Array<{ pcode: string; date: string; idps: number | null; operations: string[] }>;
   }
   const files = EXPECTED.files as unknown as Record<string, Expected>;
 
   it.each(['dtm-v3-displacement-admin0-admin0pcode-hti.json', 'dtm-v3-displacement-admin1-admin0pcode-hti.json'])(
-    '%s: one series per operation, each figure as expected.py computes it',
+    '%s: one series per operation and the totals over operations, each figure as expected.py computes it',
     async (file) => {
       const expected = files[file]!;
       const { counts, observations } = await ingest(new URL(file, REAL).pathname, 'dtm');
       const idps = observations.filter((o) => o.indicator === 'idps');
-      // Every figure is an operation's: nothing is summed over operations into a total.
-      expect(idps.every((o) => Object.keys(o.disaggregation).join() === 'operation')).toBe(true);
-      const got = idps.map((o) => `${o.disaggregation.operation} ${o.area} ${referenceDate(o.period)} ${o.value}`);
+      const [ofOperations, totals] = [idps.filter((o) => o.disaggregation.operation !== undefined), idps.filter((o) => Object.keys(o.disaggregation).length === 0)];
+      expect(ofOperations.length + totals.length).toBe(idps.length);
+      const got = ofOperations.map((o) => `${o.disaggregation.operation} ${o.area} ${referenceDate(o.period)} ${o.value}`);
       const want = expected.observations.map((o) => `${o.operation.toLowerCase()} ${o.pcode} ${o.date} ${o.idps}`);
       expect(got.sort()).toEqual(want.sort());
+      const gotTotals = totals.map((o) => `${o.area} ${referenceDate(o.period)} ${o.value}`);
+      const wantTotals = expected.totals_over_operations.map((t) => `${t.pcode} ${t.date} ${t.idps}`);
+      expect(gotTotals.sort()).toEqual(wantTotals.sort());
       // The only rows not accepted: SA copies of a round that also has a BA copy (duplicates when they agree, else a rejection).
       expect(counts.rows).toBe(expected.row_count);
       expect(counts.rejected).toBe(expected.observations.filter((o) => o.copies > 1 && !o.copies_agree).length);
+      expect(counts.accepted + counts.rejected + counts.duplicates).toBe(counts.rows);
     },
   );
 
-  it('keeps Haiti Earthquake (round 28) and Hurricane Matthew (round 2) apart on 2016-12-31', async () => {
-    const { observations } = await ingest(new URL('dtm-v3-displacement-admin0-admin0pcode-hti.json', REAL).pathname, 'dtm');
+  it('sums Haiti Earthquake (round 28) and Hurricane Matthew (round 2) into the 2016-12-31 total, and names them', async () => {
+    const { counts, observations } = await ingest(new URL('dtm-v3-displacement-admin0-admin0pcode-hti.json', REAL).pathname, 'dtm');
     const that = observations.filter((o) => o.indicator === 'idps' && referenceDate(o.period) === '2016-12-31');
-    expect(that.map((o) => [o.area, o.disaggregation.operation, o.value]).sort()).toEqual([
+    expect(that.map((o) => [o.area, o.disaggregation.operation ?? '(total)', o.value]).sort()).toEqual([
+      ['HTI', '(total)', 89_244],
       ['HTI', 'haiti earthquake', 46_691],
       ['HTI', 'hurricane matthew', 42_553],
     ]);
-    expect(new Set(that.map((o) => o.seriesKey)).size).toBe(2);
+    expect(new Set(that.map((o) => o.seriesKey)).size).toBe(3);
+    // 89,244 = 46,691 + 42,553: expected.json totals_over_operations for HTI 2016-12-31.
+    const total = files['dtm-v3-displacement-admin0-admin0pcode-hti.json']!.totals_over_operations.find((t) => t.date === '2016-12-31');
+    expect(total).toEqual({ pcode: 'HTI', date: '2016-12-31', idps: 89_244, operations: ['Haiti Earthquake', 'Hurricane Matthew'] });
+    expect(counts.notices.find((n) => n.kind === 'summed_parts')?.detail).toBe(
+      '1 total (no operation) add up 2 operation values, each also its own series: "operation=haiti earthquake", "operation=hurricane matthew"',
+    );
+  });
+});
+
+describe("DTM API v3, Chad's real answers: one operation, so the totals are the operation's figures", () => {
+  const files = EXPECTED.files as unknown as Record<string, { totals_over_operations: Array<{ pcode: string; date: string; idps: number | null; operations: string[] }> }>;
+
+  it.each(['dtm-v3-displacement-admin0-admin0pcode-tcd.json', 'dtm-v3-displacement-admin1-admin0pcode-tcd.json', 'dtm-v3-displacement-admin2-admin0pcode-tcd.json'])(
+    '%s: a total per place and date, equal to the Lake Chad Basin Crisis figure, as expected.py computes it',
+    async (file) => {
+      const { counts, observations } = await ingest(new URL(file, REAL).pathname, 'dtm');
+      const idps = observations.filter((o) => o.indicator === 'idps');
+      const totals = idps.filter((o) => Object.keys(o.disaggregation).length === 0).map((o) => `${o.area} ${referenceDate(o.period)} ${o.value}`);
+      const operation = idps.filter((o) => o.disaggregation.operation === 'lake chad basin crisis').map((o) => `${o.area} ${referenceDate(o.period)} ${o.value}`);
+      expect(totals.sort()).toEqual(files[file]!.totals_over_operations.map((t) => `${t.pcode} ${t.date} ${t.idps}`).sort());
+      expect(totals).toEqual(operation.sort());
+      expect(counts.notices.map((n) => n.kind)).not.toContain('summed_parts');
+      expect(counts.notices.map((n) => n.kind)).not.toContain('no_total');
+    },
+  );
+
+  it('gives round 24 (2025-01-31) as 225,689 in the total series', async () => {
+    const { observations } = await ingest(new URL('dtm-v3-displacement-admin0-admin0pcode-tcd.json', REAL).pathname, 'dtm');
+    const total = observations.find((o) => o.indicator === 'idps' && referenceDate(o.period) === '2025-01-31' && Object.keys(o.disaggregation).length === 0);
+    expect(total?.value).toBe(225_689);
   });
 });

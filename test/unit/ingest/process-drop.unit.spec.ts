@@ -201,6 +201,7 @@ describe('partition entries', () => {
       series: 'idps|ML0101|sex=f\u001fx\\y|2020-01-01',
       round: 'R\n12',
       assessment: 'BA',
+      group: 'operation=haiti\u001fearthquake',
       unit: 'individuals',
       row: 12,
       part: 4_000_000_000,
@@ -218,7 +219,7 @@ describe('partition entries', () => {
     expect(decodeEntry(encodeEntry(entry))).toEqual(entry);
     const { figure: _figure, ...bare } = entry;
     expect(decodeEntry(encodeEntry(bare))).toEqual(bare);
-    expect(() => decodeEntry('a\u001fb')).toThrow(/expected 9 fields, found 2/);
+    expect(() => decodeEntry('a\u001fb')).toThrow(/expected 10 fields, found 2/);
   });
 
   it('partitions by the size of the drop only', () => {
