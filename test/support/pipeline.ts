@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { configFromEnv, type TallyConfig } from '../../infra/config.js';
+import { configFromEnv, projectionPathFromEnv, type TallyConfig } from '../../infra/config.js';
 import { startServices, type RunningServices } from '../../worker/services.js';
 import { temporalClient } from '../../cli/context.js';
 import { ingestOne, type IngestSummary } from '../../cli/ingest.js';
@@ -19,8 +19,17 @@ export interface TestPipeline {
   stop(): Promise<void>;
 }
 
+/**
+ * The tests' projection path: node unless TALLY_TEST_PROJECTION_PATH says engine (so the whole
+ * integration tier can run on either: `TALLY_TEST_PROJECTION_PATH=engine npm run test:int`).
+ */
+function testProjectionPath(scope: TestScope): TallyConfig['projectionPath'] {
+  return projectionPathFromEnv({ TALLY_PROJECTION_PATH: process.env.TALLY_TEST_PROJECTION_PATH }, scope.stack.kafka.brokers);
+}
+
 export function pipelineConfig(scope: TestScope, overrides: Partial<TallyConfig> = {}): TallyConfig {
   return configFromEnv(scope.stack, {}, {
+    projectionPath: testProjectionPath(scope),
     topicPrefix: `${scope.id}.`,
     projectionsGroup: `${scope.id}-projections`,
     taskQueue: scope.taskQueue,
