@@ -69,6 +69,25 @@ for (const d of corpus.drops) {
   batch.drops.push(d);
 }
 
+/**
+ * How long one `tally ingest … --wait` process may take. Its drops go one after another, and the
+ * drops of one source are settled one at a time whichever process started them (the source lock,
+ * workflows/source-lock.ts), so a batch may wait for every drop of its source. Measured locally,
+ * one cmp drop from `drop reading` to the next drop's: node path 0.5 to 2 s (at most 4.1 s; the 31
+ * cmp drops in 37 s); engine path 9.4 to 13.4 s for a drop with observations, which waits for an
+ * engine read twice (`awaitProjected` for its observations, then for its figures after reconcile:
+ * 5 s each), and 1 s for a refused or empty one (the 31 cmp drops in 191 s, against the 200 s this
+ * budget used to be). Per drop of the source: node 5 s (over twice its worst), engine 15 s (above
+ * its worst, and over twice its mean); never below the former 200 s.
+ */
+const PER_DROP_MS = { node: 5_000, engine: 15_000 } as const;
+function batchBudgetMs(path: keyof typeof PER_DROP_MS, batch: Batch): number {
+  const ofSource = batches.filter((b) => b.source === batch.source).reduce((n, b) => n + b.drops.length, 0);
+  return Math.max(200_000, ofSource * PER_DROP_MS[path]);
+}
+/** The pipeline's start and the ClickHouse reads after the batches. */
+const SETUP_MS = 200_000;
+
 /** What ClickHouse holds for one drop, read with FINAL (copies not yet merged never count twice). */
 interface Held {
   summary?: Summary;
@@ -84,10 +103,15 @@ describe('the bad-input corpus through tally', () => {
 
   beforeAll(async () => {
     p = await startCliPipeline('corpus');
-    // The batches share nothing (their drops have dates of their own), so they run side by side.
+    const path = p.config.projectionPath?.kind ?? 'node';
+    // The batches share nothing (their drops have dates of their own), so they run side by side;
+    // the drops of one source still settle one at a time (see PER_DROP_MS).
     await Promise.all(
       batches.map(async (batch) => {
-        batch.run = await runTally(['ingest', ...batch.drops.map(pathOf), '--source', batch.source, '--wait', '--json'], p.env, 200_000);
+        const started = Date.now();
+        batch.run = await runTally(['ingest', ...batch.drops.map(pathOf), '--source', batch.source, '--wait', '--json'], p.env, batchBudgetMs(path, batch));
+        const seconds = (Date.now() - started) / 1000;
+        console.log(`[corpus] ${path} path: ${batch.source} exit ${batch.exit}: ${batch.drops.length} drops in ${seconds.toFixed(1)} s (budget ${batchBudgetMs(path, batch) / 1000} s)`);
         for (const line of lines(batch.run.stdout)) {
           const summary = JSON.parse(line) as Summary;
           held.set(summary.dropId, { summary, observations: [], rejections: [], duplicates: [] });
@@ -110,7 +134,8 @@ describe('the bad-input corpus through tally', () => {
     for (const l of await select<Ledger>(`SELECT drop_id, toString(status) AS status, rows, accepted, rejected, duplicates FROM drops FINAL WHERE drop_id IN ${ids}`)) {
       entry(l.drop_id).ledger = { ...l, rows: toNumber(l.rows), accepted: toNumber(l.accepted), rejected: toNumber(l.rejected), duplicates: toNumber(l.duplicates) };
     }
-  }, 400_000);
+  // Long enough for the slower path whichever runs (a hook's timeout is fixed before the pipeline starts).
+  }, SETUP_MS + Math.max(...batches.map((b) => batchBudgetMs('engine', b))));
 
   afterAll(async () => {
     await p?.stop();

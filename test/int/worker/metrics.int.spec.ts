@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestDropResult } from '../../../workflows/index.js';
 import { parseExposition, tallyValues, total } from '../../../cli/metrics-status.js';
+import { selectRows, toNumber } from '../../../adapters/clickhouse.js';
 import { startPipeline, type TestPipeline } from '../../support/pipeline.js';
 import { json, runTally, tallyEnv } from '../cli/harness.js';
 
@@ -47,6 +48,9 @@ function grew(before: Values, after: Values, name: string, ...match: string[]): 
 describe('metrics', () => {
   let p: TestPipeline;
   const topic = (name: string) => `topic=${p.config.topicPrefix}tally.${name}`;
+  /** On the engine path observations and figures go to the row topics, and ClickHouse inserts them (projections/engine.ts). */
+  const engine = () => p.config.projectionPath?.kind === 'engine';
+  const rowCount = async (table: string) => toNumber((await selectRows<{ n: string }>(p.clickhouse, `SELECT count() AS n FROM ${table}`))[0]!.n);
 
   beforeAll(async () => {
     p = await startPipeline('metrics', {
@@ -92,10 +96,13 @@ describe('metrics', () => {
     // DTM's figures first, for the CMP drop to disagree with (the seeds' case).
     expect(await ingest(DTM, 'dtm')).toMatchObject({ status: 'processed', discrepancies: 0 });
     const before = await scrapeBoth();
+    const rowsBefore = { observations: await rowCount('observations'), figures: await rowCount('figures') };
     const r = await ingest(CMP, 'cmp');
     expect(r).toMatchObject({ status: 'processed', rows: 13 });
     expect(r.accepted + r.rejected + r.duplicates).toBe(r.rows);
     const after = await scrapeBoth();
+    // Raw rows (no FINAL): each insert's rows, as tally_insert_rows_total counts them.
+    const rowsAdded = { observations: (await rowCount('observations')) - rowsBefore.observations, figures: (await rowCount('figures')) - rowsBefore.figures };
     const pr = (name: string, ...m: string[]) => grew(before.projections, after.projections, name, ...m);
     const wk = (name: string, ...m: string[]) => grew(before.worker, after.worker, name, ...m);
 
@@ -106,16 +113,26 @@ describe('metrics', () => {
 
     // DropReceived and DropProcessed; one ObservationRecorded per observation and one RowDuplicated
     // per duplicate row; one RowRejected per rejected row; what reconciling the drop published.
+    // On the engine path the observations and the figures are counted on their row topics instead.
     expect(wk('tally_events_published_total', topic('drops'))).toBe(2);
-    expect(wk('tally_events_published_total', topic('observations'))).toBe(r.observations + r.duplicates);
     expect(wk('tally_events_published_total', topic('rejections'))).toBe(r.rejected);
-    expect(wk('tally_events_published_total', topic('figures'))).toBe(r.figures + r.discrepancies + r.resolved);
+    if (!engine()) {
+      expect(wk('tally_events_published_total', topic('observations'))).toBe(r.observations + r.duplicates);
+      expect(wk('tally_events_published_total', topic('figures'))).toBe(r.figures + r.discrepancies + r.resolved);
+    } else {
+      expect(wk('tally_events_published_total', topic('observations'))).toBe(r.duplicates);
+      expect(wk('tally_events_published_total', topic('rows.observations'))).toBe(r.observations);
+      expect(wk('tally_events_published_total', topic('figures'))).toBe(r.discrepancies + r.resolved);
+      expect(wk('tally_events_published_total', topic('rows.figures'))).toBe(r.figures);
+    }
 
     expect(pr('tally_insert_rows_total', 'table=drops')).toBe(2);
-    expect(pr('tally_insert_rows_total', 'table=observations')).toBe(r.observations);
     expect(pr('tally_insert_rows_total', 'table=rejections')).toBe(r.rejected);
     expect(pr('tally_insert_rows_total', 'table=duplicates')).toBe(r.duplicates);
-    expect(pr('tally_insert_rows_total', 'table=figures')).toBe(r.figures);
+    // Inserted by the projections (node path) or by ClickHouse's materialized views (engine path): in the tables either way.
+    expect(rowsAdded).toEqual({ observations: r.observations, figures: r.figures });
+    expect(pr('tally_insert_rows_total', 'table=observations')).toBe(engine() ? 0 : r.observations);
+    expect(pr('tally_insert_rows_total', 'table=figures')).toBe(engine() ? 0 : r.figures);
     expect(pr('tally_insert_rows_total', 'table=discrepancies')).toBe(r.discrepancies + r.resolved);
     expect(pr('tally_insert_seconds_count')).toBeGreaterThanOrEqual(5);
 
