@@ -16,10 +16,18 @@ export function sumOverColumns(plan: ColumnPlan): number[] {
   return plan.sumOver ?? (plan.roles.sumOver === undefined ? [] : [plan.roles.sumOver]);
 }
 
+/** summedColumns per plan: normaliseRow asks for every row. */
+const SUMMED = new WeakMap<ColumnPlan, ColumnPlan['disaggregations']>();
+
 /** The plan's disaggregations whose column is summed over. */
 function summedColumns(plan: ColumnPlan): ColumnPlan['disaggregations'] {
-  const summed = new Set(sumOverColumns(plan));
-  return plan.disaggregations.filter((d) => summed.has(d.index));
+  let columns = SUMMED.get(plan);
+  if (!columns) {
+    const summed = new Set(sumOverColumns(plan));
+    columns = plan.disaggregations.filter((d) => summed.has(d.index));
+    SUMMED.set(plan, columns);
+  }
+  return columns;
 }
 
 /**
