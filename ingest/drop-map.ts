@@ -9,7 +9,8 @@ import type { SourceProfile } from '../domain/profile.js';
 import { checkPeriodLimits, dateLimits, referenceDate, type DateLimits } from '../domain/periods.js';
 import { seriesKey } from '../domain/series.js';
 import { encodeEntry, fnv1a, hash52, observationKey, partitionOf, type PartitionStore } from './drop-partitions.js';
-import { PART_KEY, sumOverColumns, type ColumnPlan, type Role } from './mapping.js';
+import { PART_KEY, type ColumnPlan, type Role } from './mapping.js';
+import { sumOverColumns } from './parts.js';
 import { normaliseRow, type RowFigure, type RowNotice, type RowOutcome, type RowPlaces } from './normalise.js';
 import type { RawRow } from '../connectors/table.js';
 

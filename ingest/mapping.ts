@@ -83,8 +83,6 @@ export function normaliseHeader(s: string): string {
     .trim();
 }
 
-export { sumOverColumns };
-
 /** True when rows of one observation may be summed: a column or a value column's part says what they differ by. */
 export function isSumming(plan: ColumnPlan): boolean {
   return sumOverColumns(plan).length > 0 || plan.values.some((v) => v.disaggregation[PART_KEY] !== undefined);
