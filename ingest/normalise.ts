@@ -13,7 +13,7 @@ import type { SourceProfile } from '../domain/profile.js';
 import type { ColumnPlan } from './mapping.js';
 import type { RawRow } from '../connectors/table.js';
 import { memoOf, recall, remember, resolveCountry, type PlanMemo, type RowPlaces } from './row-country.js';
-import { partGroup, summedDisaggregations, without } from './parts.js';
+import { partGroup, summedColumns, summedDisaggregations, without } from './parts.js';
 
 export type { RowPlaces } from './row-country.js';
 
@@ -197,7 +197,7 @@ export function normaliseRow(row: RawRow, plan: ColumnPlan, profile: SourceProfi
     const text = cell(row, index);
     if (text && !isNotAvailable(text) && !/^(total|all|tous|ensemble)$/i.test(text)) disaggregation[key] = text.toLowerCase();
   }
-  const summedKeys = summedDisaggregations(plan, disaggregation);
+  const summedKeys = summedDisaggregations(plan, disaggregation, (memo.summed ??= summedColumns(plan)));
   const figures: RowFigure[] = [];
   for (const column of plan.values) {
     const raw = cell(row, column.index);

@@ -16,18 +16,10 @@ export function sumOverColumns(plan: ColumnPlan): number[] {
   return plan.sumOver ?? (plan.roles.sumOver === undefined ? [] : [plan.roles.sumOver]);
 }
 
-/** summedColumns per plan: normaliseRow asks for every row. */
-const SUMMED = new WeakMap<ColumnPlan, ColumnPlan['disaggregations']>();
-
-/** The plan's disaggregations whose column is summed over. */
-function summedColumns(plan: ColumnPlan): ColumnPlan['disaggregations'] {
-  let columns = SUMMED.get(plan);
-  if (!columns) {
-    const summed = new Set(sumOverColumns(plan));
-    columns = plan.disaggregations.filter((d) => summed.has(d.index));
-    SUMMED.set(plan, columns);
-  }
-  return columns;
+/** The plan's disaggregations whose column is summed over (normaliseRow keeps them in its plan memo). */
+export function summedColumns(plan: ColumnPlan): ColumnPlan['disaggregations'] {
+  const summed = new Set(sumOverColumns(plan));
+  return plan.disaggregations.filter((d) => summed.has(d.index));
 }
 
 /**
@@ -86,9 +78,9 @@ function requestFilter(table: RawTable, profile: SourceProfile, key: string): { 
   return found ? { name: found[0], value: found[1].trim() } : undefined;
 }
 
-/** The row's summed disaggregations: the figure is also a part of the total without them. Keys, in plan order. */
-export function summedDisaggregations(plan: ColumnPlan, disaggregation: Disaggregation): string[] {
-  return summedColumns(plan)
+/** The row's summed disaggregations (`summed`: the plan's summedColumns): the figure is also a part of the total without them. Keys, in plan order. */
+export function summedDisaggregations(plan: ColumnPlan, disaggregation: Disaggregation, summed: ColumnPlan['disaggregations']): string[] {
+  return summed
     .filter((d) => disaggregation[d.key] !== undefined && !plan.onePart?.includes(d.key))
     .map((d) => d.key);
 }

@@ -60,6 +60,8 @@ export interface PlanMemo {
   fallback: Map<string, RowCountry>;
   /** Per place (the list's own objects): name cell → its mismatch notice (null: the name is the place's). */
   names: Map<Place, Map<string, RowNotice | null>>;
+  /** The plan's summed disaggregation columns (parts.ts summedColumns), settled on the first row. */
+  summed?: ColumnPlan['disaggregations'];
 }
 
 const MEMOS = new WeakMap<ColumnPlan, PlanMemo>();
