@@ -53,3 +53,53 @@ export async function ensureTopics(kafka: Kafka, topics: readonly string[]): Pro
     await admin.disconnect();
   }
 }
+
+/**
+ * Commits `offsets` (topic → partition → offset) for a group that has no running member, so that
+ * its next consumer (ClickHouse's, or a rebuild's) starts there. kafkajs' `admin.setOffsets` does
+ * this one topic at a time and waits out a 5 s fetch each time; this joins once for all topics,
+ * commits as soon as the group is joined and leaves (what it fetched meanwhile is ignored).
+ */
+export async function commitGroupOffsets(kafka: Kafka, groupId: string, offsets: Record<string, Record<number, string>>): Promise<void> {
+  const topics = Object.keys(offsets).filter((t) => Object.keys(offsets[t]!).length > 0);
+  if (topics.length === 0) return;
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, maxBytesPerPartition: 1024, sessionTimeout: 10_000, rebalanceTimeout: 10_000 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    const group = await consumer.describeGroup();
+    if (group.members.length > 0) {
+      throw new Error(`commit offsets: expected consumer group ${groupId} to have no running member, found ${group.members.length} (state ${group.state})`);
+    }
+    await new Promise<void>((resolve, reject) => {
+      let committing = false;
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        if (committing) return;
+        committing = true;
+        // kafkajs drops a commit made before its runner counts as running, which it does just after this event.
+        setTimeout(() => {
+          consumer
+            .commitOffsets(topics.flatMap((topic) => Object.entries(offsets[topic]!).map(([partition, offset]) => ({ topic, partition: Number(partition), offset }))))
+            .then(resolve, reject);
+        }, 0);
+      });
+      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+      consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const topic of topics) {
+      const committed = new Map(((await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
+      for (const [partition, offset] of Object.entries(offsets[topic]!)) {
+        const found = committed.get(Number(partition));
+        if (found !== offset) throw new Error(`commit offsets: expected group ${groupId} at offset ${offset} of ${topic}#${partition}, found ${found ?? 'none'}`);
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -28,8 +28,8 @@ import type { Kafka } from 'kafkajs';
 import { TallyEvent, type TallyEventType } from '../domain/events.js';
 import type { ProjectionPath } from '../infra/config.js';
 import { selectRows } from '../adapters/clickhouse.js';
-import { ensureTopics } from '../adapters/kafka.js';
-import type { RowRouting } from '../adapters/publisher.js';
+import { commitGroupOffsets, ensureTopics } from '../adapters/kafka.js';
+import { groupCaughtUp, type RowRouting } from '../adapters/publisher.js';
 import { quoteIdentifier, quoteString, quoteTable } from '../adapters/sql.js';
 import { figuresProjection } from './figures.js';
 import { observationsProjection } from './observations.js';
@@ -122,17 +122,18 @@ export interface EngineSetup {
   brokers: readonly string[];
 }
 
-function queueSql(setup: EngineSetup, table: EngineTable, topic: string): string {
+/** A Kafka-engine table named `name` that reads `topic` under `group`, with the columns of `table`. */
+function queueSql(database: string, name: string, table: EngineTable, topic: string, group: string, brokers: readonly string[]): string {
   const settings = [
-    `kafka_broker_list = ${quoteString(setup.brokers.join(','))}`,
+    `kafka_broker_list = ${quoteString(brokers.join(','))}`,
     `kafka_topic_list = ${quoteString(topic)}`,
-    `kafka_group_name = ${quoteString(engineGroupOf(setup.projectionsGroup, table))}`,
+    `kafka_group_name = ${quoteString(group)}`,
     `kafka_format = 'JSONEachRow'`,
     `kafka_row_delimiter = '\\n'`,
     // One consumer: the machine it was measured on has two cores, and one reader kept up (0.38 CPU-s per 100k rows).
     'kafka_num_consumers = 1',
   ];
-  return `CREATE TABLE IF NOT EXISTS ${quoteTable(setup.database, `${table}_queue`)} (${columnsSql(table)}\n) ENGINE = Kafka SETTINGS ${settings.join(', ')}`;
+  return `CREATE TABLE IF NOT EXISTS ${quoteTable(database, name)} (${columnsSql(table)}\n) ENGINE = Kafka SETTINGS ${settings.join(', ')}`;
 }
 
 async function tablesOf(client: ClickHouseClient, database: string): Promise<Map<string, string>> {
@@ -152,7 +153,7 @@ async function startGroupAtBeginning(kafka: Kafka, groupId: string, topic: strin
     const partitions = committed[0]?.partitions ?? [];
     if (partitions.length > 0 && partitions.some((p) => Number(p.offset) >= 0)) return;
     const lows = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({ groupId, topic, partitions: lows.map((p) => ({ partition: p.partition, offset: p.low })) });
+    await commitGroupOffsets(kafka, groupId, { [topic]: Object.fromEntries(lows.map((p) => [p.partition, p.low])) });
   } finally {
     await admin.disconnect();
   }
@@ -171,7 +172,7 @@ export async function ensureEngineProjections(client: ClickHouseClient, kafka: K
   for (const table of ENGINE_TABLES) {
     const queue = `${table}_queue`;
     const view = `${table}_mv`;
-    const wanted = queueSql(setup, table, topics[table]);
+    const wanted = queueSql(setup.database, queue, table, topics[table], engineGroupOf(setup.projectionsGroup, table), setup.brokers);
     const current = existing.get(queue);
     const brokers = quoteString(setup.brokers.join(','));
     if (current !== undefined && !(current.includes(brokers) && current.includes(quoteString(topics[table])))) {
@@ -232,14 +233,27 @@ export async function insertRowMessages(client: ClickHouseClient, table: string,
  * writes its last block, and writes a table's rows in offset order, so this row being there means
  * every row before it is too. Reads one message per partition with a short-lived consumer.
  */
-export async function engineRowsVisible(kafka: Kafka, client: ClickHouseClient, topics: RowTopics, targets: Record<string, Record<number, string>>): Promise<{ visible: boolean; missing: string[] }> {
+export async function engineRowsVisible(
+  kafka: Kafka,
+  client: ClickHouseClient,
+  topics: RowTopics,
+  targets: Record<string, Record<number, string>>,
+  /** Appended to the table names (`_rebuild` while a rebuild's engine replay fills those). @default '' */
+  suffix = '',
+): Promise<{ visible: boolean; missing: string[] }> {
+  const missing = await missingRows(client, await lastRowIds(kafka, topics, targets), suffix);
+  return { visible: missing.length === 0, missing };
+}
+
+/** The event id of the last row before each end offset of `targets`, per table. */
+export async function lastRowIds(kafka: Kafka, topics: RowTopics, targets: Record<string, Record<number, string>>): Promise<Map<EngineTable, string[]>> {
   const wanted = new Map<string, bigint>();
   for (const [topic, partitions] of Object.entries(targets)) {
     if (tableOfRowTopic(topics, topic) === undefined) continue;
     for (const [partition, end] of Object.entries(partitions)) if (BigInt(end) > 0n) wanted.set(`${topic}\u0000${partition}`, BigInt(end) - 1n);
   }
-  if (wanted.size === 0) return { visible: true, missing: [] };
   const lastIds = new Map<EngineTable, string[]>();
+  if (wanted.size === 0) return lastIds;
   const groupId = `tally-watermark-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000 });
   await consumer.connect();
@@ -281,11 +295,106 @@ export async function engineRowsVisible(kafka: Kafka, client: ClickHouseClient, 
     await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect();
   }
+  return lastIds;
+}
+
+/** Which of these rows (table → event ids) are not in their tables yet, as `<table> <event id>`. */
+export async function missingRows(client: ClickHouseClient, lastIds: ReadonlyMap<EngineTable, readonly string[]>, suffix = ''): Promise<string[]> {
   const missing: string[] = [];
   for (const [table, ids] of lastIds) {
-    const rows = await selectRows<{ event_id: string }>(client, `SELECT DISTINCT event_id FROM ${quoteIdentifier(table)} WHERE event_id IN (${ids.map(quoteString).join(', ')})`);
+    const rows = await selectRows<{ event_id: string }>(client, `SELECT DISTINCT event_id FROM ${quoteIdentifier(`${table}${suffix}`)} WHERE event_id IN (${ids.map(quoteString).join(', ')})`);
     const found = new Set(rows.map((r) => r.event_id));
-    missing.push(...ids.filter((id) => !found.has(id)).map((id) => `${table} ${id}`));
+    missing.push(...ids.filter((id) => !found.has(id)).map((id) => `${table}${suffix} ${id}`));
   }
-  return { visible: missing.length === 0, missing };
+  return missing;
+}
+
+/**
+ * A rebuild's replay of the row topics by ClickHouse itself: per table, a Kafka table
+ * `<table>_rebuild_queue` under its own new group, started at the beginning of the topic, and a
+ * view `<table>_rebuild_mv` into `<table>_rebuild`. The rows never cross Node.
+ */
+export interface EngineReplay {
+  /** The replay's group per table. */
+  readonly groups: Record<EngineTable, string>;
+  /** Messages of the row topics the replay's groups have committed so far (for progress). */
+  committed(): Promise<number>;
+  /** Done once every group has committed its targets and their last rows are in the `_rebuild` tables; lag in messages (or rows still missing). */
+  reached(): Promise<{ done: boolean; lag: number }>;
+  /** Drops the views and Kafka tables, then the groups. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startEngineReplay(
+  client: ClickHouseClient,
+  kafka: Kafka,
+  setup: { database: string; topicPrefix: string; brokers: readonly string[]; groupBase: string },
+  /** Where the replay ends: topic → partition → end offset, for the row topics (others are ignored). */
+  targets: Record<string, Record<number, string>>,
+): Promise<EngineReplay> {
+  await checkEngineServer(client);
+  const topics = rowTopicsFor(setup.topicPrefix);
+  const groups = Object.fromEntries(ENGINE_TABLES.map((t) => [t, engineGroupOf(setup.groupBase, t)])) as Record<EngineTable, string>;
+  const names = (t: EngineTable) => ({ queue: quoteTable(setup.database, `${t}_rebuild_queue`), view: quoteTable(setup.database, `${t}_rebuild_mv`) });
+  // In parallel: 18.16 takes about 3 s to close a Kafka table's consumer.
+  const drop = () =>
+    Promise.all(
+      ENGINE_TABLES.map(async (t) => {
+        await client.command({ query: `DROP TABLE IF EXISTS ${names(t).view}` });
+        await client.command({ query: `DROP TABLE IF EXISTS ${names(t).queue}` });
+      }),
+    );
+  await drop();
+  await Promise.all(ENGINE_TABLES.map((t) => startGroupAtBeginning(kafka, groups[t], topics[t])));
+  for (const t of ENGINE_TABLES) {
+    await client.command({ query: queueSql(setup.database, `${t}_rebuild_queue`, t, topics[t], groups[t], setup.brokers) });
+    await client.command({
+      query: `CREATE MATERIALIZED VIEW IF NOT EXISTS ${names(t).view} TO ${quoteTable(setup.database, `${t}_rebuild`)} AS SELECT * FROM ${names(t).queue}`,
+    });
+  }
+  // The rows that end the replay, read while ClickHouse replays.
+  const lastIds = lastRowIds(kafka, topics, targets);
+  lastIds.catch(() => undefined);
+  let stopped = false;
+  return {
+    groups,
+    async committed() {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        let n = 0;
+        for (const t of ENGINE_TABLES) {
+          const lows = new Map((await admin.fetchTopicOffsets(topics[t])).map((p) => [p.partition, Number(p.low)]));
+          for (const p of (await admin.fetchOffsets({ groupId: groups[t], topics: [topics[t]] }))[0]?.partitions ?? []) {
+            n += Math.max(0, Number(p.offset) - (lows.get(p.partition) ?? 0));
+          }
+        }
+        return n;
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    async reached() {
+      let lag = 0;
+      for (const t of ENGINE_TABLES) {
+        const wanted = targets[topics[t]];
+        if (wanted !== undefined) lag += (await groupCaughtUp(kafka, groups[t], { [topics[t]]: wanted })).lag;
+      }
+      if (lag > 0) return { done: false, lag };
+      const missing = await missingRows(client, await lastIds, '_rebuild');
+      return { done: missing.length === 0, lag: missing.length };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await drop();
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.deleteGroups(Object.values(groups)).catch(() => undefined);
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
 }

@@ -9,23 +9,26 @@
  *    the (new) live tables: whatever the live consumer wrote into the old tables between steps
  *    2 and 3 is written again, so nothing is lost with the old tables, which are then dropped.
  *
- * On the engine path the row topics are replayed too, their messages inserted as they are
- * (JSONEachRow already). ClickHouse's views write into the live tables by name, so after the
- * swap they fill the rebuilt tables, and the catch-up covers what they wrote into the old ones.
+ * On the engine path ClickHouse replays the row topics itself, the rows never crossing Node: a
+ * Kafka table per row topic under a new group started at the beginning, and a view into
+ * `<table>_rebuild` (engine.ts `startEngineReplay`), dropped once their groups have committed the
+ * replay's end offsets and the last rows are in. ClickHouse's live views write into the live
+ * tables by name, so after the swap they fill the rebuilt tables; the catch-up reads the row
+ * topics from the replay's end offsets and inserts their messages as they are (JSONEachRow).
  */
 import { randomBytes } from 'node:crypto';
-import type { EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { topicsFor } from '../domain/events.js';
 import type { StackSettings } from '../infra/stack/settings.js';
 import { insertProjected, projectMessages } from './apply.js';
 import { openClickHouse, selectRows, type ClickHouseClient } from '../adapters/clickhouse.js';
-import { ensureTopics, kafkaFrom } from '../adapters/kafka.js';
+import { commitGroupOffsets, ensureTopics, kafkaFrom } from '../adapters/kafka.js';
 import { projectionsLogger } from './log.js';
 import { migrate } from './migrations.js';
 import { createTableSql, TABLES } from './schema.js';
 import { quoteString, quoteTable } from '../adapters/sql.js';
-import { insertRowMessages, rowTopicsFor, tableOfRowTopic } from './engine.js';
+import { insertRowMessages, rowTopicsFor, startEngineReplay, tableOfRowTopic, type EngineReplay } from './engine.js';
 import type { ProjectionPath } from '../infra/config.js';
 
 export interface RebuildOptions {
@@ -37,8 +40,10 @@ export interface RebuildOptions {
   /** Called after each batch with messages consumed so far and the total captured at the start. */
   onProgress?: (consumed: number, total: number) => void;
   logger?: Logger;
-  /** On the engine path the row topics are replayed too. @default node */
+  /** On the engine path ClickHouse replays the row topics. @default node */
   path?: ProjectionPath;
+  /** How long ClickHouse's replay may go without progress before the rebuild fails. @default 120000 */
+  engineStallMs?: number;
 }
 
 export interface RebuildResult {
@@ -105,14 +110,42 @@ async function swapTables(client: ClickHouseClient, database: string): Promise<v
   await client.command({ query: `RENAME TABLE ${renames.join(', ')}` });
 }
 
+/** Runs the calls one after the other: a batch's insert and the swap never overlap. */
+function serially(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (fn) => {
+    const run = tail.then(fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+const POLL_MS = 250;
+/** How long the engine replay may go without progress before the rebuild gives up. */
+const ENGINE_STALL_MS = 120_000;
+
+function asRecord(offsets: Offsets, topics: readonly string[]): Record<string, Record<number, string>> {
+  const out: Record<string, Record<number, string>> = {};
+  for (const [key, offset] of offsets) {
+    const [topic, partition] = key.split('\u0000') as [string, string];
+    if (topics.includes(topic)) (out[topic] ??= {})[Number(partition)] = offset.toString();
+  }
+  return out;
+}
+
 export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildResult> {
   const log = opts.logger ?? projectionsLogger('projections-rebuild');
   const database = opts.database ?? opts.settings.clickhouse.database;
-  const rowTopics = rowTopicsFor(opts.topicPrefix ?? '');
-  const topics = [...Object.values(topicsFor(opts.topicPrefix ?? '')), ...(opts.path?.kind === 'engine' ? Object.values(rowTopics) : [])];
+  const prefix = opts.topicPrefix ?? '';
+  const engine = opts.path?.kind === 'engine' ? opts.path : undefined;
+  const rowTopics = rowTopicsFor(prefix);
+  const rowTopicList = engine ? Object.values(rowTopics) : [];
+  const topics = [...Object.values(topicsFor(prefix)), ...rowTopicList];
   const groupId = `tally-rebuild-${Date.now()}-${randomBytes(3).toString('hex')}`;
   const client = await openClickHouse(opts.settings.clickhouse, { database });
   const kafka = kafkaFrom(opts.settings.kafka, groupId);
+  let replay: EngineReplay | undefined;
+  let consumer: Consumer | undefined;
   try {
     await migrate(client, database);
     await ensureTopics(kafka, topics);
@@ -123,66 +156,108 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
     const { ends: replayTargets, total } = await endOffsets(kafka, topics);
     const lows = await lowOffsets(kafka, topics);
     const positions: Offsets = new Map();
+    if (engine) {
+      // ClickHouse replays the row topics itself; this group reads them only for the catch-up, from where that replay ends.
+      const rowTargets = asRecord(replayTargets, rowTopicList);
+      replay = await startEngineReplay(client, kafka, { database, topicPrefix: prefix, brokers: engine.brokers, groupBase: groupId }, rowTargets);
+      await commitGroupOffsets(kafka, groupId, rowTargets);
+      for (const [key, target] of replayTargets) if (rowTopicList.includes(key.split('\u0000')[0]!)) positions.set(key, target);
+      log.info({ groups: replay.groups }, 'ClickHouse replays the row topics');
+    }
     let consumed = 0;
-    let phase: 'replay' | 'catchup' = 'replay';
-    let targets = replayTargets;
+    let replayed = 0;
+    let phase: 'replay' | 'catchup' | 'done' = 'replay';
+    let failure: Error | undefined;
+    const exclusive = serially();
+    const progress = () => opts.onProgress?.(Math.min(consumed + replayed, total), total);
 
-    // Swaps once the replay targets are met, then moves on to the catch-up targets; true when all is done.
-    const advance = async (): Promise<boolean> => {
-      if (phase === 'replay' && reached(targets, positions, lows)) {
-        await swapTables(client, database);
-        phase = 'catchup';
-        targets = (await endOffsets(kafka, topics)).ends;
-        log.info({ consumed, total }, 'rebuilt tables swapped in; catching up');
+    const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+      if (batch.messages.length === 0) return;
+      await exclusive(async () => {
+        if (!isRunning() || isStale() || phase === 'done') return;
+        const suffix = phase === 'replay' ? '_rebuild' : '';
+        const rowTable = tableOfRowTopic(rowTopics, batch.topic);
+        if (rowTable !== undefined) {
+          await insertRowMessages(client, `${rowTable}${suffix}`, batch.messages.map((m) => m.value));
+        } else {
+          await insertProjected(client, projectMessages(batch.topic, batch.partition, batch.messages, log), suffix);
+        }
+        const last = batch.messages[batch.messages.length - 1]!;
+        resolveOffset(last.offset);
+        positions.set(at(batch.topic, batch.partition), BigInt(last.offset) + 1n);
+        consumed += batch.messages.length;
+      });
+      progress();
+      await heartbeat();
+    };
+    const startConsumer = async () => {
+      if (consumer) return;
+      consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3000 });
+      consumer.on(consumer.events.CRASH, (e) => {
+        if (!e.payload.restart) failure = e.payload.error;
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: true });
+      consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch }).catch((err: Error) => {
+        failure = err;
+      });
+    };
+    const until = async (done: () => boolean | Promise<boolean>) => {
+      for (;;) {
+        if (failure) throw failure;
+        if (await done()) return;
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
-      return phase === 'catchup' && reached(targets, positions, lows);
     };
 
-    if (!(await advance())) {
-      const consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3000 });
-      await consumer.connect();
-      try {
-        await consumer.subscribe({ topics, fromBeginning: true });
-        await new Promise<void>((resolve, reject) => {
-          const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
-            if (!isRunning() || isStale() || batch.messages.length === 0) return;
-            const suffix = phase === 'replay' ? '_rebuild' : '';
-            const rowTable = tableOfRowTopic(rowTopics, batch.topic);
-            if (rowTable !== undefined) {
-              await insertRowMessages(client, `${rowTable}${suffix}`, batch.messages.map((m) => m.value));
-            } else {
-              await insertProjected(client, projectMessages(batch.topic, batch.partition, batch.messages, log), suffix);
-            }
-            const last = batch.messages[batch.messages.length - 1]!;
-            resolveOffset(last.offset);
-            positions.set(at(batch.topic, batch.partition), BigInt(last.offset) + 1n);
-            consumed += batch.messages.length;
-            opts.onProgress?.(Math.min(consumed, total), total);
-            await heartbeat();
-            // A failed swap is not a batch to retry: give up and leave the live tables as they are.
-            let done: boolean;
-            try {
-              done = await advance();
-            } catch (err) {
-              reject(err as Error);
-              return;
-            }
-            if (done) resolve();
-          };
-          consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch }).catch(reject);
-          consumer.on(consumer.events.CRASH, (e) => {
-            if (!e.payload.restart) reject(e.payload.error);
-          });
-        });
-      } finally {
-        await consumer.disconnect();
-      }
+    // 1. Replay: the event topics by this group (and, on the engine path, the row topics by ClickHouse).
+    if (!reached(replayTargets, positions, lows)) await startConsumer();
+    await until(() => reached(replayTargets, positions, lows));
+    log.info({ consumed }, 'event topics replayed');
+    if (replay) {
+      const engineReplay = replay;
+      const stallMs = opts.engineStallMs ?? ENGINE_STALL_MS;
+      let lastMoved = Date.now();
+      let lastLag = Number.POSITIVE_INFINITY;
+      await until(async () => {
+        const { done, lag } = await engineReplay.reached();
+        replayed = await engineReplay.committed();
+        progress();
+        if (done) return true;
+        if (lag < lastLag) [lastLag, lastMoved] = [lag, Date.now()];
+        if (Date.now() - lastMoved > stallMs) {
+          throw new Error(
+            `projections rebuild: expected ClickHouse's Kafka tables (groups ${Object.values(engineReplay.groups).join(', ')}) to replay the row topics, ` +
+              `found ${lag} message(s) or row(s) still missing after ${stallMs / 1000} s without progress; can ClickHouse reach ${engine!.brokers.join(',')}?`,
+          );
+        }
+        return false;
+      });
+      log.info({ replayed }, 'ClickHouse replayed the row topics');
+      await engineReplay.stop();
     }
+    // 2. Swap, between two batches; 3. catch up, into the live tables, to the end offsets after the swap.
+    const catchUpTargets = await exclusive(async () => {
+      await swapTables(client, database);
+      phase = 'catchup';
+      log.info({ consumed: consumed + replayed, total }, 'rebuilt tables swapped in; catching up');
+      return (await endOffsets(kafka, topics)).ends;
+    });
+    if (!reached(catchUpTargets, positions, lows)) await startConsumer();
+    await until(() => reached(catchUpTargets, positions, lows));
+    // Later batches are left alone (disconnecting waits for the batch in hand, which would wait for this).
+    await exclusive(async () => {
+      phase = 'done';
+    });
+    await consumer?.disconnect();
+    consumer = undefined;
     for (const t of TABLES) await client.command({ query: `DROP TABLE IF EXISTS ${quoteTable(database, `${t}_old`)}` });
     await deleteGroup(kafka, groupId, log);
-    opts.onProgress?.(Math.min(consumed, total), total);
-    return { consumed, total, groupId };
+    progress();
+    return { consumed: consumed + replayed, total, groupId };
   } finally {
+    await consumer?.disconnect().catch(() => undefined);
+    await replay?.stop().catch((err: unknown) => log.warn({ err }, 'could not drop the engine replay tables'));
     await client.close();
   }
 }

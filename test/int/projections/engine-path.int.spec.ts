@@ -87,6 +87,34 @@ describe('the engine projection path: ClickHouse projects observations and figur
     await p?.stop();
   });
 
+  async function rebuildLeftovers(): Promise<string[]> {
+    const db = p!.config.stack.clickhouse.database;
+    const rows = await selectRows<{ name: string }>(p!.clickhouse, `SELECT name FROM system.tables WHERE database = ${quoteString(db)} AND match(name, '_rebuild|_old$') ORDER BY name`);
+    return rows.map((r) => r.name);
+  }
+
+  async function groupsNow(): Promise<string[]> {
+    const admin = kafkaFrom(p!.config.stack.kafka, `${p!.scope.id}-groups`).admin();
+    await admin.connect();
+    try {
+      return (await admin.listGroups()).groups.map((g) => g.groupId);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async function rowTopicMessages(): Promise<number> {
+    const admin = kafkaFrom(p!.config.stack.kafka, `${p!.scope.id}-ends`).admin();
+    await admin.connect();
+    try {
+      let n = 0;
+      for (const topic of Object.values(rowTopicsFor(p!.config.topicPrefix))) for (const o of await admin.fetchTopicOffsets(topic)) n += Number(o.high) - Number(o.low);
+      return n;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   it('ingests the Mali drops with --wait and answers every query as the Node path does', async () => {
     const results = await ingestAll(p!);
     expect(results.map((r) => ({ status: r.status, rows: r.rows, accepted: r.accepted, figures: r.figures, discrepancies: r.discrepancies }))).toEqual(
@@ -128,8 +156,13 @@ describe('the engine projection path: ClickHouse projects observations and figur
   it('rebuilds the same answers on the engine path, and the views fill the rebuilt tables afterwards', async () => {
     const before = await answers(p!.clickhouse);
     const result = await rebuildProjections({ settings: p!.config.stack, topicPrefix: p!.config.topicPrefix, path: p!.config.projectionPath });
-    expect(result.consumed).toBeGreaterThan(0);
+    // ClickHouse replayed the row topics: every message of the log counts, theirs included.
+    expect(result.consumed).toBe(result.total);
+    expect(await rowTopicMessages()).toBeGreaterThan(0);
     expect(await answers(p!.clickhouse)).toEqual(before);
+    // The replay's Kafka tables, views and groups are gone.
+    expect(await rebuildLeftovers()).toEqual([]);
+    expect((await groupsNow()).filter((g) => g.startsWith(result.groupId))).toEqual([]);
     // The views write into the live tables by name: after the swap, a new row lands in the rebuilt ones.
     const kafka = kafkaFrom(p!.config.stack.kafka, `${p!.scope.id}-late`);
     const publisher = await createPublisher(kafka, topicsFor(p!.config.topicPrefix), { rows: engineRowRouting(p!.config.topicPrefix) });
@@ -143,6 +176,16 @@ describe('the engine projection path: ClickHouse projects observations and figur
       const rows = await selectRows<{ n: string }>(p!.clickhouse, `SELECT count() AS n FROM observations WHERE event_id = ${quoteString(late.eventId)}`);
       return toNumber(rows[0]?.n) > 0;
     });
+  }, 300_000);
+
+  it('fails a rebuild whose engine replay makes no progress, naming the brokers, and leaves the live tables as they were', async () => {
+    const before = await answers(p!.clickhouse);
+    const unreachable = { kind: 'engine' as const, brokers: ['127.0.0.1:1'] };
+    await expect(
+      rebuildProjections({ settings: p!.config.stack, topicPrefix: p!.config.topicPrefix, path: unreachable, engineStallMs: 3000 }),
+    ).rejects.toThrow(/replay the row topics, found \d+ message\(s\) or row\(s\) still missing after 3 s without progress; can ClickHouse reach 127\.0\.0\.1:1\?/);
+    expect(await answers(p!.clickhouse)).toEqual(before);
+    expect((await rebuildLeftovers()).filter((t) => t.endsWith('_queue') || t.endsWith('_mv'))).toEqual([]);
   }, 300_000);
 
   it('finds the local 18.16 server fit for the engine path: its default profile reads until a topic runs dry', async () => {
