@@ -192,7 +192,8 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
     };
     const startConsumer = async () => {
       if (consumer) return;
-      consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3000 });
+      // A short fetch wait: at the end of the log, disconnecting waits for the fetch in flight.
+      consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 500 });
       consumer.on(consumer.events.CRASH, (e) => {
         if (!e.payload.restart) failure = e.payload.error;
       });
@@ -234,7 +235,7 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
         return false;
       });
       log.info({ replayed }, 'ClickHouse replayed the row topics');
-      await engineReplay.stop();
+      await engineReplay.detach();
     }
     // 2. Swap, between two batches; 3. catch up, into the live tables, to the end offsets after the swap.
     const catchUpTargets = await exclusive(async () => {
@@ -244,6 +245,9 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
       return (await endOffsets(kafka, topics)).ends;
     });
     if (!reached(catchUpTargets, positions, lows)) await startConsumer();
+    // ClickHouse's replay consumers close (about 3 s each on 18.16) while the catch-up runs.
+    const closing = replay?.stop();
+    closing?.catch(() => undefined);
     await until(() => reached(catchUpTargets, positions, lows));
     // Later batches are left alone (disconnecting waits for the batch in hand, which would wait for this).
     await exclusive(async () => {
@@ -252,7 +256,8 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
     await consumer?.disconnect();
     consumer = undefined;
     for (const t of TABLES) await client.command({ query: `DROP TABLE IF EXISTS ${quoteTable(database, `${t}_old`)}` });
-    await deleteGroup(kafka, groupId, log);
+    await closing;
+    await deleteGroups(kafka, [groupId, ...Object.values(replay?.groups ?? {})], log);
     progress();
     return { consumed: consumed + replayed, total, groupId };
   } finally {
@@ -262,13 +267,13 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
   }
 }
 
-async function deleteGroup(kafka: Kafka, groupId: string, log: Logger): Promise<void> {
+async function deleteGroups(kafka: Kafka, groupIds: string[], log: Logger): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.deleteGroups([groupId]);
+    await admin.deleteGroups(groupIds);
   } catch (err) {
-    log.warn({ groupId, err }, 'could not delete the rebuild consumer group');
+    log.warn({ groupIds, err }, 'could not delete the rebuild consumer groups');
   } finally {
     await admin.disconnect();
   }
