@@ -145,16 +145,28 @@ async function tablesOf(client: ClickHouseClient, database: string): Promise<Map
   return new Map(rows.map((r) => [r.name, r.create_table_query]));
 }
 
-/** Commits the start of every partition for a group that has committed nothing on `topic`. */
+/**
+ * Commits the start of every partition for a group that has committed nothing on `topic`. The
+ * worker and the projections both set the engine path up when they start: when the other one is
+ * committing at the same moment, this one waits and finds its offsets.
+ */
 async function startGroupAtBeginning(kafka: Kafka, groupId: string, topic: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const partitions = committed[0]?.partitions ?? [];
-    if (partitions.length > 0 && partitions.some((p) => Number(p.offset) >= 0)) return;
-    const lows = await admin.fetchTopicOffsets(topic);
-    await commitGroupOffsets(kafka, groupId, { [topic]: Object.fromEntries(lows.map((p) => [p.partition, p.low])) });
+    for (let attempt = 1; ; attempt++) {
+      const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const partitions = committed[0]?.partitions ?? [];
+      if (partitions.length > 0 && partitions.some((p) => Number(p.offset) >= 0)) return;
+      const lows = await admin.fetchTopicOffsets(topic);
+      try {
+        await commitGroupOffsets(kafka, groupId, { [topic]: Object.fromEntries(lows.map((p) => [p.partition, p.low])) });
+        return;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+      }
+    }
   } finally {
     await admin.disconnect();
   }

@@ -6,14 +6,15 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { selectRows, toNumber, type ClickHouseClient } from '../../../adapters/clickhouse.js';
+import { openClickHouse, selectRows, toNumber, type ClickHouseClient } from '../../../adapters/clickhouse.js';
 import { kafkaFrom } from '../../../adapters/kafka.js';
 import { createPublisher } from '../../../adapters/publisher.js';
 import { topicsFor } from '../../../domain/events.js';
-import { checkEngineServer, engineRowRouting } from '../../../projections/engine.js';
+import { checkEngineServer, engineRowRouting, ensureEngineProjections } from '../../../projections/engine.js';
+import { migrate } from '../../../projections/migrations.js';
 import { observation } from './fixtures.js';
 import { waitUntil } from './harness.js';
-import { quoteString } from '../../../adapters/sql.js';
+import { quoteIdentifier, quoteString } from '../../../adapters/sql.js';
 import { engineGroupOf, rowTopicsFor } from '../../../projections/engine.js';
 import { listDiscrepancies, listDrops, listRejections, queryFigures } from '../../../projections/queries.js';
 import { rebuildProjections } from '../../../projections/rebuild.js';
@@ -186,6 +187,34 @@ describe('the engine projection path: ClickHouse projects observations and figur
     ).rejects.toThrow(/replay the row topics, found \d+ message\(s\) or row\(s\) still missing after 3 s without progress; can ClickHouse reach 127\.0\.0\.1:1\?/);
     expect(await answers(p!.clickhouse)).toEqual(before);
     expect((await rebuildLeftovers()).filter((t) => t.endsWith('_queue') || t.endsWith('_mv'))).toEqual([]);
+  }, 300_000);
+
+  it('is set up by the worker and the projections at once: both start, and the groups start at the beginning', async () => {
+    const db = `${p!.config.stack.clickhouse.database}_twice`;
+    const client = await openClickHouse(p!.config.stack.clickhouse, { database: db });
+    const prefix = `${p!.config.topicPrefix}twice.`;
+    const group = `${p!.config.projectionsGroup}-twice`;
+    const kafka = kafkaFrom(p!.config.stack.kafka, `${p!.scope.id}-twice`);
+    try {
+      await migrate(client, db);
+      const publisher = await createPublisher(kafka, topicsFor(prefix), { rows: engineRowRouting(prefix) });
+      const early = observation({ source: 'dtm', area: 'ML08', value: 4321, recordedAt: '2020-06-01T00:00:00Z' });
+      try {
+        await publisher.publish([early]);
+      } finally {
+        await publisher.close();
+      }
+      const setup = { database: db, topicPrefix: prefix, projectionsGroup: group, brokers: [...inject('stack').kafka.brokers] };
+      await Promise.all([ensureEngineProjections(client, kafka, setup), ensureEngineProjections(client, kafka, setup)]);
+      // A row published before either set the path up is read: the group did not start at the end.
+      await waitUntil('the engine to project the row published before the setup', async () => {
+        const rows = await selectRows<{ n: string }>(client, `SELECT count() AS n FROM observations WHERE event_id = ${quoteString(early.eventId)}`);
+        return toNumber(rows[0]?.n) > 0;
+      });
+    } finally {
+      await client.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(db)}` });
+      await client.close();
+    }
   }, 300_000);
 
   it('finds the local 18.16 server fit for the engine path: its default profile reads until a topic runs dry', async () => {
