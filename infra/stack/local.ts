@@ -9,6 +9,17 @@ import { freePort, freePorts } from './ports.js';
 import type { StackSettings } from './settings.js';
 import { clickhouseConfig, clickhouseUsers, KAFKA_JVM_OPTIONS, kafkaLog4j, kafkaServerProperties } from './configs.js';
 
+/** Why an engine did not start: its exit code and the end of its log (the log may be gone with a scratch directory by the time it is read). */
+export function exitedEarly(code: number, log: string): string {
+  let tail = '';
+  try {
+    tail = readFileSync(log, 'utf8').trimEnd().split('\n').slice(-8).join('\n').slice(-1500);
+  } catch {
+    // no log written
+  }
+  return `the process exited with code ${code}; see ${log}${tail ? `, which ends:\n${tail}` : ''}`;
+}
+
 export interface LocalStackOptions {
   /** Directory for the engines' data, configs and logs. */
   dir: string;
@@ -88,7 +99,7 @@ export class LocalStack {
       if (!options.detach) stack.reaperPid = startReaper(engines.map((e) => e.pid));
       const abortIf = (name: string) => () => {
         const e = engines.find((x) => x.name === name);
-        if (e?.child && e.child.exitCode !== null) return `the process exited with code ${e.child.exitCode}; see ${e.log}`;
+        if (e?.child && e.child.exitCode !== null) return exitedEarly(e.child.exitCode, e.log);
         return undefined;
       };
       await Promise.all([
@@ -366,7 +377,7 @@ export async function restartLocalEngine(dir: string, name: LocalEngine, options
         ? startTemporal(manifest, root, ports, state.settings.temporal.uiUrl !== undefined, log)
         : startClickHouse(manifest, root, ports, log);
   engine.child?.unref();
-  const abortIf = () => (engine.child && engine.child.exitCode !== null ? `the process exited with code ${engine.child.exitCode}; see ${engine.log}` : undefined);
+  const abortIf = () => (engine.child && engine.child.exitCode !== null ? exitedEarly(engine.child.exitCode, engine.log) : undefined);
   if (name === 'kafka') await kafkaHealthy(state.settings.kafka, { abortIf });
   else if (name === 'temporal') await temporalHealthy(state.settings.temporal, { abortIf });
   else await clickhouseHealthy(state.settings.clickhouse, { abortIf });
