@@ -29,7 +29,7 @@ import { TallyEvent, type TallyEventType } from '../domain/events.js';
 import type { ProjectionPath } from '../infra/config.js';
 import { selectRows } from '../adapters/clickhouse.js';
 import { commitGroupOffsets, ensureTopics } from '../adapters/kafka.js';
-import { groupCaughtUp, type RowRouting } from '../adapters/publisher.js';
+import type { RowRouting } from '../adapters/publisher.js';
 import { quoteIdentifier, quoteString, quoteTable } from '../adapters/sql.js';
 import { figuresProjection } from './figures.js';
 import { observationsProjection } from './observations.js';
@@ -123,7 +123,7 @@ export interface EngineSetup {
 }
 
 /** A Kafka-engine table named `name` that reads `topic` under `group`, with the columns of `table`. */
-function queueSql(database: string, name: string, table: EngineTable, topic: string, group: string, brokers: readonly string[]): string {
+export function queueSql(database: string, name: string, table: EngineTable, topic: string, group: string, brokers: readonly string[]): string {
   const settings = [
     `kafka_broker_list = ${quoteString(brokers.join(','))}`,
     `kafka_topic_list = ${quoteString(topic)}`,
@@ -150,7 +150,7 @@ async function tablesOf(client: ClickHouseClient, database: string): Promise<Map
  * worker and the projections both set the engine path up when they start: when the other one is
  * committing at the same moment, this one waits and finds its offsets.
  */
-async function startGroupAtBeginning(kafka: Kafka, groupId: string, topic: string): Promise<void> {
+export async function startGroupAtBeginning(kafka: Kafka, groupId: string, topic: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -320,92 +320,4 @@ export async function missingRows(client: ClickHouseClient, lastIds: ReadonlyMap
     missing.push(...ids.filter((id) => !found.has(id)).map((id) => `${table}${suffix} ${id}`));
   }
   return missing;
-}
-
-/**
- * A rebuild's replay of the row topics by ClickHouse itself: per table, a Kafka table
- * `<table>_rebuild_queue` under its own new group, started at the beginning of the topic, and a
- * view `<table>_rebuild_mv` into `<table>_rebuild`. The rows never cross Node.
- */
-export interface EngineReplay {
-  /** The replay's group per table. */
-  readonly groups: Record<EngineTable, string>;
-  /** Messages of the row topics the replay's groups have committed so far (for progress). */
-  committed(): Promise<number>;
-  /** Done once every group has committed its targets and their last rows are in the `_rebuild` tables; lag in messages (or rows still missing). */
-  reached(): Promise<{ done: boolean; lag: number }>;
-  /** Drops the views: nothing more is written into the `_rebuild` tables (ClickHouse stops reading). */
-  detach(): Promise<void>;
-  /** Drops the views and the Kafka tables (the groups stay, for the caller to delete). Idempotent. */
-  stop(): Promise<void>;
-}
-
-export async function startEngineReplay(
-  client: ClickHouseClient,
-  kafka: Kafka,
-  setup: { database: string; topicPrefix: string; brokers: readonly string[]; groupBase: string },
-  /** Where the replay ends: topic → partition → end offset, for the row topics (others are ignored). */
-  targets: Record<string, Record<number, string>>,
-): Promise<EngineReplay> {
-  await checkEngineServer(client);
-  const topics = rowTopicsFor(setup.topicPrefix);
-  const groups = Object.fromEntries(ENGINE_TABLES.map((t) => [t, engineGroupOf(setup.groupBase, t)])) as Record<EngineTable, string>;
-  const names = (t: EngineTable) => ({ queue: quoteTable(setup.database, `${t}_rebuild_queue`), view: quoteTable(setup.database, `${t}_rebuild_mv`) });
-  // In parallel: 18.16 takes about 3 s to close a Kafka table's consumer.
-  const drop = () =>
-    Promise.all(
-      ENGINE_TABLES.map(async (t) => {
-        await client.command({ query: `DROP TABLE IF EXISTS ${names(t).view}` });
-        await client.command({ query: `DROP TABLE IF EXISTS ${names(t).queue}` });
-      }),
-    );
-  await drop();
-  await Promise.all(ENGINE_TABLES.map((t) => startGroupAtBeginning(kafka, groups[t], topics[t])));
-  for (const t of ENGINE_TABLES) {
-    await client.command({ query: queueSql(setup.database, `${t}_rebuild_queue`, t, topics[t], groups[t], setup.brokers) });
-    await client.command({
-      query: `CREATE MATERIALIZED VIEW IF NOT EXISTS ${names(t).view} TO ${quoteTable(setup.database, `${t}_rebuild`)} AS SELECT * FROM ${names(t).queue}`,
-    });
-  }
-  // The rows that end the replay, read while ClickHouse replays.
-  const lastIds = lastRowIds(kafka, topics, targets);
-  lastIds.catch(() => undefined);
-  let stopped = false;
-  return {
-    groups,
-    async committed() {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        let n = 0;
-        for (const t of ENGINE_TABLES) {
-          const lows = new Map((await admin.fetchTopicOffsets(topics[t])).map((p) => [p.partition, Number(p.low)]));
-          for (const p of (await admin.fetchOffsets({ groupId: groups[t], topics: [topics[t]] }))[0]?.partitions ?? []) {
-            n += Math.max(0, Number(p.offset) - (lows.get(p.partition) ?? 0));
-          }
-        }
-        return n;
-      } finally {
-        await admin.disconnect();
-      }
-    },
-    async reached() {
-      let lag = 0;
-      for (const t of ENGINE_TABLES) {
-        const wanted = targets[topics[t]];
-        if (wanted !== undefined) lag += (await groupCaughtUp(kafka, groups[t], { [topics[t]]: wanted })).lag;
-      }
-      if (lag > 0) return { done: false, lag };
-      const missing = await missingRows(client, await lastIds, '_rebuild');
-      return { done: missing.length === 0, lag: missing.length };
-    },
-    async detach() {
-      await Promise.all(ENGINE_TABLES.map((t) => client.command({ query: `DROP TABLE IF EXISTS ${names(t).view}` })));
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await drop();
-    },
-  };
 }

@@ -11,7 +11,7 @@
  *
  * On the engine path ClickHouse replays the row topics itself, the rows never crossing Node: a
  * Kafka table per row topic under a new group started at the beginning, and a view into
- * `<table>_rebuild` (engine.ts `startEngineReplay`), dropped once their groups have committed the
+ * `<table>_rebuild` (engine-replay.ts), dropped once their groups have committed the
  * replay's end offsets and the last rows are in. ClickHouse's live views write into the live
  * tables by name, so after the swap they fill the rebuilt tables; the catch-up reads the row
  * topics from the replay's end offsets and inserts their messages as they are (JSONEachRow).
@@ -28,7 +28,8 @@ import { projectionsLogger } from './log.js';
 import { migrate } from './migrations.js';
 import { createTableSql, TABLES } from './schema.js';
 import { quoteString, quoteTable } from '../adapters/sql.js';
-import { insertRowMessages, rowTopicsFor, startEngineReplay, tableOfRowTopic, type EngineReplay } from './engine.js';
+import { insertRowMessages, rowTopicsFor, tableOfRowTopic } from './engine.js';
+import { startEngineReplay, type EngineReplay } from './engine-replay.js';
 import type { ProjectionPath } from '../infra/config.js';
 
 export interface RebuildOptions {
@@ -156,12 +157,18 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
     const { ends: replayTargets, total } = await endOffsets(kafka, topics);
     const lows = await lowOffsets(kafka, topics);
     const positions: Offsets = new Map();
+    /** Row-topic messages ClickHouse replays (engine path); what its groups have not committed yet is the rest. */
+    let rowMessages = 0;
     if (engine) {
       // ClickHouse replays the row topics itself; this group reads them only for the catch-up, from where that replay ends.
       const rowTargets = asRecord(replayTargets, rowTopicList);
       replay = await startEngineReplay(client, kafka, { database, topicPrefix: prefix, brokers: engine.brokers, groupBase: groupId }, rowTargets);
       await commitGroupOffsets(kafka, groupId, rowTargets);
-      for (const [key, target] of replayTargets) if (rowTopicList.includes(key.split('\u0000')[0]!)) positions.set(key, target);
+      for (const [key, target] of replayTargets) {
+        if (!rowTopicList.includes(key.split('\u0000')[0]!)) continue;
+        positions.set(key, target);
+        rowMessages += Number(target - (lows.get(key) ?? 0n));
+      }
       log.info({ groups: replay.groups }, 'ClickHouse replays the row topics');
     }
     let consumed = 0;
@@ -221,8 +228,9 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
       let lastMoved = Date.now();
       let lastLag = Number.POSITIVE_INFINITY;
       await until(async () => {
-        const { done, lag } = await engineReplay.reached();
-        replayed = await engineReplay.committed();
+        const { done, behind, missing } = await engineReplay.reached();
+        const lag = behind + missing;
+        replayed = Math.max(0, rowMessages - behind);
         progress();
         if (done) return true;
         if (lag < lastLag) [lastLag, lastMoved] = [lag, Date.now()];
