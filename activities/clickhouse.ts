@@ -164,12 +164,32 @@ function pageFilter(page: GroupPage): string {
  * of 22,654 observations, 3 parts: 120-203 ms with FINAL, 63-70 ms without).
  */
 export async function observationsOfPage(client: ClickHouseClient, page: GroupPage): Promise<ObservationRecorded[]> {
+  return observationsWhere(client, pageFilter(page));
+}
+
+/**
+ * The observations other drops recorded in the groups of one indicator that a drop touched: by
+ * group key, and for regions and the country by disaggregation (their partition holds every region).
+ */
+export async function otherDropsObservations(
+  client: ClickHouseClient,
+  q: { indicator: string; dropId: string; groupKeys: readonly string[]; wideDisaggregations: readonly string[] },
+): Promise<ObservationRecorded[]> {
+  const areas = [...new Set(q.groupKeys.map((k) => k.split('|', 2)[1] ?? ''))];
+  const parts: string[] = [];
+  if (q.groupKeys.length > 0) parts.push(`(area IN ${quoteStringList(areas)} AND group_key IN ${quoteStringList(q.groupKeys)})`);
+  if (q.wideDisaggregations.length > 0) parts.push(`(area_level <= 1 AND disaggregation IN ${quoteStringList(q.wideDisaggregations)})`);
+  if (parts.length === 0) return [];
+  return observationsWhere(client, `indicator = ${quoteString(q.indicator)} AND drop_id != ${quoteString(q.dropId)} AND (${parts.join(' OR ')})`);
+}
+
+async function observationsWhere(client: ClickHouseClient, where: string): Promise<ObservationRecorded[]> {
   const rows = await selectRows<ObservationRow>(
     client,
     `SELECT event_id, observation_id, series_key, group_key, drop_id, source, rows, indicator, area,
             area_level, period_kind, toString(ref_date) AS ref_date, toString(period_start) AS period_start,
             toString(period_end) AS period_end, value, unit, disaggregation, toString(recorded_at) AS recorded_at
-     FROM observations WHERE ${pageFilter(page)}`,
+     FROM observations WHERE ${where}`,
   );
   const seen = new Set<string>();
   const observations: ObservationRecorded[] = [];

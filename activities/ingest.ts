@@ -19,6 +19,7 @@ import { priorKnowledge } from './clickhouse.js';
 import { groupCaughtUp, type EventPublisher } from '../adapters/publisher.js';
 import { engineGroupOf, engineRowsVisible, rowTopicsFor, tableOfRowTopic } from '../projections/engine.js';
 import type { ActivityDeps } from './deps.js';
+import { ownObservationsWriter, sweepLeftOvers, type OwnObservations } from './own-observations.js';
 import { activityLogger } from './log.js';
 
 export interface IngestDropInput {
@@ -53,6 +54,8 @@ export interface IngestDropOutput extends DropCounts {
   offsets: Offsets;
   /** Where this attempt's time went: reading (parse, validate, map), settling, and the last publishes. */
   timings: IngestTimings;
+  /** The drop's observations, kept on this machine for its reconcile (absent when there are none). */
+  own?: OwnObservations;
 }
 
 export interface IngestTimings {
@@ -168,7 +171,11 @@ export function createIngestActivities(deps: ActivityDeps) {
         heartbeat(details);
       };
       const sender = pipelinedSender(deps.publisher, skip, (published) => beat({ published }));
+      // Every observation settled, published by this attempt or an earlier one, is kept for reconcile.
+      sweepLeftOvers();
+      const own = ownObservationsWriter(partitionsFor(landed.bytes, received.format));
       const emit = async (event: TallyEvent) => {
+        if (event.type === 'ObservationRecorded') own.add(event);
         if (index++ < skip) return;
         await sender.push(event);
       };
@@ -205,6 +212,7 @@ export function createIngestActivities(deps: ActivityDeps) {
           },
         });
       } catch (err) {
+        own.discard();
         if (!(err instanceof DropUnusableError)) {
           log.warn({ err: err instanceof Error ? err.message : String(err) }, 'drop attempt failed');
           throw err;
@@ -230,7 +238,13 @@ export function createIngestActivities(deps: ActivityDeps) {
       };
       await emit(processed);
       const settledAt = performance.now();
-      await sender.drain();
+      try {
+        await sender.drain();
+      } catch (err) {
+        own.discard();
+        throw err;
+      }
+      const kept = refusal || counts.observations === 0 ? (own.discard(), undefined) : own.finish();
       const drainedAt = performance.now();
       const timings = {
         readSeconds: round((mappedAt - started) / 1000),
@@ -248,38 +262,60 @@ export function createIngestActivities(deps: ActivityDeps) {
         ...counts,
         offsets: await deps.publisher.endOffsets(),
         timings,
+        ...(kept ? { own: kept } : {}),
       };
     },
 
-    /**
-     * Succeeds once the projections have committed past `offsets`: the row topics (engine path) by
-     * ClickHouse's Kafka-engine group, every other topic by the projections' group; otherwise a
-     * retryable failure naming the group that is behind.
-     */
+    /** Succeeds once the projections have committed past `offsets` (`projectionsBehind`); otherwise a retryable failure. */
     async awaitProjected(input: { offsets: Offsets }): Promise<void> {
-      const rowTopics = rowTopicsFor(deps.config.topicPrefix);
-      const events: Offsets = {};
-      const rows = new Map<string, Offsets>();
-      for (const [topic, partitions] of Object.entries(input.offsets)) {
-        const table = tableOfRowTopic(rowTopics, topic);
-        if (table === undefined) {
-          events[topic] = partitions;
-          continue;
-        }
-        const group = engineGroupOf(deps.config.projectionsGroup, table);
-        rows.set(group, { ...rows.get(group), [topic]: partitions });
-      }
-      const { caughtUp, lag } = await groupCaughtUp(deps.kafka, deps.config.projectionsGroup, events);
-      if (!caughtUp) throw new ProjectionsBehindError(deps.config.projectionsGroup, lag);
-      const all: Offsets = {};
-      for (const [group, offsets] of rows) {
-        const engine = await groupCaughtUp(deps.kafka, group, offsets);
-        if (!engine.caughtUp) throw new ProjectionsBehindError(group, engine.lag);
-        Object.assign(all, offsets);
-      }
-      // 18.16's Kafka engine commits before it writes its last block: the last rows must be there too.
-      const seen = await engineRowsVisible(deps.kafka, deps.clickhouse, rowTopics, all);
-      if (!seen.visible) throw new ProjectionsBehindError([...rows.keys()].join(', '), seen.missing.length);
+      const behind = await projectionsBehind(deps, input.offsets);
+      if (behind) throw behind;
     },
   };
+}
+
+/** How long `untilProjected` waits at most. */
+const UNTIL_PROJECTED_MS = 30 * 60 * 1000;
+
+/** Waits (polling, 100 ms to 2 s apart) until the projections have committed past `offsets`. */
+export async function untilProjected(deps: Pick<ActivityDeps, 'config' | 'kafka' | 'clickhouse'>, offsets: Offsets, timeoutMs = UNTIL_PROJECTED_MS): Promise<void> {
+  const started = Date.now();
+  for (let wait = 100; ; wait = Math.min(2000, wait * 1.5)) {
+    const behind = await projectionsBehind(deps, offsets);
+    if (!behind) return;
+    if (Date.now() - started >= timeoutMs) throw behind;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+/**
+ * Undefined once the projections have committed past `offsets`: the row topics (engine path) by
+ * ClickHouse's Kafka-engine group, every other topic by the projections' group; otherwise the
+ * retryable failure naming the group that is behind.
+ */
+async function projectionsBehind(deps: Pick<ActivityDeps, 'config' | 'kafka' | 'clickhouse'>, offsets: Offsets): Promise<ProjectionsBehindError | undefined> {
+  const rowTopics = rowTopicsFor(deps.config.topicPrefix);
+  const events: Offsets = {};
+  const rows = new Map<string, Offsets>();
+  for (const [topic, partitions] of Object.entries(offsets)) {
+    const table = tableOfRowTopic(rowTopics, topic);
+    if (table === undefined) {
+      events[topic] = partitions;
+      continue;
+    }
+    const group = engineGroupOf(deps.config.projectionsGroup, table);
+    rows.set(group, { ...rows.get(group), [topic]: partitions });
+  }
+  const { caughtUp, lag } = await groupCaughtUp(deps.kafka, deps.config.projectionsGroup, events);
+  if (!caughtUp) return new ProjectionsBehindError(deps.config.projectionsGroup, lag);
+  const all: Offsets = {};
+  for (const [group, groupOffsets] of rows) {
+    const engine = await groupCaughtUp(deps.kafka, group, groupOffsets);
+    if (!engine.caughtUp) return new ProjectionsBehindError(group, engine.lag);
+    Object.assign(all, groupOffsets);
+  }
+  // 18.16's Kafka engine commits before it writes its last block: the last rows must be there too.
+  const seen = await engineRowsVisible(deps.kafka, deps.clickhouse, rowTopics, all);
+  if (!seen.visible) return new ProjectionsBehindError([...rows.keys()].join(', '), seen.missing.length);
+  return undefined;
 }

@@ -3,12 +3,14 @@
  * reconcile each page, and publish what changed while the next page is read.
  */
 import { INDICATOR_CODES } from '../domain/indicators.js';
-import { planEvents, reconcile, type ReconcilePolicy } from '../domain/reconcile/index.js';
+import { planEvents, reconcile, type PlannedEvent, type ReconcilePolicy } from '../domain/reconcile/index.js';
 import { priorityTable } from '../connectors/profiles.js';
 import { groupsOf, indicatorsOfDrop, observationsOfPage, previousStateOfPage, type GroupInfo, type GroupPage } from './clickhouse.js';
 import type { ActivityDeps } from './deps.js';
 import type { Offsets } from './ingest.js';
-import { pipelinedSender } from './ingest.js';
+import { pipelinedSender, untilProjected } from './ingest.js';
+import { ownObservationsHere, reconcilePartition, removeOwnObservations, type OwnObservations } from './own-observations.js';
+import { reconcileOwnObservations } from './reconcile-own.js';
 import { groupBy } from '../domain/collections.js';
 import { readOpenDiscrepanciesWith, reconcileSeconds } from '../adapters/metrics.js';
 import { listDiscrepancies } from '../projections/queries.js';
@@ -54,13 +56,9 @@ export function policyFor(deps: ActivityDeps): ReconcilePolicy {
   return { priority: priorityTable(deps.profiles, INDICATOR_CODES), tolerance: deps.config.tolerance };
 }
 
-/**
- * The unit reconciliation cannot split: a cercle's group stands alone (figures and pair
- * discrepancies are per series and per group), but the national figure is compared with the sum
- * of the regions of the same indicator and disaggregation, so those groups go together.
- */
+/** A group's reconcile partition (`reconcilePartition`). */
 export function partitionOf(g: Pick<GroupInfo, 'indicator' | 'areaLevel' | 'disaggregation' | 'groupKey'>): string {
-  return g.areaLevel >= 2 ? `${g.indicator}\u001f${g.groupKey}` : `${g.indicator}\u001f*\u001f${g.disaggregation}`;
+  return reconcilePartition(g.indicator, g.areaLevel, g.groupKey, g.disaggregation);
 }
 
 /**
@@ -119,7 +117,14 @@ export async function openDiscrepanciesByIndicator(deps: Pick<ActivityDeps, 'cli
   return counts;
 }
 
-type ReconcileInput = { dropId?: string; indicators?: string[] };
+type ReconcileInput = {
+  dropId?: string;
+  indicators?: string[];
+  /** The drop's own observations, as its ingest activity kept them: reconciled without reading them back. */
+  own?: OwnObservations;
+  /** With `own`: the ingest's end offsets, waited for when this machine does not hold `own` (then ClickHouse is read). */
+  ingestOffsets?: Offsets;
+};
 
 /** Times the activity (tally_reconcile_seconds) and logs its end with the drop, its source and the workflow. */
 async function measured(deps: ActivityDeps, input: ReconcileInput, run: () => Promise<ReconcileOutput>): Promise<ReconcileOutput> {
@@ -139,7 +144,7 @@ async function measured(deps: ActivityDeps, input: ReconcileInput, run: () => Pr
 export function createReconcileActivities(deps: ActivityDeps) {
   readOpenDiscrepanciesWith(() => openDiscrepanciesByIndicator(deps));
   const activities = {
-    async reconcileIndicators(input: { dropId?: string; indicators?: string[] }): Promise<ReconcileOutput> {
+    async reconcileIndicators(input: ReconcileInput): Promise<ReconcileOutput> {
       const stop = keepAlive();
       try {
         return await reconcileNow(input);
@@ -150,16 +155,47 @@ export function createReconcileActivities(deps: ActivityDeps) {
   };
   return { reconcileIndicators: (input: ReconcileInput) => measured(deps, input, () => activities.reconcileIndicators(input)) };
 
-  async function reconcileNow(input: { dropId?: string; indicators?: string[] }): Promise<ReconcileOutput> {
+  /** Publishes planned events as they come and counts them into the activity's output. */
+  function planPublisher() {
+    const sender = pipelinedSender(deps.publisher, 0, () => undefined);
+    let figures = 0;
+    let resolved = 0;
+    const detected: Array<{ groupKey: string; discrepancyId: string; eventId: string }> = [];
+    return {
+      async publish(events: Iterable<PlannedEvent>) {
+        for (const event of events) {
+          if (event.type === 'FigureReconciled') figures++;
+          else if (event.type === 'DiscrepancyResolved') resolved++;
+          else detected.push({ groupKey: event.groupKey, discrepancyId: event.discrepancyId, eventId: event.eventId });
+          await sender.push(event);
+        }
+      },
+      async finish(indicators: string[]): Promise<ReconcileOutput> {
+        await sender.drain();
+        detected.sort((a, b) => compareText(a.groupKey, b.groupKey) || compareText(a.discrepancyId, b.discrepancyId));
+        return { indicators, figures, detected: detected.map((d) => d.eventId), resolved, offsets: await deps.publisher.endOffsets() };
+      },
+    };
+  }
+
+  async function reconcileNow(input: ReconcileInput): Promise<ReconcileOutput> {
+    if (input.own && input.dropId !== undefined) {
+      if (ownObservationsHere(input.own)) {
+        const plan = planPublisher();
+        const indicators = await reconcileOwnObservations(deps.clickhouse, input.own, input.dropId, policyFor(deps), (events) => plan.publish(events));
+        const out = await plan.finish(indicators);
+        removeOwnObservations(input.own);
+        return out;
+      }
+      // Another machine kept them: read them from ClickHouse once the projections hold them.
+      if (input.ingestOffsets) await untilProjected(deps, input.ingestOffsets);
+    }
     const indicators = input.indicators ?? (input.dropId ? await indicatorsOfDrop(deps.clickhouse, input.dropId) : []);
     const onlyTouched = input.indicators === undefined && input.dropId !== undefined;
     const pages = pagesOf(await groupsOf(deps.clickhouse, indicators, onlyTouched ? input.dropId : undefined), onlyTouched);
     const policy = policyFor(deps);
     const read = (page: GroupPage) => Promise.all([observationsOfPage(deps.clickhouse, page), previousStateOfPage(deps.clickhouse, page)]);
-    const sender = pipelinedSender(deps.publisher, 0, () => undefined);
-    let figures = 0;
-    let resolved = 0;
-    const detected: Array<{ groupKey: string; discrepancyId: string; eventId: string }> = [];
+    const plan = planPublisher();
     const start = (i: number) => {
       const reading = i < pages.length ? read(pages[i]!) : undefined;
       reading?.catch(() => undefined);
@@ -171,22 +207,9 @@ export function createReconcileActivities(deps: ActivityDeps) {
       // The next page is read while this one is reconciled and published, unless the two are too large together.
       const ahead = readsAhead(pages, i);
       next = ahead ? start(i + 1) : undefined;
-      for (const event of planEvents(previous, reconcile(observations, policy))) {
-        if (event.type === 'FigureReconciled') figures++;
-        else if (event.type === 'DiscrepancyResolved') resolved++;
-        else detected.push({ groupKey: event.groupKey, discrepancyId: event.discrepancyId, eventId: event.eventId });
-        await sender.push(event);
-      }
+      await plan.publish(planEvents(previous, reconcile(observations, policy)));
       if (!ahead) next = start(i + 1);
     }
-    await sender.drain();
-    detected.sort((a, b) => compareText(a.groupKey, b.groupKey) || compareText(a.discrepancyId, b.discrepancyId));
-    return {
-      indicators,
-      figures,
-      detected: detected.map((d) => d.eventId),
-      resolved,
-      offsets: await deps.publisher.endOffsets(),
-    };
+    return plan.finish(indicators);
   }
 }

@@ -49,6 +49,8 @@ export function ingestWorkflowId(dropId: string, idPrefix = ''): string {
 
 /** Runs recorded before the source lock replay without it; new runs record the marker and take the lock. */
 export const SOURCE_LOCK_PATCH = 'source-lock';
+/** Runs recorded before it wait for the projections, then reconcile from ClickHouse; new runs reconcile from the ingest's own observations. */
+export const OWN_OBSERVATIONS_PATCH = 'reconcile-own-observations';
 
 /**
  * One drop: read, validate, normalise and publish its rows; wait until the projections hold them;
@@ -60,17 +62,23 @@ export async function ingestDropWorkflow(input: IngestDropWorkflowInput): Promis
   setHandler(ingestStageQuery, () => stage);
   const settle = async (): Promise<IngestDropResult> => {
     stage = 'reading';
-    const { offsets, ...ingested } = await ingestDrop({ dropId: input.dropId, source: input.source, ...(input.country ? { country: input.country } : {}) });
-    stage = 'projecting';
-    await awaitProjected({ offsets });
-    if (ingested.status === 'refused' || ingested.observations === 0) {
+    const { offsets, own, ...ingested } = await ingestDrop({ dropId: input.dropId, source: input.source, ...(input.country ? { country: input.country } : {}) });
+    const reconciles = ingested.status !== 'refused' && ingested.observations > 0;
+    // The drop's reconcile reads its observations from what the ingest kept, not from ClickHouse:
+    // it need not wait for the projections (its own wait, after the figures, covers everything).
+    const fromOwn = reconciles && own !== undefined && patched(OWN_OBSERVATIONS_PATCH);
+    if (!fromOwn) {
+      stage = 'projecting';
+      await awaitProjected({ offsets });
+    }
+    if (!reconciles) {
       stage = 'done';
       return { ...ingested, figures: 0, discrepancies: 0, resolved: 0 };
     }
     stage = 'reconciling';
     const reconciled = await executeChild(reconcileWorkflow, {
       workflowId: `${input.idPrefix ?? ''}reconcile-${input.dropId}`,
-      args: [{ dropId: input.dropId, idPrefix: input.idPrefix }],
+      args: [{ dropId: input.dropId, idPrefix: input.idPrefix, ...(fromOwn ? { own, ingestOffsets: offsets } : {}) }],
     });
     stage = 'done';
     return { ...ingested, figures: reconciled.figures, discrepancies: reconciled.detected.length, resolved: reconciled.resolved };

@@ -1,6 +1,7 @@
 import { ParentClosePolicy, proxyActivities, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities/index.js';
+import type { Activities, Offsets } from '../activities/index.js';
+import type { OwnObservations } from '../activities/own-observations.js';
 import { deliverAlertWorkflow } from './deliver-alert.js';
 import { RECONCILE, WATERMARK } from './options.js';
 
@@ -14,6 +15,9 @@ export interface ReconcileWorkflowInput {
   indicators?: string[];
   /** Prefix of the alert workflow ids. @default '' */
   idPrefix?: string;
+  /** With `dropId`: the drop's observations as its ingest kept them, and the ingest's end offsets. */
+  own?: OwnObservations;
+  ingestOffsets?: Offsets;
 }
 
 export interface ReconcileWorkflowResult {
@@ -28,7 +32,11 @@ export interface ReconcileWorkflowResult {
  * discrepancy to its own alert workflow, whose id is the discrepancy event's: never alerted twice.
  */
 export async function reconcileWorkflow(input: ReconcileWorkflowInput): Promise<ReconcileWorkflowResult> {
-  const { offsets, ...result } = await reconcileIndicators({ dropId: input.dropId, indicators: input.indicators });
+  const { offsets, ...result } = await reconcileIndicators({
+    dropId: input.dropId,
+    indicators: input.indicators,
+    ...(input.own ? { own: input.own, ingestOffsets: input.ingestOffsets } : {}),
+  });
   await awaitProjected({ offsets });
   for (const eventId of result.detected) {
     try {

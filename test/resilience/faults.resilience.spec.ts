@@ -223,7 +223,8 @@ describe('engine and delivery faults', () => {
       // The read model lags (eventually consistent): the projections start only once a drop waits
       // for them, and some seconds later still. Without the lock both drops would be read and
       // settled against an empty read model by then.
-      await until('a drop waiting for the projections', async () => (await Promise.all(handles.map((h) => h.query(ingestStageQuery)))).includes('projecting'), 120_000);
+      // A drop reconciles from what its ingest kept, then waits for the projections to hold its figures.
+      await until('a drop waiting for the projections', async () => (await Promise.all(handles.map((h) => h.query(ingestStageQuery)))).some((s) => s === 'projecting' || s === 'reconciling'), 120_000);
       await new Promise((r) => setTimeout(r, LAG_MS));
       for (let i = 0; i < 2; i++) {
         consumers.push(await startProjections({ settings: run.stack, topicPrefix: run.topicPrefix, groupId: run.projectionsGroup, database: run.stack.clickhouse.database }));

@@ -25,6 +25,7 @@ import {
   groupsOf,
   indicatorsOfDrop,
   observationsOfPage,
+  otherDropsObservations,
   previousStateOfPage,
   priorKnowledge,
 } from '../../../activities/clickhouse.js';
@@ -88,6 +89,7 @@ const SENDERS = [
   'indicatorsOfDrop',
   'groupsOf',
   'observationsOfPage',
+  'otherDropsObservations',
   'previousStateOfPage',
   'discrepancyEvent',
   'buildReport',
@@ -178,6 +180,7 @@ describe('the project\'s SQL on current ClickHouse (recorded on 18.16, replayed 
     const groups = await groupsOf(c, ['idps'], s.dropB.dropId);
     const page = { indicator: 'idps', areas: [...new Set(groups.map((g) => g.area))], groupKeys: groups.map((g) => g.groupKey), observations: 0 };
     await observationsOfPage(c, page);
+    await otherDropsObservations(c, { indicator: 'idps', dropId: s.dropB.dropId, groupKeys: page.groupKeys, wideDisaggregations: [''] });
     await previousStateOfPage(c, page);
     await discrepancyEvent(c, s.openGap.eventId);
     await discrepancyEvent(c, s.closedGap.eventId);
