@@ -30,12 +30,12 @@ export async function createActivityDeps(config: TallyConfig): Promise<ActivityD
   // The user's P-code lists, before any row is read (parse threads load them again: map-range.ts).
   loadPlaceListFiles(config.pcodesFiles ?? []);
   const kafka = createKafka(config.stack.kafka, 'tally-worker');
-  const engine = config.projectionPath?.kind === 'engine';
   const clickhouse = await openClickHouse(config.stack.clickhouse);
   await migrate(clickhouse, config.stack.clickhouse.database);
   // On the engine path ClickHouse must be reading the row topics before the first row is published.
   await applyProjectionPath(clickhouse, kafka, config.projectionPath, { database: config.stack.clickhouse.database, topicPrefix: config.topicPrefix, projectionsGroup: config.projectionsGroup });
-  const publisher = await createPublisher(kafka, topicsFor(config.topicPrefix), engine ? { rows: engineRowRouting(config.topicPrefix) } : {});
+  // Observations and figures travel as flat rows on both paths: ClickHouse or the Node projections insert them as they are.
+  const publisher = await createPublisher(kafka, topicsFor(config.topicPrefix), { rows: engineRowRouting(config.topicPrefix) });
   let temporal: ReturnType<typeof temporalClient> | undefined;
   return {
     config,

@@ -102,9 +102,10 @@ export function pipelinedSender(publisher: EventPublisher, already: number, onPu
   };
   return {
     published: () => published,
-    async push(event: TallyEvent) {
+    /** A promise to wait for when the batch was sent (and IN_FLIGHT are on their way), else undefined. */
+    push(event: TallyEvent): Promise<void> | undefined {
       buffer.push(event);
-      if (buffer.length >= BATCH) await flush();
+      return buffer.length >= BATCH ? flush() : undefined;
     },
     async drain() {
       await flush();
@@ -174,10 +175,10 @@ export function createIngestActivities(deps: ActivityDeps) {
       // Every observation settled, published by this attempt or an earlier one, is kept for reconcile.
       sweepLeftOvers();
       const own = ownObservationsWriter(partitionsFor(landed.bytes, received.format));
-      const emit = async (event: TallyEvent) => {
+      const emit = (event: TallyEvent): Promise<void> | undefined => {
         if (event.type === 'ObservationRecorded') own.add(event);
-        if (index++ < skip) return;
-        await sender.push(event);
+        if (index++ < skip) return undefined;
+        return sender.push(event);
       };
 
       await emit(received);
@@ -297,8 +298,10 @@ async function projectionsBehind(deps: Pick<ActivityDeps, 'config' | 'kafka' | '
   const rowTopics = rowTopicsFor(deps.config.topicPrefix);
   const events: Offsets = {};
   const rows = new Map<string, Offsets>();
+  // On the node path the projections' group reads the row topics too.
+  const engine = deps.config.projectionPath?.kind === 'engine';
   for (const [topic, partitions] of Object.entries(offsets)) {
-    const table = tableOfRowTopic(rowTopics, topic);
+    const table = engine ? tableOfRowTopic(rowTopics, topic) : undefined;
     if (table === undefined) {
       events[topic] = partitions;
       continue;
@@ -314,6 +317,7 @@ async function projectionsBehind(deps: Pick<ActivityDeps, 'config' | 'kafka' | '
     if (!engine.caughtUp) return new ProjectionsBehindError(group, engine.lag);
     Object.assign(all, groupOffsets);
   }
+  if (rows.size === 0) return undefined;
   // 18.16's Kafka engine commits before it writes its last block: the last rows must be there too.
   const seen = await engineRowsVisible(deps.kafka, deps.clickhouse, rowTopics, all);
   if (!seen.visible) return new ProjectionsBehindError([...rows.keys()].join(', '), seen.missing.length);

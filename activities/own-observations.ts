@@ -26,6 +26,7 @@ const PREFIX = 'tally-own-';
 const COMPLETE = 'complete';
 /** Directories older than this are left over by a worker that died before its reconcile ran. */
 export const LEFT_OVER_MS = 24 * 60 * 60 * 1000;
+const NO_ROWS: number[] = [];
 /** Bytes buffered per bucket before they are written. */
 const FLUSH_BYTES = 64 * 1024;
 
@@ -98,7 +99,15 @@ export function ownObservationsWriter(buckets: number, root = tmpdir()) {
     dir,
     add(o: ObservationRecorded): void {
       const b = bucketOf(o, n);
-      const line = JSON.stringify({ ...o, rows: [] }) + '\n';
+      // Without copying the event (a copy per observation cost a third of this): its rows swapped out and back.
+      const rows = o.rows;
+      o.rows = NO_ROWS;
+      let line: string;
+      try {
+        line = JSON.stringify(o) + '\n';
+      } finally {
+        o.rows = rows;
+      }
       buffers[b]!.push(line);
       sizes[b]! += line.length;
       observations++;

@@ -167,7 +167,8 @@ export function createReconcileActivities(deps: ActivityDeps) {
           if (event.type === 'FigureReconciled') figures++;
           else if (event.type === 'DiscrepancyResolved') resolved++;
           else detected.push({ groupKey: event.groupKey, discrepancyId: event.discrepancyId, eventId: event.eventId });
-          await sender.push(event);
+          const sent = sender.push(event);
+          if (sent) await sent;
         }
       },
       async finish(indicators: string[]): Promise<ReconcileOutput> {

@@ -59,17 +59,11 @@ function markRows(aggregates: Map<string, Aggregate>, status: StatusBook): void 
 }
 
 /**
- * Counts the rows of one aggregate in `tally` and emits the event of each one not counted yet
+ * Counts the rows of one aggregate in `tally` and returns the event of each one not counted yet
  * (none for an accepted row): its rows first, then its repeated rows, then its conflicting rows.
+ * Synchronous: most aggregates have no event, and a promise per aggregate cost more than the rest.
  */
-async function accountAggregate(
-  agg: Aggregate,
-  ctx: DropContext,
-  status: StatusBook,
-  tally: PartitionCounts,
-  emit: (event: TallyEvent) => Promise<void> | void,
-  summing: boolean,
-): Promise<void> {
+function accountAggregate(agg: Aggregate, ctx: DropContext, status: StatusBook, tally: PartitionCounts, summing: boolean): TallyEvent[] | undefined {
   const obsId = agg.outcome && agg.outcome.kind !== 'reject' ? agg.outcome.observationId : aggregateId(ctx.source, agg);
   const repeatedOf = agg.repeated ? new Map(agg.repeated.map((r) => [r.row, r.of])) : undefined;
   const conflicting = agg.conflicts ? new Map(agg.conflicts.map((c) => [c.row, c])) : undefined;
@@ -93,13 +87,15 @@ async function accountAggregate(
     }
     return undefined;
   };
-  const emitFor = async (row: number) => {
+  let events: TallyEvent[] | undefined;
+  const emitFor = (row: number) => {
     const event = account(row);
-    if (event) await emit(event);
+    if (event) (events ??= []).push(event);
   };
-  for (const row of agg.rows) await emitFor(row);
-  for (const r of agg.repeated ?? []) await emitFor(r.row);
-  for (const c of agg.conflicts ?? []) await emitFor(c.row);
+  for (const row of agg.rows) emitFor(row);
+  for (const r of agg.repeated ?? []) emitFor(r.row);
+  for (const c of agg.conflicts ?? []) emitFor(c.row);
+  return events;
 }
 
 /** The rejection of a row that gives an observation a second value, or a sum the store cannot hold exactly. */
@@ -129,8 +125,15 @@ export async function emitOutcomes(
   for (const agg of aggregates.values()) {
     if (agg.outcome?.kind !== 'publish') continue;
     tally.observations++;
-    await emit(observationRecorded(ctx, agg.figure, agg.series, agg.value, agg.rows, agg.outcome.observationId));
+    // emit returns a promise only when it has to be waited for (a batch sent).
+    const sent = emit(observationRecorded(ctx, agg.figure, agg.series, agg.value, agg.rows, agg.outcome.observationId));
+    if (sent) await sent;
   }
-  for (const agg of aggregates.values()) await accountAggregate(agg, ctx, status, tally, emit, summing);
+  for (const agg of aggregates.values()) {
+    for (const event of accountAggregate(agg, ctx, status, tally, summing) ?? []) {
+      const sent = emit(event);
+      if (sent) await sent;
+    }
+  }
   return tally;
 }

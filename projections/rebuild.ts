@@ -9,7 +9,8 @@
  *    the (new) live tables: whatever the live consumer wrote into the old tables between steps
  *    2 and 3 is written again, so nothing is lost with the old tables, which are then dropped.
  *
- * On the engine path ClickHouse replays the row topics itself, the rows never crossing Node: a
+ * The row topics (observations and figures as the rows of their tables) are inserted as they
+ * are. On the engine path ClickHouse replays them itself, the rows never crossing Node: a
  * Kafka table per row topic under a new group started at the beginning, and a view into
  * `<table>_rebuild` (engine-replay.ts), dropped once their groups have committed the
  * replay's end offsets and the last rows are in. ClickHouse's live views write into the live
@@ -28,7 +29,8 @@ import { projectionsLogger } from './log.js';
 import { migrate } from './migrations.js';
 import { createTableSql, TABLES } from './schema.js';
 import { quoteString, quoteTable } from '../adapters/sql.js';
-import { insertRowMessages, rowTopicsFor, tableOfRowTopic } from './engine.js';
+import { rowTopicsFor, tableOfRowTopic } from './engine.js';
+import { insertRowBatch } from './rows.js';
 import { startEngineReplay, type EngineReplay } from './engine-replay.js';
 import type { ProjectionPath } from '../infra/config.js';
 
@@ -140,7 +142,7 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
   const prefix = opts.topicPrefix ?? '';
   const engine = opts.path?.kind === 'engine' ? opts.path : undefined;
   const rowTopics = rowTopicsFor(prefix);
-  const rowTopicList = engine ? Object.values(rowTopics) : [];
+  const rowTopicList = Object.values(rowTopics);
   const topics = [...Object.values(topicsFor(prefix)), ...rowTopicList];
   const groupId = `tally-rebuild-${Date.now()}-${randomBytes(3).toString('hex')}`;
   const client = await openClickHouse(opts.settings.clickhouse, { database });
@@ -185,7 +187,7 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
         const suffix = phase === 'replay' ? '_rebuild' : '';
         const rowTable = tableOfRowTopic(rowTopics, batch.topic);
         if (rowTable !== undefined) {
-          await insertRowMessages(client, `${rowTable}${suffix}`, batch.messages.map((m) => m.value));
+          await insertRowBatch(client, `${rowTable}${suffix}`, { topic: batch.topic, partition: batch.partition }, batch.messages, log);
         } else {
           await insertProjected(client, projectMessages(batch.topic, batch.partition, batch.messages, log), suffix);
         }
@@ -218,7 +220,7 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
       }
     };
 
-    // 1. Replay: the event topics by this group (and, on the engine path, the row topics by ClickHouse).
+    // 1. Replay: the event topics by this group, and the row topics too (on the engine path by ClickHouse).
     if (!reached(replayTargets, positions, lows)) await startConsumer();
     await until(() => reached(replayTargets, positions, lows));
     log.info({ consumed }, 'event topics replayed');

@@ -1,19 +1,20 @@
 /**
- * The live projections: one kafkajs consumer group over the four topics, writing batches to
- * ClickHouse. Offsets are committed only after ClickHouse accepted the rows, so a crash between
+ * The live projections: one kafkajs consumer group over the four event topics and, on the node
+ * path, the two row topics (inserted as they are, rows.ts), writing batches to ClickHouse. Offsets are committed only after ClickHouse accepted the rows, so a crash between
  * the two redelivers the batch, and the ReplacingMergeTree tables absorb the copies.
  */
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import { topicsFor } from '../domain/events.js';
 import type { StackSettings } from '../infra/stack/settings.js';
-import { insertProjected, projectMessages } from './apply.js';
+import { insertProjected, projectMessages, type ProjectedBatch } from './apply.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
 import { ensureTopics, kafkaFrom } from '../adapters/kafka.js';
 import { countEndedDrop, projectionLag } from '../adapters/metrics.js';
 import { projectionsLogger } from './log.js';
 import { migrate } from './migrations.js';
-import { applyProjectionPath } from './engine.js';
+import { applyProjectionPath, rowTopicsFor, tableOfRowTopic } from './engine.js';
+import { insertRowBatch } from './rows.js';
 import type { ProjectionPath } from '../infra/config.js';
 
 /** How long a consumer may consume nothing while its partitions hold messages before it is replaced. */
@@ -64,7 +65,10 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
   const batchSize = opts.batchSize ?? 5000;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, found ${batchSize}`);
   const database = opts.database ?? opts.settings.clickhouse.database;
-  const topics = Object.values(topicsFor(opts.topicPrefix ?? ''));
+  const rowTopics = rowTopicsFor(opts.topicPrefix ?? '');
+  // On the node path this group also inserts the row topics' messages, as they are.
+  const nodeRows = opts.path?.kind !== 'engine';
+  const topics = [...Object.values(topicsFor(opts.topicPrefix ?? '')), ...(nodeRows ? Object.values(rowTopics) : [])];
 
   const client = await openClickHouse(opts.settings.clickhouse, { database });
   await migrate(client, database);
@@ -76,8 +80,18 @@ export async function startProjections(opts: StartProjectionsOptions): Promise<R
     for (let i = 0; i < batch.messages.length; i += batchSize) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(i, i + batchSize);
-      const projected = projectMessages(batch.topic, batch.partition, chunk, log);
-      const inserted = await insertProjected(client, projected);
+      const rowTable = nodeRows ? tableOfRowTopic(rowTopics, batch.topic) : undefined;
+      let projected: Pick<ProjectedBatch, 'skipped' | 'ended' | 'dropIds'>;
+      let inserted: Record<string, number>;
+      if (rowTable === undefined) {
+        const events = projectMessages(batch.topic, batch.partition, chunk, log);
+        inserted = await insertProjected(client, events);
+        projected = events;
+      } else {
+        const rows = await insertRowBatch(client, rowTable, { topic: batch.topic, partition: batch.partition }, chunk, log);
+        inserted = rows.inserted;
+        projected = { skipped: rows.skipped, ended: [], dropIds: new Set() };
+      }
       const last = chunk[chunk.length - 1]!;
       resolveOffset(last.offset);
       // With autoCommit off, kafkajs commits only offsets passed explicitly.

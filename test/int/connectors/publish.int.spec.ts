@@ -1,9 +1,9 @@
 /**
  * A drop through the real worker to the real Kafka, read back from the beginning by a consumer
  * group of the test's own: exactly the expected events, on the expected topics, under the
- * expected keys; and the same drop again adds no event with a new id. On the engine projection path
- * (TALLY_TEST_PROJECTION_PATH=engine) observations and figures travel as JSONEachRow rows on the
- * row topics instead (projections/engine.ts): the same facts are asserted there, row by row.
+ * expected keys; and the same drop again adds no event with a new id. Observations and figures
+ * travel as JSONEachRow rows on the row topics (projections/engine.ts), on both projection paths:
+ * the same facts are asserted there, row by row.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,18 +129,16 @@ describe('publishing a DTM drop to the real Kafka', () => {
   let pipeline: TestPipeline;
   let kafka: Kafka;
   let topics: Topics;
-  /** The row topics on the engine path, else undefined (no row topics are read). */
-  let rowTopics: RowTopics | undefined;
+  let rowTopics: RowTopics;
   let summary: IngestSummary;
   let first: ReadBack;
-  const engine = () => pipeline.config.projectionPath?.kind === 'engine';
-  const rowsOf = (read: ReadBack, table: keyof RowTopics) => read.rows.filter((r) => r.topic === rowTopics![table]);
+  const rowsOf = (read: ReadBack, table: keyof RowTopics) => read.rows.filter((r) => r.topic === rowTopics[table]);
 
   beforeAll(async () => {
     pipeline = await startPipeline('publish');
     kafka = kafkaFrom(pipeline.config.stack.kafka, `${pipeline.scope.id}-reader`);
     topics = topicsFor(pipeline.config.topicPrefix);
-    rowTopics = engine() ? rowTopicsFor(pipeline.config.topicPrefix) : undefined;
+    rowTopics = rowTopicsFor(pipeline.config.topicPrefix);
     summary = await pipeline.ingest(DTM, 'dtm');
     first = await readAll(kafka, topics, rowTopics, `${pipeline.scope.id}-read-1`);
   });
@@ -154,26 +152,16 @@ describe('publishing a DTM drop to the real Kafka', () => {
   });
 
   it('publishes exactly the expected event types on each topic, each valid and labelled with its type', () => {
-    if (!engine()) {
-      expect(countBy(first)).toEqual({
-        [topics.drops]: { DropReceived: 1, DropProcessed: 1 },
-        [topics.observations]: { ObservationRecorded: 9, RowDuplicated: 2 },
-        [topics.rejections]: { RowRejected: 1 },
-        [topics.figures]: { FigureReconciled: 9 },
-      });
-      expect(first.rows).toEqual([]);
-    } else {
-      // The same 9 observations and 9 figures, as rows on their own topics; nothing else there.
-      expect(countBy(first)).toEqual({
-        [topics.drops]: { DropReceived: 1, DropProcessed: 1 },
-        [topics.observations]: { RowDuplicated: 2 },
-        [topics.rejections]: { RowRejected: 1 },
-        [rowTopics!.observations]: { ObservationRecorded: 9 },
-        [rowTopics!.figures]: { FigureReconciled: 9 },
-      });
-      for (const r of rowsOf(first, 'observations')) expect(r.row).toMatchObject({ drop_id: summary.dropId, source: 'dtm', indicator: 'idps' });
-      for (const r of rowsOf(first, 'figures')) expect(r.row).toMatchObject({ indicator: 'idps', chosen_source: 'dtm' });
-    }
+    // The 9 observations and 9 figures, as rows on their own topics; nothing else there.
+    expect(countBy(first)).toEqual({
+      [topics.drops]: { DropReceived: 1, DropProcessed: 1 },
+      [topics.observations]: { RowDuplicated: 2 },
+      [topics.rejections]: { RowRejected: 1 },
+      [rowTopics.observations]: { ObservationRecorded: 9 },
+      [rowTopics.figures]: { FigureReconciled: 9 },
+    });
+    for (const r of rowsOf(first, 'observations')) expect(r.row).toMatchObject({ drop_id: summary.dropId, source: 'dtm', indicator: 'idps' });
+    for (const r of rowsOf(first, 'figures')) expect(r.row).toMatchObject({ indicator: 'idps', chosen_source: 'dtm' });
     for (const r of first.events) expect(r.typeHeader).toBe(r.event.type);
     const processed = ofType(first.events, 'DropProcessed')[0]!.event;
     expect(processed).toMatchObject({ dropId: summary.dropId, status: 'processed', rows: 13, accepted: 10, rejected: 1, duplicates: 2, observations: 9 });
@@ -193,27 +181,25 @@ describe('publishing a DTM drop to the real Kafka', () => {
     }
     // A row keeps its event's key: the series group, its `group_key` column.
     for (const r of first.rows) expect(r.key).toBe(r.row.group_key);
-    const observationKeys = engine() ? rowsOf(first, 'observations').map((r) => r.key) : ofType(first.events, 'ObservationRecorded').map((r) => r.key);
+    const observationKeys = rowsOf(first, 'observations').map((r) => r.key);
     expect(observationKeys).toHaveLength(9);
     expect(new Set(observationKeys).size).toBe(9);
   });
 
   it('sums the displacement reasons into one observation, and reports the copy, the repeat and the bad row', () => {
-    // The facts of each observation, from its event (node path) or its row (engine path).
+    // The facts of each observation, from its row.
     type Fact = Pick<ObservationRecorded, 'observationId' | 'rows' | 'value' | 'indicator'> & { areaLevel: number; period: unknown };
-    const facts: Array<[string, Fact]> = engine()
-      ? rowsOf(first, 'observations').map(({ row }): [string, Fact] => [
-          String(row.area),
-          {
-            observationId: String(row.observation_id),
-            rows: (row.rows as number[]).map(Number),
-            value: Number(row.value),
-            indicator: String(row.indicator),
-            period: { kind: String(row.period_kind), date: String(row.ref_date) },
-            areaLevel: Number(row.area_level),
-          },
-        ])
-      : ofType(first.events, 'ObservationRecorded').map((r): [string, Fact] => [r.event.area, r.event]);
+    const facts: Array<[string, Fact]> = rowsOf(first, 'observations').map(({ row }): [string, Fact] => [
+      String(row.area),
+      {
+        observationId: String(row.observation_id),
+        rows: (row.rows as number[]).map(Number),
+        value: Number(row.value),
+        indicator: String(row.indicator),
+        period: { kind: String(row.period_kind), date: String(row.ref_date) },
+        areaLevel: Number(row.area_level),
+      },
+    ]);
     const byArea = new Map(facts);
     expect(byArea.size).toBe(facts.length);
     expect(byArea.get('ML05')).toMatchObject({ rows: [3, 4], value: 61200 + 9312, indicator: 'idps', period: { kind: 'stock', date: '2019-07-31' } });
@@ -237,7 +223,7 @@ describe('publishing a DTM drop to the real Kafka', () => {
   });
 
   it('publishes no event with a new id when the same drop comes again, as the same workflow or a rerun of its ingestion', async () => {
-    // On the engine path the rows count too: each row carries its event's id.
+    // The rows count too: each row carries its event's id.
     const ids = new Set(eventIds(first));
     expect(ids.size).toBe(first.events.length + first.rows.length);
 
@@ -254,7 +240,7 @@ describe('publishing a DTM drop to the real Kafka', () => {
     expect(rerun).toMatchObject({ dropId: summary.dropId, rows: 13, accepted: 10, rejected: 1, duplicates: 2 });
     const afterRerun = await readAll(kafka, topics, rowTopics, `${pipeline.scope.id}-read-3`);
     expect(afterRerun.events.length + afterRerun.rows.length).toBeGreaterThan(first.events.length + first.rows.length);
-    if (engine()) expect(afterRerun.rows.length).toBeGreaterThan(first.rows.length);
+    expect(afterRerun.rows.length).toBeGreaterThan(first.rows.length);
     expect(new Set(eventIds(afterRerun))).toEqual(ids);
   });
 });

@@ -113,18 +113,13 @@ describe('metrics', () => {
 
     // DropReceived and DropProcessed; one ObservationRecorded per observation and one RowDuplicated
     // per duplicate row; one RowRejected per rejected row; what reconciling the drop published.
-    // On the engine path the observations and the figures are counted on their row topics instead.
+    // The observations and the figures are counted on their row topics.
     expect(wk('tally_events_published_total', topic('drops'))).toBe(2);
     expect(wk('tally_events_published_total', topic('rejections'))).toBe(r.rejected);
-    if (!engine()) {
-      expect(wk('tally_events_published_total', topic('observations'))).toBe(r.observations + r.duplicates);
-      expect(wk('tally_events_published_total', topic('figures'))).toBe(r.figures + r.discrepancies + r.resolved);
-    } else {
-      expect(wk('tally_events_published_total', topic('observations'))).toBe(r.duplicates);
-      expect(wk('tally_events_published_total', topic('rows.observations'))).toBe(r.observations);
-      expect(wk('tally_events_published_total', topic('figures'))).toBe(r.discrepancies + r.resolved);
-      expect(wk('tally_events_published_total', topic('rows.figures'))).toBe(r.figures);
-    }
+    expect(wk('tally_events_published_total', topic('observations'))).toBe(r.duplicates);
+    expect(wk('tally_events_published_total', topic('rows.observations'))).toBe(r.observations);
+    expect(wk('tally_events_published_total', topic('figures'))).toBe(r.discrepancies + r.resolved);
+    expect(wk('tally_events_published_total', topic('rows.figures'))).toBe(r.figures);
 
     expect(pr('tally_insert_rows_total', 'table=drops')).toBe(2);
     expect(pr('tally_insert_rows_total', 'table=rejections')).toBe(r.rejected);
