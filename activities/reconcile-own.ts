@@ -9,7 +9,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ObservationRecorded } from '../domain/events.js';
-import { planEvents, reconcile, type PlannedEvent, type PreviousState, type ReconcilePolicy } from '../domain/reconcile/index.js';
+import { reconcile, type PreviousState, type ReconcilePolicy, type ReconcileResult } from '../domain/reconcile/index.js';
 import { disaggregationKey } from '../domain/series.js';
 import { groupBy } from '../domain/collections.js';
 import { otherDropsObservations, previousStateOfPage } from './clickhouse.js';
@@ -61,15 +61,15 @@ function onceEach(observations: readonly ObservationRecorded[]): ObservationReco
 }
 
 /**
- * Plans the events of every bucket in turn and hands them to `publish`; returns the indicators the
- * drop touched.
+ * Reconciles every bucket in turn and hands the previous state and the result to `plan`; returns
+ * the indicators the drop touched.
  */
 export async function reconcileOwnObservations(
   client: ClickHouseClient,
   own: OwnObservations,
   dropId: string,
   policy: ReconcilePolicy,
-  publish: (events: PlannedEvent[]) => Promise<void>,
+  plan: (previous: PreviousState, next: ReconcileResult) => Promise<void>,
 ): Promise<string[]> {
   const indicators = new Set<string>();
   for (let b = 0; b < own.buckets; b++) {
@@ -80,7 +80,7 @@ export async function reconcileOwnObservations(
       const all = onceEach([...mine, ...others]);
       const groups = new Map(all.map((o) => [o.groupKey, o.area] as const));
       const previous = await previousStateOf(client, indicator, groups);
-      await publish(planEvents(previous, reconcile(all, policy)));
+      await plan(previous, reconcile(all, policy));
     }
   }
   return [...indicators].sort();

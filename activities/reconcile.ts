@@ -3,7 +3,7 @@
  * reconcile each page, and publish what changed while the next page is read.
  */
 import { INDICATOR_CODES } from '../domain/indicators.js';
-import { planEvents, reconcile, type PlannedEvent, type ReconcilePolicy } from '../domain/reconcile/index.js';
+import { planEvents, publishedBefore, reconcile, type PlannedEvent, type PreviousState, type ReconcilePolicy, type ReconcileResult } from '../domain/reconcile/index.js';
 import { priorityTable } from '../connectors/profiles.js';
 import { groupsOf, indicatorsOfDrop, observationsOfPage, previousStateOfPage, type GroupInfo, type GroupPage } from './clickhouse.js';
 import type { ActivityDeps } from './deps.js';
@@ -162,6 +162,18 @@ export function createReconcileActivities(deps: ActivityDeps) {
     let resolved = 0;
     const detected: Array<{ groupKey: string; discrepancyId: string; eventId: string }> = [];
     return {
+      /**
+       * Publishes what `next` changes. With the drop being reconciled, what an earlier attempt of
+       * this reconcile already published is counted too (`publishedBefore`), not published again.
+       */
+      async plan(previous: PreviousState, next: ReconcileResult, dropId?: string) {
+        if (dropId !== undefined) {
+          const before = publishedBefore(previous, next, dropId);
+          figures += before.figures;
+          for (const d of before.detected) detected.push({ groupKey: d.groupKey, discrepancyId: d.discrepancyId, eventId: d.eventId });
+        }
+        await this.publish(planEvents(previous, next));
+      },
       async publish(events: Iterable<PlannedEvent>) {
         for (const event of events) {
           if (event.type === 'FigureReconciled') figures++;
@@ -183,7 +195,8 @@ export function createReconcileActivities(deps: ActivityDeps) {
     if (input.own && input.dropId !== undefined) {
       if (ownObservationsHere(input.own)) {
         const plan = planPublisher();
-        const indicators = await reconcileOwnObservations(deps.clickhouse, input.own, input.dropId, policyFor(deps), (events) => plan.publish(events));
+        const dropId = input.dropId;
+        const indicators = await reconcileOwnObservations(deps.clickhouse, input.own, dropId, policyFor(deps), (previous, next) => plan.plan(previous, next, dropId));
         const out = await plan.finish(indicators);
         removeOwnObservations(input.own);
         return out;
@@ -208,7 +221,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
       // The next page is read while this one is reconciled and published, unless the two are too large together.
       const ahead = readsAhead(pages, i);
       next = ahead ? start(i + 1) : undefined;
-      await plan.publish(planEvents(previous, reconcile(observations, policy)));
+      await plan.plan(previous, reconcile(observations, policy), onlyTouched ? input.dropId : undefined);
       if (!ahead) next = start(i + 1);
     }
     return plan.finish(indicators);

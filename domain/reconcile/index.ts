@@ -9,7 +9,7 @@
  * ```
  */
 export { reconcile, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
-export { planEvents, type PlannedEvent, type PreviousState } from './plan.js';
+export { planEvents, publishedBefore, type PlannedEvent, type PreviousState } from './plan.js';
 export {
   assertPolicy,
   comparisonWindowDays,

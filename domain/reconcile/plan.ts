@@ -41,6 +41,19 @@ export function planEvents(previous: PreviousState, next: ReconcileResult): Plan
   return [...figures, ...detected, ...resolved];
 }
 
+/**
+ * What `next` holds from one drop that the log already says: figures and open discrepancies with
+ * one of the drop's observations among their sources, published before with the same event id.
+ * An observation is recorded by one drop only and ids hash the observations, so for a drop's first
+ * reconcile this is empty; for a retried one (its worker killed after some of its events were
+ * projected) it is what the earlier attempt published, so the drop's counts and alerts stay whole.
+ */
+export function publishedBefore(previous: PreviousState, next: ReconcileResult, dropId: string): { figures: number; detected: DiscrepancyDetected[] } {
+  const figures = next.figures.filter((f) => previous.figures.get(f.seriesKey)?.eventId === f.eventId && f.sources.some((s) => s.dropId === dropId)).length;
+  const detected = next.discrepancies.filter((d) => previous.openDiscrepancies.get(d.discrepancyId)?.eventId === d.eventId && d.values.some((v) => v.dropId === dropId));
+  return { figures, detected };
+}
+
 interface KnownComparison {
   groupKey: string;
   indicator: string;

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   bucketOf,
   LEFT_OVER_MS,
@@ -35,7 +35,15 @@ function mixedObservations(): ObservationRecorded[] {
   return out;
 }
 
-const root = () => mkdtempSync(join(tmpdir(), 'tally-own-test-'));
+const roots: string[] = [];
+const root = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-own-test-'));
+  roots.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of roots) rmSync(dir, { recursive: true, force: true });
+});
 
 describe("a drop's own observations, kept for its reconcile", () => {
   it('keeps a partition in one bucket: the nation with its regions per indicator and disaggregation, a cercle alone', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DiscrepancyResolved } from '../../../domain/events.js';
-import { planEvents, reconcile, type PreviousState, type ReconcileResult } from '../../../domain/reconcile/index.js';
+import { planEvents, publishedBefore, reconcile, type PreviousState, type ReconcileResult } from '../../../domain/reconcile/index.js';
 import { cmp2020, dtm2019, obs, policy } from './fixtures.js';
 
 /** The state the published events lead to: what a projection of tally.figures holds. */
@@ -76,5 +76,28 @@ describe('planEvents', () => {
     expect(resolved.map((e) => e.discrepancyId)).toEqual([before.discrepancies[0]?.discrepancyId]);
     expect(resolved[0]?.explanation).toContain('cmp and the sum of the regions are back within tolerance');
     expect(events.filter((e) => e.type === 'FigureReconciled')).toHaveLength(3);
+  });
+});
+
+describe('publishedBefore: what a retried reconcile of a drop counts without publishing it again', () => {
+  const result = reconcile([dtm2019, cmp2020], policy);
+  const cmpDrop = cmp2020.dropId;
+
+  it('is nothing for the drop\'s first reconcile', () => {
+    expect(publishedBefore(empty, result, cmpDrop)).toEqual({ figures: 0, detected: [] });
+  });
+
+  it('is what an earlier attempt published with one of the drop\'s observations, and only that', () => {
+    // The earlier attempt published everything before its worker died: planning again publishes nothing.
+    const after = stateAfter(result);
+    expect(planEvents(after, result)).toEqual([]);
+    const before = publishedBefore(after, result, cmpDrop);
+    // The cmp figure and the discrepancy hold the cmp observation; the dtm figure does not.
+    expect(before.figures).toBe(1);
+    expect(before.detected.map((d) => d.eventId)).toEqual(result.discrepancies.map((d) => d.eventId));
+    expect(publishedBefore(after, result, 'another-drop')).toEqual({ figures: 0, detected: [] });
+    // Planned and published before, together, are the first attempt's whole output for the drop.
+    const planned = planEvents(empty, result).filter((e) => e.type === 'FigureReconciled' && e.sources.some((v) => v.dropId === cmpDrop));
+    expect(planned).toHaveLength(before.figures);
   });
 });
