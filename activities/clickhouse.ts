@@ -59,7 +59,8 @@ export function priorKnowledge(client: ClickHouseClient): PriorKnowledge {
   };
 }
 
-interface ObservationRow {
+/** A row of the observations table, as a query reads it (dates as text). */
+export interface ObservationRow {
   event_id: string;
   observation_id: string;
   series_key: string;
@@ -80,7 +81,7 @@ interface ObservationRow {
   recorded_at: string;
 }
 
-function toObservation(r: ObservationRow): ObservationRecorded {
+export function observationOfRow(r: ObservationRow): ObservationRecorded {
   const period: Period = r.period_kind === 'stock' ? { kind: 'stock', date: r.ref_date } : { kind: 'flow', start: r.period_start, end: r.period_end };
   return {
     type: 'ObservationRecorded',
@@ -196,7 +197,7 @@ async function observationsWhere(client: ClickHouseClient, where: string): Promi
   for (const row of rows) {
     if (seen.has(row.event_id)) continue;
     seen.add(row.event_id);
-    observations.push(toObservation(row));
+    observations.push(observationOfRow(row));
   }
   return observations;
 }

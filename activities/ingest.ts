@@ -17,7 +17,7 @@ import { getProfile } from '../connectors/profiles.js';
 import { shortHash } from '../domain/series.js';
 import { priorKnowledge } from './clickhouse.js';
 import { groupCaughtUp, type EventPublisher } from '../adapters/publisher.js';
-import { engineGroupOf, engineRowsVisible, rowTopicsFor, tableOfRowTopic } from '../projections/engine.js';
+import { engineGroupOf, engineRowRouting, engineRowsVisible, rowTopicsFor, tableOfRowTopic } from '../projections/engine.js';
 import type { ActivityDeps } from './deps.js';
 import { ownObservationsWriter, sweepLeftOvers, type OwnObservations } from './own-observations.js';
 import { activityLogger } from './log.js';
@@ -174,7 +174,9 @@ export function createIngestActivities(deps: ActivityDeps) {
       const sender = pipelinedSender(deps.publisher, skip, (published) => beat({ published }));
       // Every observation settled, published by this attempt or an earlier one, is kept for reconcile.
       sweepLeftOvers();
-      const own = ownObservationsWriter(partitionsFor(landed.bytes, received.format));
+      // Each observation's row is built (and validated) once: kept here, and reused by the publisher.
+      const routing = engineRowRouting(deps.config.topicPrefix);
+      const own = ownObservationsWriter(partitionsFor(landed.bytes, received.format), undefined, (o) => routing.keep(o));
       const emit = (event: TallyEvent): Promise<void> | undefined => {
         if (event.type === 'ObservationRecorded') own.add(event);
         if (index++ < skip) return undefined;

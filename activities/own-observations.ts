@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import type { ObservationRecorded } from '../domain/events.js';
 import { disaggregationKey } from '../domain/series.js';
 import { fnv1a } from '../ingest/drop-partitions.js';
+import { observationsProjection } from '../projections/observations.js';
+import { observationOfRow, type ObservationRow } from './clickhouse.js';
 
 /** Where a drop's own observations are, as the ingest activity hands them to reconcile. */
 export interface OwnObservations {
@@ -26,7 +28,6 @@ const PREFIX = 'tally-own-';
 const COMPLETE = 'complete';
 /** Directories older than this are left over by a worker that died before its reconcile ran. */
 export const LEFT_OVER_MS = 24 * 60 * 60 * 1000;
-const NO_ROWS: number[] = [];
 /** Bytes buffered per bucket before they are written. */
 const FLUSH_BYTES = 64 * 1024;
 
@@ -70,10 +71,11 @@ export function sweepLeftOvers(root = tmpdir(), now = Date.now()): number {
 }
 
 /**
- * Writes observations into `buckets` files. The row numbers are left out: reconciling does not
- * use them (they stay in the event and in ClickHouse).
+ * Writes observations into `buckets` files, one line each: the row of the observations table the
+ * event becomes (`rowOf`, which the publisher then reuses), as reconcile would read it back from
+ * ClickHouse. By default the event's own JSON.
  */
-export function ownObservationsWriter(buckets: number, root = tmpdir()) {
+export function ownObservationsWriter(buckets: number, root = tmpdir(), rowOf: (o: ObservationRecorded) => string = defaultRow) {
   const dir = mkdtempSync(join(root, PREFIX));
   const n = Math.max(1, buckets);
   const fds = Array.from({ length: n }, (_, b) => openSync(bucketPath(dir, b), 'w'));
@@ -99,15 +101,7 @@ export function ownObservationsWriter(buckets: number, root = tmpdir()) {
     dir,
     add(o: ObservationRecorded): void {
       const b = bucketOf(o, n);
-      // Without copying the event (a copy per observation cost a third of this): its rows swapped out and back.
-      const rows = o.rows;
-      o.rows = NO_ROWS;
-      let line: string;
-      try {
-        line = JSON.stringify(o) + '\n';
-      } finally {
-        o.rows = rows;
-      }
+      const line = rowOf(o) + '\n';
       buffers[b]!.push(line);
       sizes[b]! += line.length;
       observations++;
@@ -131,13 +125,18 @@ export function ownObservationsHere(own: OwnObservations): boolean {
   return existsSync(join(own.dir, COMPLETE));
 }
 
+/** The observations table's row of an observation (what `projections/observations.ts` stores). */
+function defaultRow(o: ObservationRecorded): string {
+  return JSON.stringify(observationsProjection.toRow(o, { topic: '', partition: -1, offset: '-1', timestamp: o.recordedAt }));
+}
+
 /** One bucket's observations, in write order. */
 export function readBucket(own: OwnObservations, b: number): ObservationRecorded[] {
   const text = readFileSync(bucketPath(own.dir, b), 'utf8');
   const out: ObservationRecorded[] = [];
   let start = 0;
   for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-    out.push(JSON.parse(text.slice(start, end)) as ObservationRecorded);
+    out.push(observationOfRow(JSON.parse(text.slice(start, end)) as ObservationRow));
     start = end + 1;
   }
   return out;

@@ -66,10 +66,17 @@ export function tableOfRowTopic(topics: RowTopics, topic: string): EngineTable |
 }
 
 /**
- * How the publisher routes observations and figures on the engine path: validated by the event
- * schema, turned into the table's row by the projection, one JSON line each.
+ * Rows built ahead of publishing (`keep`), by event, until the publisher takes them: the ingest
+ * activity keeps each observation's row for reconcile, and the publisher does not build it again.
+ * A row does not depend on the topic prefix.
  */
-export function engineRowRouting(prefix = ''): RowRouting {
+const keptRows = new WeakMap<TallyEvent, string>();
+
+/**
+ * How the publisher routes observations and figures (both projection paths): validated by the
+ * event schema, turned into the table's row by the projection, one JSON line each.
+ */
+export function engineRowRouting(prefix = ''): RowRouting & { keep(event: TallyEvent): string } {
   const topics = rowTopicsFor(prefix);
   const tableOf = (type: TallyEventType): EngineTable | undefined => ENGINE_TABLES.find((t) => PROJECTION_OF[t].type === type);
   return {
@@ -79,18 +86,33 @@ export function engineRowRouting(prefix = ''): RowRouting {
       return table === undefined ? undefined : topics[table];
     },
     encode(event) {
-      const table = tableOf(event.type);
-      if (table === undefined) throw new Error(`engine rows: expected an ObservationRecorded or FigureReconciled event, found ${event.type}`);
-      const parsed = TallyEvent.safeParse(event);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const where = `${event.type} ${String((event as { eventId?: unknown }).eventId)}${issue ? ` at ${issue.path.join('.') || '(root)'}` : ''}`;
-        throw new Error(`engine rows: expected a valid ${event.type}, found ${issue?.message ?? 'an invalid event'} (${where})`);
+      const kept = keptRows.get(event);
+      if (kept !== undefined) {
+        keptRows.delete(event);
+        return kept;
       }
-      const meta: EventMeta = { topic: topics[table], partition: -1, offset: '-1', timestamp: parsed.data.type === 'ObservationRecorded' || parsed.data.type === 'FigureReconciled' ? parsed.data.recordedAt : '' };
-      return JSON.stringify(PROJECTION_OF[table].projection.toRow(parsed.data, meta));
+      return build(event);
+    },
+    /** Builds the event's row now and keeps it for the publisher. */
+    keep(event) {
+      const line = build(event);
+      keptRows.set(event, line);
+      return line;
     },
   };
+
+  function build(event: TallyEvent): string {
+    const table = tableOf(event.type);
+    if (table === undefined) throw new Error(`engine rows: expected an ObservationRecorded or FigureReconciled event, found ${event.type}`);
+    const parsed = TallyEvent.safeParse(event);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = `${event.type} ${String((event as { eventId?: unknown }).eventId)}${issue ? ` at ${issue.path.join('.') || '(root)'}` : ''}`;
+      throw new Error(`engine rows: expected a valid ${event.type}, found ${issue?.message ?? 'an invalid event'} (${where})`);
+    }
+    const meta: EventMeta = { topic: topics[table], partition: -1, offset: '-1', timestamp: parsed.data.type === 'ObservationRecorded' || parsed.data.type === 'FigureReconciled' ? parsed.data.recordedAt : '' };
+    return JSON.stringify(PROJECTION_OF[table].projection.toRow(parsed.data, meta));
+  }
 }
 
 /** Least `stream_flush_interval_ms` the engine path accepts on ClickHouse before 19.15. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectRows } from '../../../adapters/clickhouse.js';
+import { quoteString } from '../../../adapters/sql.js';
 import { createActivityDeps, type ActivityDeps } from '../../../activities/index.js';
 import { createReconcileActivities } from '../../../activities/reconcile.js';
 import { INDICATOR_CODES } from '../../../domain/indicators.js';
@@ -68,9 +69,20 @@ describe("a drop's reconcile from the observations its ingest kept", () => {
     const dropId = dropIds[0]!;
     const { own, ingestOffsets } = (await reconcileInput(pipeline, dropId)) as { own: { dir: string; buckets: number; observations: number }; ingestOffsets: Record<string, Record<number, string>> };
     const activities = createReconcileActivities(deps);
+    const before = await deps.publisher.endOffsets();
     const out = await activities.reconcileIndicators({ dropId, own: { ...own, dir: join(own.dir, 'on-another-machine') }, ingestOffsets });
-    // The drop's indicators, read from ClickHouse; its figures were all published by the reconcile that used the set.
+    // The drop's indicators, read from ClickHouse. Its figures and discrepancies were all published by the
+    // reconcile that used the set: nothing is published again, and what the drop holds is counted as before.
     expect(out.indicators).toEqual(['idps']);
-    expect(out).toMatchObject({ figures: 0, detected: [], resolved: 0 });
+    expect(out.offsets).toEqual(before);
+    // The figures (latest per series) with one of the drop's observations among their sources.
+    const [held] = await selectRows<{ figures: number }>(
+      pipeline.clickhouse,
+      `SELECT toUInt32(count()) AS figures FROM (SELECT series_key, argMax(sources, recorded_at) AS src FROM figures GROUP BY series_key)
+       WHERE position(src, ${quoteString(`"dropId":"${dropId}"`)}) > 0`,
+    );
+    expect(out.figures).toBeGreaterThan(0);
+    expect(out).toMatchObject({ resolved: 0 });
+    expect(out.figures).toBe(Number(held!.figures));
   });
 });
