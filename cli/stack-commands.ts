@@ -11,6 +11,7 @@ import { childEnv, isExternalStack, workerProcessFromEnv } from '../infra/config
 import { PROJECT_ROOT } from '../infra/paths.js';
 import { listDrops } from '../projections/queries.js';
 import { consumerLag } from '../projections/watermark.js';
+import { rowTopicsFor } from '../projections/engine.js';
 import { createKafka } from '../adapters/publisher.js';
 import { topicsFor } from '../domain/events.js';
 import { startExplorer } from '../web/server.js';
@@ -180,7 +181,9 @@ export async function statusCommand(opts: { json?: boolean }): Promise<void> {
   const config = resolveConfig();
   const processes = processStatus();
   const kafka = createKafka(config.stack.kafka, 'tally-status');
-  const lag = await consumerLag(kafka, config.projectionsGroup, Object.values(topicsFor(config.topicPrefix))).catch(() => []);
+  // On the node path the projections' group reads the row topics too.
+  const read = [...Object.values(topicsFor(config.topicPrefix)), ...(config.projectionPath?.kind === 'engine' ? [] : Object.values(rowTopicsFor(config.topicPrefix)))];
+  const lag = await consumerLag(kafka, config.projectionsGroup, read).catch(() => []);
   const worker = await withTemporal(async (client) => {
     const d = await client.workflowService.describeTaskQueue({ namespace: config.stack.temporal.namespace, taskQueue: { name: config.taskQueue }, taskQueueType: 1 });
     return { taskQueue: config.taskQueue, pollers: d.pollers?.length ?? 0 };

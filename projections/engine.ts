@@ -22,7 +22,6 @@
  * - it commits the offsets before the last block is written, so the watermark also checks that
  *   the last row before the offsets it waits for is in the table (`engineRowsVisible`).
  */
-import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
 import { TallyEvent, type TallyEventType } from '../domain/events.js';
@@ -246,21 +245,6 @@ export async function applyProjectionPath(
   if (path?.kind === 'engine') await ensureEngineProjections(client, kafka, { ...setup, brokers: path.brokers });
 }
 
-/**
- * Inserts row-topic messages as they are, without parsing them (the rebuild's replay, and any
- * Node reader of the row topics): each message is JSONEachRow lines already.
- */
-export async function insertRowMessages(client: ClickHouseClient, table: string, values: ReadonlyArray<Buffer | string | null>): Promise<number> {
-  const parts: Array<Buffer | string> = [];
-  for (const v of values) {
-    if (v === null || v.length === 0) continue;
-    parts.push(v, '\n');
-  }
-  if (parts.length === 0) return 0;
-  const result = await client.exec({ query: `INSERT INTO ${quoteIdentifier(table)} FORMAT JSONEachRow`, values: Readable.from(parts) });
-  result.stream.destroy();
-  return parts.length / 2;
-}
 
 /**
  * True when, for every partition of the row topics in `targets` (topic → partition → end offset),

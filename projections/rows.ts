@@ -8,7 +8,8 @@ import { ClickHouseError } from '@clickhouse/client';
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { insertRows as insertedRows, insertSeconds } from '../adapters/metrics.js';
-import { insertRowMessages } from './engine.js';
+import { Readable } from 'node:stream';
+import { quoteIdentifier } from '../adapters/sql.js';
 
 /**
  * ClickHouse error codes that say the data itself cannot be stored (a row it cannot parse or
@@ -67,4 +68,20 @@ export async function insertRowBatch(
   }
   insertedRows.inc({ table }, inserted);
   return { inserted: { [table]: inserted }, skipped };
+}
+
+/**
+ * Inserts row-topic messages as they are, without parsing them (the rebuild's replay, and any
+ * Node reader of the row topics): each message is JSONEachRow lines already.
+ */
+export async function insertRowMessages(client: ClickHouseClient, table: string, values: ReadonlyArray<Buffer | string | null>): Promise<number> {
+  const parts: Array<Buffer | string> = [];
+  for (const v of values) {
+    if (v === null || v.length === 0) continue;
+    parts.push(v, '\n');
+  }
+  if (parts.length === 0) return 0;
+  const result = await client.exec({ query: `INSERT INTO ${quoteIdentifier(table)} FORMAT JSONEachRow`, values: Readable.from(parts) });
+  result.stream.destroy();
+  return parts.length / 2;
 }

@@ -50,6 +50,8 @@ export interface RecordedStatement {
   /** Insert: the table as the client was given it, and the rows. */
   table?: string;
   rows?: unknown[];
+  /** Exec with data (an insert of bytes as they are): the data sent. */
+  body?: string;
   /** Query: the response text of the server the test runs against. */
   answer?: string;
   /** The server's refusal, when it refused. */
@@ -162,11 +164,22 @@ export class Recorder {
       }
     };
 
-    const exec = async (params: ExecParams) => {
+    const exec = async (given: ExecParams) => {
       const frames = capture();
-      const entry = { kind: 'exec' as const, database, sql: params.query, settings: settingsOf(params.clickhouse_settings), frames };
+      // The client's exec may carry data (`values`, a stream) beside the statement.
+      let params = given as ExecParams & { values?: unknown };
+      // Data streamed with the statement is read here first, kept for the replay, then sent.
+      let body: string | undefined;
+      if (params.values instanceof Readable) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of params.values) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+        const data = Buffer.concat(chunks);
+        body = data.toString('utf8');
+        params = { ...params, values: Readable.from([data]) };
+      }
+      const entry = { kind: 'exec' as const, database, sql: params.query, settings: settingsOf(params.clickhouse_settings), frames, ...(body !== undefined ? { body } : {}) };
       try {
-        const result = await client.exec(params);
+        const result = await client.exec(params as ExecParams);
         this.push(entry);
         return result;
       } catch (err) {

@@ -32,6 +32,7 @@ export interface Replay {
 
 /** The JSONEachRow body of an insert: one JSON object a line, as the client sends it. */
 function bodyOf(s: RecordedStatement): string | undefined {
+  if (s.kind === 'exec') return s.body;
   if (s.kind !== 'insert') return undefined;
   if (s.format !== 'JSONEachRow') throw new Error(`statement ${s.seq}: the replay takes JSONEachRow inserts, found ${s.format}`);
   return (s.rows ?? []).map((r) => JSON.stringify(r)).join('\n');

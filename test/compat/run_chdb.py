@@ -5,7 +5,7 @@ Usage: run_chdb.py STATEMENTS.json SESSION_DIR > ANSWERS.json
 
 STATEMENTS.json: {"statements": [{"seq", "kind", "database", "sql", "settings", "format", "body"}]}
   kind is query, command, exec or insert; an insert's sql is "INSERT INTO t FORMAT JSONEachRow"
-  and its body the rows, one JSON object a line.
+  and its body the rows, one JSON object a line; an exec with a body sent that data with it.
 Prints {"version", "settings", "results": [{"seq", "ok", "text" | "error", "seconds"}]}.
 Exit 0 when every statement ran (answers are compared by the caller), 3 when chdb is missing.
 Standard library and chdb only.
@@ -60,7 +60,8 @@ def settings_clause(settings):
 def run(sess, statement):
     kind = statement["kind"]
     settings = statement.get("settings") or {}
-    if kind == "insert":
+    # An insert, or an exec that sent data (an insert of bytes as they are): the data follows the statement.
+    if kind == "insert" or (kind == "exec" and statement.get("body") is not None):
         sql = statement["sql"]
         if settings:
             # INSERT INTO t SETTINGS … FORMAT …: the settings of this insert only.

@@ -203,7 +203,8 @@ describe('the project\'s SQL on current ClickHouse (recorded on 18.16, replayed 
     await timed('migrations and projected inserts', async () => {
       const running = await startProjections({ settings: scope.stack, topicPrefix: prefix(), groupId: `${scope.id}-live`, batchSize: 7, logger: silent });
       try {
-        await publish(kafka, prefix(), s.events);
+        // As the worker publishes them: observations and figures as rows on the row topics.
+        await publish(kafka, prefix(), s.events, [], { rows: true });
         await waitForNoLag(kafka, `${scope.id}-live`, prefix());
       } finally {
         await running.stop();
