@@ -172,9 +172,9 @@ export function createIngestActivities(deps: ActivityDeps) {
         heartbeat(details);
       };
       const sender = pipelinedSender(deps.publisher, skip, (published) => beat({ published }));
-      // Every observation settled, published by this attempt or an earlier one, is kept for reconcile.
       sweepLeftOvers();
-      // Each observation's row is built (and validated) once: kept here, and reused by the publisher.
+      // Every observation settled, published by this attempt or an earlier one, is kept for reconcile,
+      // as its row: built (and validated) once, kept here, and reused by the publisher.
       const routing = engineRowRouting(deps.config.topicPrefix);
       const own = ownObservationsWriter(partitionsFor(landed.bytes, received.format), undefined, (o) => routing.keep(o));
       const emit = (event: TallyEvent): Promise<void> | undefined => {
