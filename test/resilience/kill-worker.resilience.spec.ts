@@ -46,7 +46,11 @@ import {
   type Child,
 } from './support/runs.js';
 
-const ROWS = 20_000;
+/**
+ * Large enough that a retried reconcile (under a second at 20,000 rows, once it no longer waits for
+ * the projections) is still running when the next kill comes.
+ */
+const ROWS = 40_000;
 const KILLS = 10;
 const SEED = 20_240_612;
 
