@@ -142,6 +142,9 @@ export async function groupsOf(client: ClickHouseClient, indicators: string[], d
   }));
 }
 
+/** Group keys per query: they travel in the query text (ClickHouse's max_query_size is 256 KiB). */
+export const GROUPS_PER_QUERY = 500;
+
 /** The groups of one page: one indicator, their areas (the table's sort key) and group keys. */
 export interface GroupPage {
   indicator: string;

@@ -3,8 +3,8 @@
  * reconcile does not read them back from ClickHouse (nor wait for the projections to hold them).
  *
  * The ingest activity writes every observation it settles (published in this attempt or in an
- * earlier one) as one JSON line into the bucket of its reconcile partition (`partitionOf` in
- * reconcile.ts): a bucket holds whole partitions, so reconcile takes one bucket at a time and
+ * earlier one) as one line, its observations-table row, into the bucket of its reconcile partition
+ * (`reconcilePartition`): a bucket holds whole partitions, so reconcile takes one bucket at a time and
  * memory holds one bucket, however large the drop. The directory is the worker's own (a temporary
  * directory): a reconcile on another machine finds nothing there and reads ClickHouse instead.
  */
@@ -73,7 +73,7 @@ export function sweepLeftOvers(root = tmpdir(), now = Date.now()): number {
 /**
  * Writes observations into `buckets` files, one line each: the row of the observations table the
  * event becomes (`rowOf`, which the publisher then reuses), as reconcile would read it back from
- * ClickHouse. By default the event's own JSON.
+ * ClickHouse. By default that row is built here.
  */
 export function ownObservationsWriter(buckets: number, root = tmpdir(), rowOf: (o: ObservationRecorded) => string = defaultRow) {
   const dir = mkdtempSync(join(root, PREFIX));

@@ -12,11 +12,8 @@ import type { ObservationRecorded } from '../domain/events.js';
 import { reconcile, type PreviousState, type ReconcilePolicy, type ReconcileResult } from '../domain/reconcile/index.js';
 import { disaggregationKey } from '../domain/series.js';
 import { groupBy } from '../domain/collections.js';
-import { otherDropsObservations, previousStateOfPage } from './clickhouse.js';
+import { GROUPS_PER_QUERY, otherDropsObservations, previousStateOfPage } from './clickhouse.js';
 import { readBucket, type OwnObservations } from './own-observations.js';
-
-/** Group keys per query: they travel in the query text (ClickHouse's max_query_size is 256 KiB). */
-export const GROUPS_PER_QUERY = 500;
 
 function chunks<T>(xs: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -54,12 +51,6 @@ async function othersOf(client: ClickHouseClient, dropId: string, indicator: str
   return out;
 }
 
-/** Each copy of an event once (a redelivered event not merged yet is the same event). */
-function onceEach(observations: readonly ObservationRecorded[]): ObservationRecorded[] {
-  const seen = new Set<string>();
-  return observations.filter((o) => !seen.has(o.eventId) && (seen.add(o.eventId), true));
-}
-
 /**
  * Reconciles every bucket in turn and hands the previous state and the result to `plan`; returns
  * the indicators the drop touched.
@@ -77,7 +68,8 @@ export async function reconcileOwnObservations(
     for (const [indicator, mine] of groupBy(observations, (o) => o.indicator)) {
       indicators.add(indicator);
       const others = await othersOf(client, dropId, indicator, mine);
-      const all = onceEach([...mine, ...others]);
+      // The others are each event once (read like a page) and never the drop's own.
+      const all = [...mine, ...others];
       const groups = new Map(all.map((o) => [o.groupKey, o.area] as const));
       const previous = await previousStateOf(client, indicator, groups);
       await plan(previous, reconcile(all, policy));

@@ -3,9 +3,9 @@
  * reconcile each page, and publish what changed while the next page is read.
  */
 import { INDICATOR_CODES } from '../domain/indicators.js';
-import { planEvents, publishedBefore, reconcile, type PlannedEvent, type PreviousState, type ReconcilePolicy, type ReconcileResult } from '../domain/reconcile/index.js';
+import { planEvents, publishedBefore, reconcile, type PreviousState, type ReconcilePolicy, type ReconcileResult } from '../domain/reconcile/index.js';
 import { priorityTable } from '../connectors/profiles.js';
-import { groupsOf, indicatorsOfDrop, observationsOfPage, previousStateOfPage, type GroupInfo, type GroupPage } from './clickhouse.js';
+import { GROUPS_PER_QUERY, groupsOf, indicatorsOfDrop, observationsOfPage, previousStateOfPage, type GroupInfo, type GroupPage } from './clickhouse.js';
 import type { ActivityDeps } from './deps.js';
 import type { Offsets } from './ingest.js';
 import { pipelinedSender, untilProjected } from './ingest.js';
@@ -49,8 +49,8 @@ export interface ReconcileOutput {
  * (near the 192 MB cap, so V8 collected all the time), and reconciled in 23.4 s instead of 28.2.
  */
 export const PAGE_OBSERVATIONS = 8_000;
-/** Groups per page: their keys travel in the query text (ClickHouse's max_query_size is 256 KiB). */
-export const PAGE_GROUPS = 500;
+/** Groups per page: their keys travel in the page's queries. */
+export const PAGE_GROUPS = GROUPS_PER_QUERY;
 
 export function policyFor(deps: ActivityDeps): ReconcilePolicy {
   return { priority: priorityTable(deps.profiles, INDICATOR_CODES), tolerance: deps.config.tolerance };
@@ -172,10 +172,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
           figures += before.figures;
           for (const d of before.detected) detected.push({ groupKey: d.groupKey, discrepancyId: d.discrepancyId, eventId: d.eventId });
         }
-        await this.publish(planEvents(previous, next));
-      },
-      async publish(events: Iterable<PlannedEvent>) {
-        for (const event of events) {
+        for (const event of planEvents(previous, next)) {
           if (event.type === 'FigureReconciled') figures++;
           else if (event.type === 'DiscrepancyResolved') resolved++;
           else detected.push({ groupKey: event.groupKey, discrepancyId: event.discrepancyId, eventId: event.eventId });
