@@ -1,5 +1,6 @@
 /** The clients activities share within one worker, built once from the configuration. */
 import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Client } from '@temporalio/client';
 import { topicsFor } from '../domain/events.js';
@@ -13,6 +14,9 @@ import { migrate } from '../projections/migrations.js';
 import { applyProjectionPath, engineRowRouting } from '../projections/engine.js';
 import type { TallyConfig } from '../infra/config.js';
 import { createKafka, createPublisher, type EventPublisher } from '../adapters/publisher.js';
+import { loadRdkafka, type RdkafkaProducer } from '../adapters/rdkafka.js';
+import { kafkaProducerFromEnv } from '../infra/config/engines.js';
+import { activityLogger } from './log.js';
 
 export interface ActivityDeps {
   config: TallyConfig;
@@ -29,13 +33,15 @@ export interface ActivityDeps {
 export async function createActivityDeps(config: TallyConfig): Promise<ActivityDeps> {
   // The user's P-code lists, before any row is read (parse threads load them again: map-range.ts).
   loadPlaceListFiles(config.pcodesFiles ?? []);
+  // Before any engine is dialled: TALLY_KAFKA_PRODUCER=librdkafka without the client fails at once.
+  const producer = librdkafkaProducer(config);
   const kafka = createKafka(config.stack.kafka, 'tally-worker');
   const clickhouse = await openClickHouse(config.stack.clickhouse);
   await migrate(clickhouse, config.stack.clickhouse.database);
   // On the engine path ClickHouse must be reading the row topics before the first row is published.
   await applyProjectionPath(clickhouse, kafka, config.projectionPath, { database: config.stack.clickhouse.database, topicPrefix: config.topicPrefix, projectionsGroup: config.projectionsGroup });
   // Observations and figures travel as flat rows on both paths: ClickHouse or the Node projections insert them as they are.
-  const publisher = await createPublisher(kafka, topicsFor(config.topicPrefix), { rows: engineRowRouting(config.topicPrefix) });
+  const publisher = await createPublisher(kafka, topicsFor(config.topicPrefix), { rows: engineRowRouting(config.topicPrefix), producer });
   let temporal: ReturnType<typeof temporalClient> | undefined;
   return {
     config,
@@ -58,4 +64,21 @@ export async function createActivityDeps(config: TallyConfig): Promise<ActivityD
       await temporal?.then((t) => t.close(), () => undefined);
     },
   };
+}
+
+/** The librdkafka producer where it is wanted and built (TALLY_KAFKA_PRODUCER); undefined: kafkajs. */
+export function librdkafkaProducer(config: Pick<TallyConfig, 'kafkaProducer' | 'stack'>, log: Pick<Logger, 'info' | 'warn'> = activityLogger({})): RdkafkaProducer | undefined {
+  const wanted = config.kafkaProducer ?? kafkaProducerFromEnv();
+  if (wanted.choice === 'kafkajs') {
+    log.info('publishing with kafkajs (TALLY_KAFKA_PRODUCER=kafkajs)');
+    return undefined;
+  }
+  const client = loadRdkafka(wanted.dir);
+  if (!client.loaded) {
+    if (wanted.choice === 'librdkafka') throw new Error(`TALLY_KAFKA_PRODUCER=librdkafka: expected the librdkafka client, found that ${client.reason}`);
+    log.warn({ reason: client.reason }, 'publishing with kafkajs: the librdkafka producer is not available');
+    return undefined;
+  }
+  log.info({ librdkafka: client.librdkafka, dir: client.dir }, 'publishing with librdkafka');
+  return client.producer(config.stack.kafka, 'tally-worker');
 }

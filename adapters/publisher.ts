@@ -4,6 +4,7 @@ import { TOPIC_OF, type TallyEvent, type Topics } from '../domain/events.js';
 import type { KafkaSettings } from './settings.js';
 import { ensureTopics, kafkaFrom } from './kafka.js';
 import { eventsPublished } from './metrics.js';
+import type { RdkafkaProducer } from './rdkafka.js';
 
 /** The worker's client: the shared factory, with more patient retries for publishing. */
 export function createKafka(settings: KafkaSettings, clientId = 'migration-tally'): Kafka {
@@ -40,6 +41,8 @@ export interface EventPublisher {
   /** Current end offsets of every topic: a consumer that committed up to them has seen everything published so far. */
   endOffsets(): Promise<Record<string, Record<number, string>>>;
   close(): Promise<void>;
+  /** The client the events leave through. */
+  readonly client: 'kafkajs' | 'librdkafka';
 }
 
 /**
@@ -123,16 +126,19 @@ export function encodeEvents(events: readonly TallyEvent[], topics: Topics, rows
 
 /**
  * Sends events acknowledged by all replicas, uncompressed (gzip in the JS thread cost more than
- * the bytes it saved on the wire), several events of one key per message.
+ * the bytes it saved on the wire), several events of one key per message. With `producer` (the
+ * librdkafka one, rdkafka.ts) the requests are handed to librdkafka as soon as they are encoded,
+ * in call order, and it batches and sends them from its own threads; with kafkajs they leave one
+ * request at a time.
  */
-export async function createPublisher(kafka: Kafka, topics: Topics, options: { rows?: RowRouting } = {}): Promise<EventPublisher> {
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: true });
-  await producer.connect();
+export async function createPublisher(kafka: Kafka, topics: Topics, options: { rows?: RowRouting; producer?: RdkafkaProducer } = {}): Promise<EventPublisher> {
   const all = [...Object.values(topics), ...(options.rows?.topics ?? [])];
   await ensureTopics(kafka, all);
-  // The requests of every publish call, one after the other; a failed call does not stop the next.
+  const send = await sender(kafka, options.producer);
+  // Every publish call not yet acknowledged; a failed call does not stop the next.
   let tail: Promise<void> = Promise.resolve();
   return {
+    client: options.producer ? 'librdkafka' : 'kafkajs',
     publish(events) {
       if (events.length === 0) return Promise.resolve();
       // Encoded (and, for flat rows, validated) before anything is sent: a bad event fails the call.
@@ -142,13 +148,18 @@ export async function createPublisher(kafka: Kafka, topics: Topics, options: { r
       } catch (err) {
         return Promise.reject(err as Error);
       }
-      const sent = tail.then(async () => {
-        for (const topicMessages of requests) {
-          await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages });
-          countPublished(topicMessages);
-        }
-      });
-      tail = sent.catch(() => undefined);
+      const sent = send.pipelined
+        ? Promise.all(requests.map((r) => send.request(r).then(countPublished(r)))).then(() => undefined)
+        : tail.then(async () => {
+            for (const r of requests) {
+              const counted = countPublished(r);
+              await send.request(r);
+              counted();
+            }
+          });
+      const settled = sent.catch(() => undefined);
+      const before = tail;
+      tail = send.pipelined ? Promise.all([before, settled]).then(() => undefined) : settled;
       return sent;
     },
     async endOffsets() {
@@ -168,16 +179,46 @@ export async function createPublisher(kafka: Kafka, topics: Topics, options: { r
     },
     async close() {
       await tail;
-      await producer.disconnect();
+      await send.close();
     },
   };
 }
 
-/** Counts the events of an acknowledged request per topic (each message says how many it carries). */
-function countPublished(topicMessages: ReadonlyArray<{ topic: string; messages: readonly Outgoing[] }>): void {
-  for (const { topic, messages } of topicMessages) {
-    eventsPublished.inc({ topic }, messages.reduce((n, m) => n + Number(m.headers.events), 0));
+type Request = ReturnType<typeof encodeEvents>[number];
+
+/** How requests leave: kafkajs one after the other, or librdkafka as they come (it keeps each partition's order). */
+async function sender(kafka: Kafka, rdkafka: RdkafkaProducer | undefined): Promise<{ pipelined: boolean; request(r: Request): Promise<void>; close(): Promise<void> }> {
+  if (rdkafka) {
+    await rdkafka.connect();
+    return {
+      pipelined: true,
+      request: async (topicMessages) => {
+        await rdkafka.sendBatch({ topicMessages });
+      },
+      close: () => rdkafka.disconnect(),
+    };
   }
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+  return {
+    pipelined: false,
+    request: async (topicMessages) => {
+      await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages });
+    },
+    close: () => producer.disconnect(),
+  };
+}
+
+/**
+ * Counts a request's events per topic (each message says how many it carries), before it is
+ * sent (librdkafka's client rewrites the headers it is given); the returned call adds them to
+ * the metric once the request is acknowledged.
+ */
+function countPublished(topicMessages: Request): () => void {
+  const counts = topicMessages.map(({ topic, messages }) => [topic, messages.reduce((n, m) => n + Number(m.headers.events), 0)] as const);
+  return () => {
+    for (const [topic, n] of counts) eventsPublished.inc({ topic }, n);
+  };
 }
 
 /** True when the consumer group has committed at least up to `offsets` on every partition. */

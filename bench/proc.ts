@@ -1,5 +1,7 @@
 /** Resident memory of child processes from /proc: VmHWM is the peak, and writing 5 to clear_refs resets it. */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { loadRdkafka } from '../adapters/rdkafka.js';
+import { kafkaProducerFromEnv } from '../infra/config.js';
 
 export interface Memory {
   rssMb: number;
@@ -69,12 +71,17 @@ export class PeakSampler {
   }
 }
 
-export function machine(): { nproc: number; memTotalMb: number; cpu: string } {
+/** The machine, and the client the worker publishes with (TALLY_KAFKA_PRODUCER, and whether librdkafka is built). */
+export function machine(): { nproc: number; memTotalMb: number; cpu: string; kafkaProducer?: string } {
+  const wanted = kafkaProducerFromEnv();
+  const client = wanted.choice === 'kafkajs' ? undefined : loadRdkafka(wanted.dir);
+  const kafkaProducer = client?.loaded ? `librdkafka ${client.librdkafka}` : 'kafkajs';
   const mem = readFileSync('/proc/meminfo', 'utf8');
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
   return {
     nproc: (cpuinfo.match(/^processor\s*:/gm) ?? []).length,
     memTotalMb: Math.round(Number(/^MemTotal:\s+(\d+)/m.exec(mem)?.[1] ?? 0) / 1024),
     cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? 'unknown',
+    kafkaProducer,
   };
 }

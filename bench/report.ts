@@ -62,7 +62,7 @@ export interface PathSummary {
 export interface BenchSummary {
   rows: number;
   repetitions: number;
-  machine: { nproc: number; memTotalMb: number; cpu: string };
+  machine: { nproc: number; memTotalMb: number; cpu: string; kafkaProducer?: string };
   drop: { bytes: number; rounds: number; bad: GeneratedDrop['bad'] };
   /** Median seconds per loader; tally: the first path's. */
   seconds: { limit: number; naive: number; peer: number; tally: number };
@@ -232,7 +232,7 @@ export function formatReport(s: BenchSummary): string {
   const ratio = (r: number, meets: boolean) => `${r.toFixed(3)} ${ok(meets)}`;
   const shortfalls = names.flatMap((n) => s.paths[n]!.shortfalls.map((line) => `${n} path: ${line}`));
   const lines = [
-    `tally bench: ${fmt(s.rows)} rows (${(s.drop.bytes / 1e6).toFixed(1)} MB, ${s.drop.rounds} rounds), ${s.repetitions} run(s), median; ${s.machine.nproc} cores, ${fmt(s.machine.memTotalMb)} MB`,
+    `tally bench: ${fmt(s.rows)} rows (${(s.drop.bytes / 1e6).toFixed(1)} MB, ${s.drop.rounds} rounds), ${s.repetitions} run(s), median; ${s.machine.nproc} cores, ${fmt(s.machine.memTotalMb)} MB${s.machine.kafkaProducer ? `; worker publishes with ${s.machine.kafkaProducer}` : ''}`,
     '',
     'loader          seconds     rows/s',
     ...(['limit', 'naive', 'peer'] as const).map((k) => `${k.padEnd(14)} ${s.seconds[k].toFixed(2).padStart(8)} ${fmt(s.rowsPerSec[k]).padStart(10)}`),

@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import type { StackSettings } from './stack/settings.js';
 import { landingDirFromEnv, pcodesFilesFromEnv } from './config/files.js';
+import { kafkaProducerFromEnv, type KafkaProducerChoice } from './config/engines.js';
 import { logFileFromEnv, metricsFromEnv, observabilityToEnv, otelEndpointFromEnv, type MetricsSettings } from './config/observability.js';
 
 export * from './config/engines.js';
@@ -58,6 +59,8 @@ export interface TallyConfig {
    * reaches it (TALLY_ENGINE_KAFKA_BROKERS, default KAFKA_BROKERS). @default { kind: 'node' }
    */
   projectionPath?: ProjectionPath;
+  /** The worker's Kafka producer and where the librdkafka one is built (kafkaProducerFromEnv). @default auto */
+  kafkaProducer?: { choice: KafkaProducerChoice; dir: string };
 }
 
 export type ProjectionPath = { kind: 'node' } | { kind: 'engine'; brokers: string[] };
@@ -132,6 +135,7 @@ export function configFromEnv(stack: StackSettings, env: Env = process.env, over
     logFile: logFileFromEnv(env),
     otelEndpoint: otelEndpointFromEnv(env),
     projectionPath: projectionPathFromEnv(env, stack.kafka.brokers),
+    kafkaProducer: kafkaProducerFromEnv(env),
     ...overrides,
   };
 }
@@ -177,6 +181,10 @@ export function configToEnv(config: TallyConfig): Record<string, string> {
   if (config.projectionPath?.kind === 'engine') {
     env.TALLY_PROJECTION_PATH = 'engine';
     env.TALLY_ENGINE_KAFKA_BROKERS = config.projectionPath.brokers.join(',');
+  }
+  if (config.kafkaProducer) {
+    env.TALLY_KAFKA_PRODUCER = config.kafkaProducer.choice;
+    env.TALLY_KAFKA_CLIENT_DIR = config.kafkaProducer.dir;
   }
   Object.assign(env, observabilityToEnv(config));
   return env;

@@ -5,6 +5,8 @@
 #   - the Temporal CLI dev server, built by `go install` (pinned version)
 #   - ClickHouse from Debian's clickhouse-server package
 #   - chdb-core (a current ClickHouse, in-process) from PyPI, for the SQL compatibility test
+#   - the librdkafka producer (@confluentinc/kafka-javascript), built from its bundled source;
+#     where it cannot be built the worker publishes with kafkajs (TALLY_SKIP_RDKAFKA=1 skips it)
 # Engines live in $TALLY_HOME (default ~/.cache/migration-tally), never in the repository.
 # The paths found are written to $TALLY_HOME/engines.json, which the stack manager reads.
 # TALLY_STACK=external skips the engines (the pipeline then uses existing clusters).
@@ -15,11 +17,12 @@ SLF4J_VERSION="2.0.17"
 LOG4J_VERSION="2.24.3"
 TEMPORAL_CLI_VERSION="v1.5.1"
 CHDB_VERSION="26.9.0"
+KAFKA_JS_CLIENT_VERSION="1.10.1"
 TALLY_HOME="${TALLY_HOME:-$HOME/.cache/migration-tally}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 STEP=0
-STEPS=6
+STEPS=7
 say() { printf '[install %s/%s] %s\n' "$STEP" "$STEPS" "$*" >&2; }
 step() { STEP=$((STEP + 1)); }
 fail() { printf '[install] error: %s\n' "$*" >&2; exit 1; }
@@ -61,6 +64,41 @@ install_npm() {
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
   else
     say "npm packages: up to date with package-lock.json"
+  fi
+}
+
+# A build that fails is reported, not fatal: the worker then publishes with kafkajs and says so.
+install_rdkafka() {
+  step
+  local dir="$TALLY_HOME/kafka-javascript-$KAFKA_JS_CLIENT_VERSION"
+  local module="$dir/node_modules/@confluentinc/kafka-javascript"
+  if [[ "${TALLY_SKIP_RDKAFKA:-}" == "1" ]]; then
+    say "librdkafka producer: skipped (TALLY_SKIP_RDKAFKA=1); the worker publishes with kafkajs"
+    return
+  fi
+  if [[ -f "$dir/.complete" ]] && node -e "require(process.argv[1])" "$module" 2>/dev/null; then
+    say "librdkafka producer: reusing $dir"
+    return
+  fi
+  if ! command -v make >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
+    say "librdkafka producer: not built (needs make, g++ and python3); the worker publishes with kafkajs"
+    return
+  fi
+  say "librdkafka producer: building @confluentinc/kafka-javascript $KAFKA_JS_CLIENT_VERSION from source (first time: 2 to 4 minutes)"
+  rm -rf "$dir"; mkdir -p "$dir"
+  printf '{ "name": "tally-kafka-client", "private": true, "dependencies": { "@confluentinc/kafka-javascript": "%s" } }\n' \
+    "$KAFKA_JS_CLIENT_VERSION" > "$dir/package.json"
+  # Node's own headers where they are installed (no download), librdkafka linked from its bundled source.
+  local prefix; prefix="$(dirname "$(dirname "$(command -v node)")")"
+  local nodedir=()
+  if [[ -f "$prefix/include/node/node.h" ]]; then nodedir=(npm_config_nodedir="$prefix"); fi
+  if (with_heartbeat "librdkafka producer build" env CKJS_LINKING=dynamic npm_config_build_from_source=true "${nodedir[@]}" \
+        npm install --prefix "$dir" --no-audit --no-fund --loglevel=error) \
+     && node -e "require(process.argv[1])" "$module"; then
+    touch "$dir/.complete"
+  else
+    rm -rf "$dir"
+    say "librdkafka producer: the build failed (above); the worker publishes with kafkajs"
   fi
 }
 
@@ -172,6 +210,7 @@ EOF
 main() {
   mkdir -p "$TALLY_HOME"
   install_npm
+  install_rdkafka
   if [[ "${TALLY_STACK:-local}" == "external" ]]; then
     say "TALLY_STACK=external: using existing clusters, no local engines installed"
     return

@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { StackSettings } from '../stack/settings.js';
+import { RDKAFKA_CLIENT_VERSION } from '../../adapters/rdkafka.js';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -32,6 +33,22 @@ export function stackDirFromEnv(env: Env = process.env): string {
 /** TALLY_HOME: where infra/install.sh keeps the engines and their manifest. @default ~/.cache/migration-tally */
 export function tallyHomeFromEnv(env: Env = process.env): string {
   return env.TALLY_HOME || join(homedir(), '.cache', 'migration-tally');
+}
+
+/**
+ * Which client the worker publishes with (TALLY_KAFKA_PRODUCER): `librdkafka`
+ * (@confluentinc/kafka-javascript, built by infra/install.sh into TALLY_KAFKA_CLIENT_DIR, default
+ * $TALLY_HOME/kafka-javascript-<version>; the worker fails to start without it), `kafkajs`, or
+ * `auto`: librdkafka where it is built, else kafkajs, and the worker's log says which. @default auto
+ */
+export type KafkaProducerChoice = 'auto' | 'librdkafka' | 'kafkajs';
+const PRODUCERS: readonly KafkaProducerChoice[] = ['auto', 'librdkafka', 'kafkajs'];
+
+export function kafkaProducerFromEnv(env: Env = process.env): { choice: KafkaProducerChoice; dir: string } {
+  const text = (env.TALLY_KAFKA_PRODUCER ?? '').trim() || 'auto';
+  if (!(PRODUCERS as readonly string[]).includes(text)) throw new Error(`TALLY_KAFKA_PRODUCER: expected one of ${PRODUCERS.join(', ')}, found "${text}"`);
+  const dir = env.TALLY_KAFKA_CLIENT_DIR || join(tallyHomeFromEnv(env), `kafka-javascript-${RDKAFKA_CLIENT_VERSION}`);
+  return { choice: text as KafkaProducerChoice, dir };
 }
 
 function flag(env: Env, name: string): boolean {
