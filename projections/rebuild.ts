@@ -3,7 +3,8 @@
  *
  * 1. `<table>_rebuild` tables are created from the same DDL as the live ones (schema.ts).
  * 2. A new consumer group replays every topic from the beginning into them, until the end
- *    offsets captured at the start are reached.
+ *    offsets captured at the start are reached: large fetches (FETCH), each partition's batches
+ *    inserted in order, several partitions side by side, the next fetch not waiting for them.
  * 3. One `RENAME TABLE a TO a_old, a_rebuild TO a, …` swaps all tables (18.16 has no EXCHANGE).
  * 4. The same consumer then catches up to the end offsets captured after the swap, writing into
  *    the (new) live tables: whatever the live consumer wrote into the old tables between steps
@@ -113,15 +114,51 @@ async function swapTables(client: ClickHouseClient, database: string): Promise<v
   await client.command({ query: `RENAME TABLE ${renames.join(', ')}` });
 }
 
-/** Runs the calls one after the other: a batch's insert and the swap never overlap. */
-function serially(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (fn) => {
-    const run = tail.then(fn);
-    tail = run.catch(() => undefined);
-    return run;
+/**
+ * Batches of different partitions insert side by side (`shared`); the swap (`exclusive`) waits
+ * for the inserts in hand and holds later ones back until it is done, so an insert never meets
+ * the swap halfway and each lands wholly in the rebuilt or wholly in the live tables.
+ */
+export function swapGate() {
+  let closed: Promise<void> | undefined;
+  const running = new Set<Promise<unknown>>();
+  return {
+    async shared<T>(fn: () => Promise<T>): Promise<T> {
+      while (closed) await closed;
+      const run = fn();
+      running.add(run);
+      try {
+        return await run;
+      } finally {
+        running.delete(run);
+      }
+    },
+    async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+      while (closed) await closed;
+      let open!: () => void;
+      closed = new Promise((resolve) => (open = resolve));
+      try {
+        await Promise.allSettled([...running]);
+        return await fn();
+      } finally {
+        closed = undefined;
+        open();
+      }
+    },
   };
 }
+
+/**
+ * Fetches of up to 8 MB a partition, 16 MB in all, three partitions at once: ClickHouse parses
+ * each insert on one thread, so a few large inserts side by side replay fastest. Measured on the
+ * log of 1M rows (510,125 events): kafkajs' defaults (1 MB, one batch at a time) 7.0 s and 200 MB;
+ * these 3.6 s and 256 MB; 16 MB, 64 MB and 64 MB in flight 3.1 s but 420 MB (kafkajs holds a
+ * fetch's chunks and their concatenation at once).
+ */
+const FETCH = { maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 };
+const PARTITIONS_AT_ONCE = 3;
+/** Most bytes of fetched messages waiting for their inserts while the next fetch runs. */
+const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
 const POLL_MS = 250;
 /** How long the engine replay may go without progress before the rebuild gives up. */
@@ -177,38 +214,58 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
     let replayed = 0;
     let phase: 'replay' | 'catchup' | 'done' = 'replay';
     let failure: Error | undefined;
-    const exclusive = serially();
+    const gate = swapGate();
     const progress = () => opts.onProgress?.(Math.min(consumed + replayed, total), total);
 
+    /** Each partition's inserts, one after the other; and the bytes of those not done yet. */
+    const chains = new Map<string, Promise<void>>();
+    const inFlight = new Set<Promise<void>>();
+    let inFlightBytes = 0;
+    const insertBatch = async (batch: EachBatchPayload['batch']) => {
+      if (phase === 'done' || failure) return;
+      const suffix = phase === 'replay' ? '_rebuild' : '';
+      const rowTable = tableOfRowTopic(rowTopics, batch.topic);
+      if (rowTable !== undefined) {
+        await insertRowBatch(client, `${rowTable}${suffix}`, { topic: batch.topic, partition: batch.partition }, batch.messages, log);
+      } else {
+        await insertProjected(client, projectMessages(batch.topic, batch.partition, batch.messages, log), suffix);
+      }
+      positions.set(at(batch.topic, batch.partition), BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n);
+      consumed += batch.messages.length;
+    };
+    // The next fetch does not wait for ClickHouse: a batch is handed to its partition's chain and
+    // its offset resolved for kafkajs at once (this group commits nothing; `positions` moves only
+    // once the rows are in), as long as less than IN_FLIGHT_BYTES wait to be inserted.
     const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
-      if (batch.messages.length === 0) return;
-      await exclusive(async () => {
-        if (!isRunning() || isStale() || phase === 'done') return;
-        const suffix = phase === 'replay' ? '_rebuild' : '';
-        const rowTable = tableOfRowTopic(rowTopics, batch.topic);
-        if (rowTable !== undefined) {
-          await insertRowBatch(client, `${rowTable}${suffix}`, { topic: batch.topic, partition: batch.partition }, batch.messages, log);
-        } else {
-          await insertProjected(client, projectMessages(batch.topic, batch.partition, batch.messages, log), suffix);
-        }
-        const last = batch.messages[batch.messages.length - 1]!;
-        resolveOffset(last.offset);
-        positions.set(at(batch.topic, batch.partition), BigInt(last.offset) + 1n);
-        consumed += batch.messages.length;
+      if (batch.messages.length === 0 || !isRunning() || isStale() || phase === 'done') return;
+      const key = at(batch.topic, batch.partition);
+      const bytes = batch.messages.reduce((n, m) => n + (m.value?.length ?? 0), 0);
+      const run = (chains.get(key) ?? Promise.resolve()).then(() => gate.shared(() => insertBatch(batch)));
+      const settled = run.catch((err: Error) => {
+        failure ??= err;
       });
-      progress();
+      chains.set(key, settled);
+      inFlight.add(settled);
+      inFlightBytes += bytes;
+      void settled.then(() => {
+        inFlight.delete(settled);
+        inFlightBytes -= bytes;
+        progress();
+      });
+      resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+      while (inFlightBytes > IN_FLIGHT_BYTES && inFlight.size > 0) await Promise.race(inFlight);
       await heartbeat();
     };
     const startConsumer = async () => {
       if (consumer) return;
       // A short fetch wait: at the end of the log, disconnecting waits for the fetch in flight.
-      consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 500 });
+      consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 100, ...FETCH });
       consumer.on(consumer.events.CRASH, (e) => {
         if (!e.payload.restart) failure = e.payload.error;
       });
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: true });
-      consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch }).catch((err: Error) => {
+      consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_AT_ONCE, eachBatch }).catch((err: Error) => {
         failure = err;
       });
     };
@@ -248,7 +305,7 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
       await engineReplay.detach();
     }
     // 2. Swap, between two batches; 3. catch up, into the live tables, to the end offsets after the swap.
-    const catchUpTargets = await exclusive(async () => {
+    const catchUpTargets = await gate.exclusive(async () => {
       await swapTables(client, database);
       phase = 'catchup';
       log.info({ consumed: consumed + replayed, total }, 'rebuilt tables swapped in; catching up');
@@ -260,7 +317,7 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
     closing?.catch(() => undefined);
     await until(() => reached(catchUpTargets, positions, lows));
     // Later batches are left alone (disconnecting waits for the batch in hand, which would wait for this).
-    await exclusive(async () => {
+    await gate.exclusive(async () => {
       phase = 'done';
     });
     await consumer?.disconnect();
