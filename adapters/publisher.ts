@@ -149,7 +149,12 @@ export async function createPublisher(kafka: Kafka, topics: Topics, options: { r
         return Promise.reject(err as Error);
       }
       const sent = send.pipelined
-        ? Promise.all(requests.map((r) => send.request(r).then(countPublished(r)))).then(() => undefined)
+        ? Promise.all(
+            requests.map((r) => {
+              const counted = countPublished(r);
+              return send.request(r).then(counted);
+            }),
+          ).then(() => undefined)
         : tail.then(async () => {
             for (const r of requests) {
               const counted = countPublished(r);
