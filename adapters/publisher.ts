@@ -33,9 +33,10 @@ export function eventKey(event: TallyEvent): string {
 
 export interface EventPublisher {
   /**
-   * Sends the events; resolves once the broker acknowledged all of them. Calls may overlap: the
-   * requests leave in call order, one at a time, so the order per key is the order of the calls
-   * (a caller can encode its next batch while the previous one is on the wire).
+   * Sends the events; resolves once the broker acknowledged all of them and every call still in
+   * flight when this one was made (it fails when one of those failed). Calls may overlap: the
+   * requests leave in call order, so the order per key is the order of the calls (a caller can
+   * encode its next batch while the previous one is on the wire).
    */
   publish(events: readonly TallyEvent[]): Promise<void>;
   /** Current end offsets of every topic: a consumer that committed up to them has seen everything published so far. */
@@ -137,6 +138,9 @@ export async function createPublisher(kafka: Kafka, topics: Topics, options: { r
   const send = await sender(kafka, options.producer);
   // Every publish call not yet acknowledged; a failed call does not stop the next.
   let tail: Promise<void> = Promise.resolve();
+  // The last call, and how many are not settled yet.
+  let ordered: Promise<void> = Promise.resolve();
+  let inFlight = 0;
   return {
     client: options.producer ? 'librdkafka' : 'kafkajs',
     publish(events) {
@@ -148,7 +152,11 @@ export async function createPublisher(kafka: Kafka, topics: Topics, options: { r
       } catch (err) {
         return Promise.reject(err as Error);
       }
-      const sent = send.pipelined
+      // librdkafka acknowledges partitions in any order: a call resolves only once the calls still
+      // in flight when it was made have resolved too, and fails if one of them failed, so that
+      // callers counting acknowledged calls in order never count past a failed one.
+      const earlier = inFlight > 0 ? ordered : Promise.resolve();
+      const own = send.pipelined
         ? Promise.all(
             requests.map((r) => {
               const counted = countPublished(r);
@@ -162,9 +170,13 @@ export async function createPublisher(kafka: Kafka, topics: Topics, options: { r
               counted();
             }
           });
-      const settled = sent.catch(() => undefined);
-      const before = tail;
-      tail = send.pipelined ? Promise.all([before, settled]).then(() => undefined) : settled;
+      const sent = Promise.all([earlier, own]).then(() => undefined);
+      // `tail` waits for this call's own requests, whatever became of the earlier calls.
+      const ownSettled = own.catch(() => undefined);
+      tail = send.pipelined ? Promise.all([tail, ownSettled]).then(() => undefined) : ownSettled;
+      ordered = sent;
+      inFlight++;
+      void Promise.all([ownSettled, sent.catch(() => undefined)]).then(() => inFlight--);
       return sent;
     },
     async endOffsets() {

@@ -80,7 +80,9 @@ export async function generateDrop(path: string, options: GenerateOptions): Prom
   const random = prng(options.seed ?? 1);
   const badRate = options.badRate ?? 0.01;
   const places = cercles();
-  const start = Date.UTC(2000, 0, 1);
+  // One round a day from 1980: 5M rows (11,793 rounds) end in 2012, inside any drop's date
+  // horizon, so the bad rows stay the 1% asked for at every size the bench is run at.
+  const start = Date.UTC(1980, 0, 1);
   const out = createWriteStream(path);
   const bad: Record<BadKind, number> = { footnote: 0, place: 0, date: 0 };
   let bytes = 0;

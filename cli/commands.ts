@@ -247,6 +247,7 @@ export async function rebuildCommand(): Promise<void> {
     settings: config.stack,
     topicPrefix: config.topicPrefix,
     path: config.projectionPath,
+    replay: config.rebuildReplay,
     onProgress: (consumed: number, total: number) => {
       if (bar) {
         if (!started) bar.start(total, 0);

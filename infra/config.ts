@@ -59,11 +59,27 @@ export interface TallyConfig {
    * reaches it (TALLY_ENGINE_KAFKA_BROKERS, default KAFKA_BROKERS). @default { kind: 'node' }
    */
   projectionPath?: ProjectionPath;
+  /** Who replays the row topics in a rebuild on the engine path (rebuildReplayFromEnv). @default node */
+  rebuildReplay?: RebuildReplay;
   /** The worker's Kafka producer and where the librdkafka one is built (kafkaProducerFromEnv). @default auto */
   kafkaProducer?: { choice: KafkaProducerChoice; dir: string };
 }
 
 export type ProjectionPath = { kind: 'node' } | { kind: 'engine'; brokers: string[] };
+
+/**
+ * Who replays the row topics in `tally projections rebuild` on the engine path
+ * (TALLY_REBUILD_REPLAY): `node`, the rebuild's own consumer, inserting their messages as they
+ * are; or `clickhouse`, ClickHouse's Kafka engine. @default node
+ */
+export type RebuildReplay = 'node' | 'clickhouse';
+
+export function rebuildReplayFromEnv(env: Env = process.env): RebuildReplay {
+  const text = (env.TALLY_REBUILD_REPLAY ?? '').trim();
+  if (text === '' || text === 'node') return 'node';
+  if (text === 'clickhouse') return 'clickhouse';
+  throw new Error(`TALLY_REBUILD_REPLAY: expected "node" or "clickhouse", found "${text}"`);
+}
 
 /** TALLY_PROJECTION_PATH=node|engine, and for the engine the brokers ClickHouse dials. */
 export function projectionPathFromEnv(env: Env = process.env, kafkaBrokers: readonly string[] = []): ProjectionPath {
@@ -136,6 +152,7 @@ export function configFromEnv(stack: StackSettings, env: Env = process.env, over
     otelEndpoint: otelEndpointFromEnv(env),
     projectionPath: projectionPathFromEnv(env, stack.kafka.brokers),
     kafkaProducer: kafkaProducerFromEnv(env),
+    rebuildReplay: rebuildReplayFromEnv(env),
     ...overrides,
   };
 }
@@ -182,6 +199,7 @@ export function configToEnv(config: TallyConfig): Record<string, string> {
     env.TALLY_PROJECTION_PATH = 'engine';
     env.TALLY_ENGINE_KAFKA_BROKERS = config.projectionPath.brokers.join(',');
   }
+  if (config.rebuildReplay === 'clickhouse') env.TALLY_REBUILD_REPLAY = 'clickhouse';
   if (config.kafkaProducer) {
     env.TALLY_KAFKA_PRODUCER = config.kafkaProducer.choice;
     env.TALLY_KAFKA_CLIENT_DIR = config.kafkaProducer.dir;

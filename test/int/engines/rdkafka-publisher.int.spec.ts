@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import { kafkaFrom } from '../../../adapters/kafka.js';
 import { createPublisher } from '../../../adapters/publisher.js';
-import { loadRdkafka } from '../../../adapters/rdkafka.js';
+import { loadRdkafka, type RdkafkaProducer } from '../../../adapters/rdkafka.js';
 import { topicsFor, type TallyEvent } from '../../../domain/events.js';
 import { kafkaProducerFromEnv } from '../../../infra/config/engines.js';
 import { engineRowRouting, rowTopicsFor } from '../../../projections/engine.js';
@@ -91,4 +91,34 @@ describe('the librdkafka producer (real broker)', () => {
     expect(new Set(rows).size).toBe(events.length);
     expect(Object.values(published.librdkafka.offsets[published.librdkafka.topics[0]!]!)).toEqual(Object.values(published.kafkajs.offsets[published.kafkajs.topics[0]!]!));
   }, 180_000);
+
+  it('acknowledges calls in order: one resolves after the calls in flight before it, and fails with them', async () => {
+    const scope = testScope('rdkafka-order');
+    const kafka = kafkaFrom(scope.stack.kafka, scope.id);
+    // librdkafka acknowledges partitions in any order: a producer whose acknowledgements are held here.
+    const held: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+    const producer: RdkafkaProducer = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      sendBatch: () => new Promise<void>((resolve, reject) => held.push({ resolve, reject })),
+    };
+    const prefix = `${scope.id}.`;
+    const publisher = await createPublisher(kafka, topicsFor(prefix), { rows: engineRowRouting(prefix), producer });
+    const event = (i: number) => observation({ source: 'dtm', area: 'ML0101', value: i, recordedAt: '2020-05-01T00:00:00Z', rows: [i] });
+    const seen: string[] = [];
+    const first = publisher.publish([event(1)]).then(() => seen.push('first'), (err: Error) => seen.push(`first: ${err.message}`));
+    const second = publisher.publish([event(2)]).then(() => seen.push('second'), (err: Error) => seen.push(`second: ${err.message}`));
+    expect(held).toHaveLength(2);
+    held[1]!.resolve();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toEqual([]);
+    held[0]!.reject(new Error('broker down'));
+    await Promise.all([first, second]);
+    expect(seen).toEqual(['first: broker down', 'second: broker down']);
+    // A call made once those settled starts afresh.
+    const third = publisher.publish([event(3)]);
+    held[2]!.resolve();
+    await expect(third).resolves.toBeUndefined();
+    await publisher.close();
+  });
 });

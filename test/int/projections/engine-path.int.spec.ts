@@ -154,10 +154,10 @@ describe('the engine projection path: ClickHouse projects observations and figur
     expect(toNumber(rows[0]?.n)).toBe(node.observations.length);
   });
 
-  it('rebuilds the same answers on the engine path, and the views fill the rebuilt tables afterwards', async () => {
+  it.each(['clickhouse', 'node'] as const)('rebuilds the same answers on the engine path (row topics replayed by %s), and the views fill the rebuilt tables afterwards', async (replay) => {
     const before = await answers(p!.clickhouse);
-    const result = await rebuildProjections({ settings: p!.config.stack, topicPrefix: p!.config.topicPrefix, path: p!.config.projectionPath });
-    // ClickHouse replayed the row topics: every message of the log counts, theirs included.
+    const result = await rebuildProjections({ settings: p!.config.stack, topicPrefix: p!.config.topicPrefix, path: p!.config.projectionPath, replay });
+    // Every message of the log counts, the row topics' included, whoever replayed them.
     expect(result.consumed).toBe(result.total);
     expect(await rowTopicMessages()).toBeGreaterThan(0);
     expect(await answers(p!.clickhouse)).toEqual(before);
@@ -167,7 +167,7 @@ describe('the engine projection path: ClickHouse projects observations and figur
     // The views write into the live tables by name: after the swap, a new row lands in the rebuilt ones.
     const kafka = kafkaFrom(p!.config.stack.kafka, `${p!.scope.id}-late`);
     const publisher = await createPublisher(kafka, topicsFor(p!.config.topicPrefix), { rows: engineRowRouting(p!.config.topicPrefix) });
-    const late = observation({ source: 'dtm', area: 'ML07', value: 9000, recordedAt: '2020-05-01T00:00:00Z' });
+    const late = observation({ source: 'dtm', area: 'ML07', value: replay === 'node' ? 9001 : 9000, recordedAt: '2020-05-01T00:00:00Z' });
     try {
       await publisher.publish([late]);
     } finally {
@@ -183,7 +183,7 @@ describe('the engine projection path: ClickHouse projects observations and figur
     const before = await answers(p!.clickhouse);
     const unreachable = { kind: 'engine' as const, brokers: ['127.0.0.1:1'] };
     await expect(
-      rebuildProjections({ settings: p!.config.stack, topicPrefix: p!.config.topicPrefix, path: unreachable, engineStallMs: 3000 }),
+      rebuildProjections({ settings: p!.config.stack, topicPrefix: p!.config.topicPrefix, path: unreachable, replay: 'clickhouse', engineStallMs: 3000 }),
     ).rejects.toThrow(/replay the row topics, found \d+ message\(s\) or row\(s\) still missing after 3 s without progress; can ClickHouse reach 127\.0\.0\.1:1\?/);
     expect(await answers(p!.clickhouse)).toEqual(before);
     expect((await rebuildLeftovers()).filter((t) => t.endsWith('_queue') || t.endsWith('_mv'))).toEqual([]);
