@@ -80,6 +80,8 @@ export function ownObservationsWriter(buckets: number, root = tmpdir(), rowOf: (
   const n = Math.max(1, buckets);
   const fds = Array.from({ length: n }, (_, b) => openSync(bucketPath(dir, b), 'w'));
   const buffers: string[][] = Array.from({ length: n }, () => []);
+  // Each line starts with its partition's number within its bucket, so a bucket is read back one partition at a time.
+  const partitions: Array<Map<string, number>> = Array.from({ length: n }, () => new Map());
   const sizes = new Array<number>(n).fill(0);
   let observations = 0;
   let closed = false;
@@ -100,8 +102,12 @@ export function ownObservationsWriter(buckets: number, root = tmpdir(), rowOf: (
   return {
     dir,
     add(o: ObservationRecorded): void {
-      const b = bucketOf(o, n);
-      const line = rowOf(o) + '\n';
+      const key = ownPartitionOf(o);
+      const b = n === 1 ? 0 : fnv1a(key) % n;
+      const numbers = partitions[b]!;
+      let number = numbers.get(key);
+      if (number === undefined) numbers.set(key, (number = numbers.size));
+      const line = `${number}\t${rowOf(o)}\n`;
       buffers[b]!.push(line);
       sizes[b]! += line.length;
       observations++;
@@ -130,16 +136,30 @@ function defaultRow(o: ObservationRecorded): string {
   return JSON.stringify(observationsProjection.toRow(o, { topic: '', partition: -1, offset: '-1', timestamp: o.recordedAt }));
 }
 
-/** One bucket's observations, in write order. */
-export function readBucket(own: OwnObservations, b: number): ObservationRecorded[] {
+/**
+ * One bucket's observations, one partition at a time (in the order the partitions were first
+ * written, each in write order): memory holds the bucket's text and one partition's observations.
+ */
+export function* bucketPartitions(own: OwnObservations, b: number): Generator<ObservationRecorded[]> {
   const text = readFileSync(bucketPath(own.dir, b), 'utf8');
-  const out: ObservationRecorded[] = [];
+  const lines: Array<Array<[number, number]>> = [];
   let start = 0;
   for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-    out.push(observationOfRow(JSON.parse(text.slice(start, end)) as ObservationRow));
+    const tab = text.indexOf('\t', start);
+    const number = Number(text.slice(start, tab));
+    if (tab === -1 || tab > end || !Number.isInteger(number)) throw new Error(`${bucketPath(own.dir, b)}: expected "<partition>\\t<row>" lines, found "${text.slice(start, Math.min(end, start + 80))}"`);
+    (lines[number] ??= []).push([tab + 1, end]);
     start = end + 1;
   }
-  return out;
+  for (const spans of lines) {
+    if (!spans) continue;
+    yield spans.map(([from, to]) => observationOfRow(JSON.parse(text.slice(from, to)) as ObservationRow));
+  }
+}
+
+/** One bucket's observations, partition after partition. */
+export function readBucket(own: OwnObservations, b: number): ObservationRecorded[] {
+  return [...bucketPartitions(own, b)].flat();
 }
 
 export function removeOwnObservations(own: Pick<OwnObservations, 'dir'>): void {

@@ -3,7 +3,7 @@
  * (own-observations.ts), plus only what other drops recorded in the groups it touched: the drop's
  * observations are not read back from ClickHouse, and need not be projected first.
  *
- * One bucket at a time (whole partitions, `ownPartitionOf`), one indicator at a time within it:
+ * One bucket at a time (whole partitions, `ownPartitionOf`), one partition at a time within it:
  * the same observations per partition as `pagesOf` gives the ClickHouse read, so the same figures,
  * discrepancies and events.
  */
@@ -11,9 +11,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ObservationRecorded } from '../domain/events.js';
 import { reconcile, type PreviousState, type ReconcilePolicy, type ReconcileResult } from '../domain/reconcile/index.js';
 import { disaggregationKey } from '../domain/series.js';
-import { groupBy } from '../domain/collections.js';
 import { GROUPS_PER_QUERY, otherDropsObservations, previousStateOfPage } from './clickhouse.js';
-import { readBucket, type OwnObservations } from './own-observations.js';
+import { bucketPartitions, type OwnObservations } from './own-observations.js';
 
 function chunks<T>(xs: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -63,9 +62,11 @@ export async function reconcileOwnObservations(
   plan: (previous: PreviousState, next: ReconcileResult) => Promise<void>,
 ): Promise<string[]> {
   const indicators = new Set<string>();
+  // One partition at a time (a partition is one indicator's): at 5M rows a bucket can hold
+  // several partitions of every round of a cercle, and memory then holds only one of them.
   for (let b = 0; b < own.buckets; b++) {
-    const observations = readBucket(own, b);
-    for (const [indicator, mine] of groupBy(observations, (o) => o.indicator)) {
+    for (const mine of bucketPartitions(own, b)) {
+      const indicator = mine[0]!.indicator;
       indicators.add(indicator);
       const others = await othersOf(client, dropId, indicator, mine);
       // The others are each event once (read like a page) and never the drop's own.

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import {
   ownObservationsWriter,
   ownPartitionOf,
   readBucket,
+  bucketPartitions,
   removeOwnObservations,
   sweepLeftOvers,
 } from '../../../activities/own-observations.js';
@@ -67,12 +68,19 @@ describe("a drop's own observations, kept for its reconcile", () => {
     expect(own).toMatchObject({ buckets: 5, observations: all.length });
     const figures: string[] = [];
     const discrepancies: string[] = [];
+    const partitions = new Set<string>();
     for (let b = 0; b < own.buckets; b++)
-      for (const part of groupBy(readBucket(own, b), (o) => o.indicator).values()) {
+      for (const part of bucketPartitions(own, b)) {
+        // One partition at a time, each whole: never seen in another bucket or another part.
+        const keys = new Set(part.map(ownPartitionOf));
+        expect(keys.size).toBe(1);
+        expect(partitions.has([...keys][0]!)).toBe(false);
+        partitions.add([...keys][0]!);
         const result = reconcile(part, policy);
         figures.push(...result.figures.map((f) => f.eventId));
         discrepancies.push(...result.discrepancies.map((d) => d.eventId));
       }
+    expect(partitions.size).toBe(new Set(all.map(ownPartitionOf)).size);
     expect(figures.sort()).toEqual(whole.figures.map((f) => f.eventId).sort());
     expect(discrepancies.sort()).toEqual(whole.discrepancies.map((d) => d.eventId).sort());
     removeOwnObservations(own);
@@ -113,5 +121,13 @@ describe("a drop's own observations, kept for its reconcile", () => {
     expect(existsSync(old.dir)).toBe(false);
     expect(existsSync(fresh.dir)).toBe(true);
     expect(existsSync(join(dir, 'not-ours'))).toBe(true);
+  });
+
+  it('says which file and line it cannot read', () => {
+    const writer = ownObservationsWriter(1, root());
+    writer.add(mixedObservations()[0]!);
+    const own = writer.finish();
+    writeFileSync(join(own.dir, 'b0.jsonl'), '{"event_id":"x"}\n');
+    expect(() => readBucket(own, 0)).toThrow(`${join(own.dir, 'b0.jsonl')}: expected "<partition>\\t<row>" lines, found "{"event_id":"x"}"`);
   });
 });
