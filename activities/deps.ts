@@ -14,7 +14,7 @@ import { migrate } from '../projections/migrations.js';
 import { applyProjectionPath, engineRowRouting } from '../projections/engine.js';
 import type { TallyConfig } from '../infra/config.js';
 import { createKafka, createPublisher, type EventPublisher } from '../adapters/publisher.js';
-import { loadRdkafka, type RdkafkaProducer } from '../adapters/rdkafka.js';
+import { publishingClient, type RdkafkaProducer } from '../adapters/rdkafka.js';
 import { kafkaProducerFromEnv } from '../infra/config/engines.js';
 import { activityLogger } from './log.js';
 
@@ -69,16 +69,13 @@ export async function createActivityDeps(config: TallyConfig): Promise<ActivityD
 /** The librdkafka producer where it is wanted and built (TALLY_KAFKA_PRODUCER); undefined: kafkajs. */
 export function librdkafkaProducer(config: Pick<TallyConfig, 'kafkaProducer' | 'stack'>, log: Pick<Logger, 'info' | 'warn'> = activityLogger({})): RdkafkaProducer | undefined {
   const wanted = config.kafkaProducer ?? kafkaProducerFromEnv();
-  if (wanted.choice === 'kafkajs') {
-    log.info('publishing with kafkajs (TALLY_KAFKA_PRODUCER=kafkajs)');
-    return undefined;
+  const chosen = publishingClient(wanted);
+  if (chosen.use === 'librdkafka') {
+    log.info({ librdkafka: chosen.client.librdkafka, dir: chosen.client.dir }, 'publishing with librdkafka');
+    return chosen.client.producer(config.stack.kafka, 'tally-worker');
   }
-  const client = loadRdkafka(wanted.dir);
-  if (!client.loaded) {
-    if (wanted.choice === 'librdkafka') throw new Error(`TALLY_KAFKA_PRODUCER=librdkafka: expected the librdkafka client, found that ${client.reason}`);
-    log.warn({ reason: client.reason }, 'publishing with kafkajs: the librdkafka producer is not available');
-    return undefined;
-  }
-  log.info({ librdkafka: client.librdkafka, dir: client.dir }, 'publishing with librdkafka');
-  return client.producer(config.stack.kafka, 'tally-worker');
+  if (wanted.choice === 'kafkajs') log.info(`publishing with kafkajs (${chosen.reason})`);
+  else if (wanted.choice === 'librdkafka') throw new Error(`TALLY_KAFKA_PRODUCER=librdkafka: expected the librdkafka client, found that ${chosen.reason}`);
+  else log.warn({ reason: chosen.reason }, 'publishing with kafkajs: the librdkafka producer is not available');
+  return undefined;
 }

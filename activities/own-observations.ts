@@ -46,7 +46,11 @@ export function ownPartitionOf(o: Pick<ObservationRecorded, 'indicator' | 'areaL
 }
 
 export function bucketOf(o: Pick<ObservationRecorded, 'indicator' | 'areaLevel' | 'groupKey' | 'disaggregation'>, buckets: number): number {
-  return buckets === 1 ? 0 : fnv1a(ownPartitionOf(o)) % buckets;
+  return bucketOfPartition(ownPartitionOf(o), buckets);
+}
+
+function bucketOfPartition(partition: string, buckets: number): number {
+  return buckets === 1 ? 0 : fnv1a(partition) % buckets;
 }
 
 function bucketPath(dir: string, b: number): string {
@@ -103,7 +107,7 @@ export function ownObservationsWriter(buckets: number, root = tmpdir(), rowOf: (
     dir,
     add(o: ObservationRecorded): void {
       const key = ownPartitionOf(o);
-      const b = n === 1 ? 0 : fnv1a(key) % n;
+      const b = bucketOfPartition(key, n);
       const numbers = partitions[b]!;
       let number = numbers.get(key);
       if (number === undefined) numbers.set(key, (number = numbers.size));

@@ -56,6 +56,18 @@ export function loadRdkafka(dir: string): RdkafkaClient {
 }
 
 /**
+ * The client the worker publishes with, from the setting (`choice`, and `dir` where install.sh
+ * builds librdkafka's): kafkajs when the setting says so or the client cannot be used (`reason`).
+ */
+export function publishingClient(wanted: { choice: 'auto' | 'librdkafka' | 'kafkajs'; dir: string }):
+  | { use: 'librdkafka'; client: Extract<RdkafkaClient, { loaded: true }> }
+  | { use: 'kafkajs'; reason: string } {
+  if (wanted.choice === 'kafkajs') return { use: 'kafkajs', reason: 'TALLY_KAFKA_PRODUCER=kafkajs' };
+  const client = loadRdkafka(wanted.dir);
+  return client.loaded ? { use: 'librdkafka', client } : { use: 'kafkajs', reason: client.reason };
+}
+
+/**
  * Acknowledged by all in-sync replicas, uncompressed, idempotent (librdkafka keeps the order of
  * each partition's messages across its retries), with the Java client's murmur2 partitioner,
  * which kafkajs' default partitioner also is: a key lands on the same partition whichever

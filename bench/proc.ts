@@ -1,6 +1,6 @@
 /** Resident memory of child processes from /proc: VmHWM is the peak, and writing 5 to clear_refs resets it. */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { loadRdkafka } from '../adapters/rdkafka.js';
+import { publishingClient } from '../adapters/rdkafka.js';
 import { kafkaProducerFromEnv } from '../infra/config.js';
 
 export interface Memory {
@@ -73,9 +73,8 @@ export class PeakSampler {
 
 /** The machine, and the client the worker publishes with (TALLY_KAFKA_PRODUCER, and whether librdkafka is built). */
 export function machine(): { nproc: number; memTotalMb: number; cpu: string; kafkaProducer?: string } {
-  const wanted = kafkaProducerFromEnv();
-  const client = wanted.choice === 'kafkajs' ? undefined : loadRdkafka(wanted.dir);
-  const kafkaProducer = client?.loaded ? `librdkafka ${client.librdkafka}` : 'kafkajs';
+  const chosen = publishingClient(kafkaProducerFromEnv());
+  const kafkaProducer = chosen.use === 'librdkafka' ? `librdkafka ${chosen.client.librdkafka}` : 'kafkajs';
   const mem = readFileSync('/proc/meminfo', 'utf8');
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
   return {

@@ -76,7 +76,8 @@ install_rdkafka() {
     say "librdkafka producer: skipped (TALLY_SKIP_RDKAFKA=1); the worker publishes with kafkajs"
     return
   fi
-  if [[ -f "$dir/.complete" ]] && node -e "require(process.argv[1])" "$module" 2>/dev/null; then
+  loads() { node -e "require(process.argv[1])" "$module"; }
+  if [[ -f "$dir/.complete" ]] && loads 2>/dev/null; then
     say "librdkafka producer: reusing $dir"
     return
   fi
@@ -94,7 +95,7 @@ install_rdkafka() {
   if [[ -f "$prefix/include/node/node.h" ]]; then nodedir=(npm_config_nodedir="$prefix"); fi
   if (with_heartbeat "librdkafka producer build" env CKJS_LINKING=dynamic npm_config_build_from_source=true "${nodedir[@]}" \
         npm install --prefix "$dir" --no-audit --no-fund --loglevel=error) \
-     && node -e "require(process.argv[1])" "$module"; then
+     && loads; then
     touch "$dir/.complete"
   else
     rm -rf "$dir"
