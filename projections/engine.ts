@@ -235,7 +235,12 @@ export async function dropEngineProjections(client: ClickHouseClient, database: 
   }
 }
 
-/** Sets up (engine) or tears down (node) ClickHouse's own projections to match the configured path. */
+/**
+ * Sets up (engine) or tears down (node) ClickHouse's own projections to match the configured path.
+ * On the node path a Kafka table left by an earlier engine run would go on writing every row a
+ * second time; the projections' group reads the row topics from the beginning, so dropping it
+ * loses nothing.
+ */
 export async function applyProjectionPath(
   client: ClickHouseClient,
   kafka: Kafka,
@@ -243,6 +248,7 @@ export async function applyProjectionPath(
   setup: Omit<EngineSetup, 'brokers'>,
 ): Promise<void> {
   if (path?.kind === 'engine') await ensureEngineProjections(client, kafka, { ...setup, brokers: path.brokers });
+  else await dropEngineProjections(client, setup.database);
 }
 
 

@@ -10,7 +10,7 @@ import { openClickHouse, selectRows, toNumber, type ClickHouseClient } from '../
 import { kafkaFrom } from '../../../adapters/kafka.js';
 import { createPublisher } from '../../../adapters/publisher.js';
 import { topicsFor } from '../../../domain/events.js';
-import { checkEngineServer, engineRowRouting, ensureEngineProjections } from '../../../projections/engine.js';
+import { applyProjectionPath, checkEngineServer, engineRowRouting, ensureEngineProjections } from '../../../projections/engine.js';
 import { migrate } from '../../../projections/migrations.js';
 import { observation } from './fixtures.js';
 import { waitUntil } from './harness.js';
@@ -189,7 +189,7 @@ describe('the engine projection path: ClickHouse projects observations and figur
     expect((await rebuildLeftovers()).filter((t) => t.endsWith('_queue') || t.endsWith('_mv'))).toEqual([]);
   }, 300_000);
 
-  it('is set up by the worker and the projections at once: both start, and the groups start at the beginning', async () => {
+  it('is set up by the worker and the projections at once (the groups start at the beginning), and torn down on the node path', async () => {
     const db = `${p!.config.stack.clickhouse.database}_twice`;
     const client = await openClickHouse(p!.config.stack.clickhouse, { database: db });
     const prefix = `${p!.config.topicPrefix}twice.`;
@@ -211,6 +211,12 @@ describe('the engine projection path: ClickHouse projects observations and figur
         const rows = await selectRows<{ n: string }>(client, `SELECT count() AS n FROM observations WHERE event_id = ${quoteString(early.eventId)}`);
         return toNumber(rows[0]?.n) > 0;
       });
+      // Back on the node path, the Kafka tables go (they would write every row a second time); the rows stay.
+      await applyProjectionPath(client, kafka, { kind: 'node' }, setup);
+      const left = await selectRows<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = ${quoteString(db)} AND match(name, '_queue$|_mv$') ORDER BY name`);
+      expect(left).toEqual([]);
+      const kept = await selectRows<{ n: string }>(client, `SELECT count() AS n FROM observations WHERE event_id = ${quoteString(early.eventId)}`);
+      expect(toNumber(kept[0]?.n)).toBeGreaterThan(0);
     } finally {
       await client.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(db)}` });
       await client.close();
