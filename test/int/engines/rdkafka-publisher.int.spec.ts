@@ -81,15 +81,29 @@ describe('the librdkafka producer (real broker)', () => {
     const [viaKafkajs, viaRdkafka] = await Promise.all(
       (['kafkajs', 'librdkafka'] as const).map((name) => readAll(kafka, `${scope.id}-${name}`, published[name].topics, Object.values(published[name].offsets[published[name].topics[0]!]!).reduce((n, o) => n + Number(o), 0))),
     );
-    const strip = (seen: Seen[]) => seen.map(({ partition, offset, key, value, headers }) => ({ partition, offset, key, value, headers }));
-    const a = strip(viaKafkajs!.get(published.kafkajs.topics[0]!)!);
-    const b = strip(viaRdkafka!.get(published.librdkafka.topics[0]!)!);
+    // kafkajs' producer is not idempotent: a request it retries after a timeout (on a loaded
+    // machine) is written twice. Its messages are compared as they were first written.
+    const firstWritten = (seen: Seen[]) => {
+      const written = new Set<string>();
+      return seen
+        .map(({ partition, key, value, headers }) => ({ partition, key, value, headers }))
+        .filter((m) => {
+          const id = JSON.stringify(m);
+          return !written.has(id) && written.add(id) !== undefined;
+        });
+    };
+    const rdkafkaSeen = viaRdkafka!.get(published.librdkafka.topics[0]!)!;
+    const a = firstWritten(viaKafkajs!.get(published.kafkajs.topics[0]!)!);
+    const b = firstWritten(rdkafkaSeen);
     expect(a.length).toBeGreaterThan(1);
     expect(b).toEqual(a);
+    // librdkafka's producer is idempotent: each message once, at consecutive offsets from 0 on each partition.
+    expect(rdkafkaSeen).toHaveLength(b.length);
+    for (const m of rdkafkaSeen) expect(Number(m.offset)).toBe(rdkafkaSeen.filter((n) => n.partition === m.partition).indexOf(m));
     // Every observation is in one of them, once, with its key's partition.
     const rows = b.flatMap((m) => m.value.split('\n').map((line) => (JSON.parse(line) as { event_id: string }).event_id));
+    expect(rows).toHaveLength(events.length);
     expect(new Set(rows).size).toBe(events.length);
-    expect(Object.values(published.librdkafka.offsets[published.librdkafka.topics[0]!]!)).toEqual(Object.values(published.kafkajs.offsets[published.kafkajs.topics[0]!]!));
   }, 180_000);
 
   it('acknowledges calls in order: one resolves after the calls in flight before it, and fails with them', async () => {
