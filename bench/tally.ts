@@ -352,7 +352,8 @@ export async function cleanTally(ids: TallyRunIds): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.deleteTopics({ topics: [...Object.values(topicsFor(ids.config.topicPrefix)), ...(engine ? Object.values(rowTopicsFor(ids.config.topicPrefix)) : [])] });
+    // The row topics carry the bulk rows on both paths.
+    await admin.deleteTopics({ topics: [...Object.values(topicsFor(ids.config.topicPrefix)), ...Object.values(rowTopicsFor(ids.config.topicPrefix))] });
     if (engine) await admin.deleteGroups(ENGINE_TABLES.map((t) => engineGroupOf(ids.config.projectionsGroup, t)));
   } catch {
     // best effort: a broker may refuse topic or group deletion
