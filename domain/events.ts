@@ -5,7 +5,10 @@
  *
  * Topics (see TOPICS): tally.drops carries DropReceived/DropProcessed, tally.observations carries
  * ObservationRecorded/RowDuplicated, tally.rejections carries RowRejected, tally.figures carries
- * FigureReconciled/DiscrepancyDetected/DiscrepancyResolved.
+ * FigureReconciled/DiscrepancyDetected/DiscrepancyResolved. The worker publishes the bulk ones
+ * (ObservationRecorded, FigureReconciled, RowRejected, RowDuplicated) as their tables' rows on the
+ * row topics instead (projections/engine.ts); a log written before holds them here as events,
+ * and the projections read both.
  */
 import { z } from 'zod';
 import { DROP_ID_PATTERN, DROP_ID_RULE, PCODE_PATTERN, PCODE_RULE } from './codes.js';

@@ -1,6 +1,8 @@
 /**
- * The engine projection path: observations and figures travel as flat rows (JSONEachRow, one row
- * per line, several lines per message) on their own topics, and ClickHouse projects them itself.
+ * The bulk events travel as flat rows (JSONEachRow, one row per line, several lines per message)
+ * on their own topics: observations and figures, and the rows a drop rejects or finds duplicated
+ * (one event per input row: a drop sent again is all duplicates). On the node path the projections
+ * insert those messages as they are; on the engine path ClickHouse projects them itself.
  * Per table, a Kafka-engine table (`<table>_queue`) reads the row topic under its own consumer
  * group, and a materialized view (`<table>_mv`) writes what it reads into the live
  * ReplacingMergeTree table, by name (so a rebuild's RENAME swaps the target too).
@@ -30,25 +32,29 @@ import { selectRows } from '../adapters/clickhouse.js';
 import { commitGroupOffsets, ensureTopics } from '../adapters/kafka.js';
 import type { RowRouting } from '../adapters/publisher.js';
 import { quoteIdentifier, quoteString, quoteTable } from '../adapters/sql.js';
+import { duplicatesProjection } from './duplicates.js';
 import { figuresProjection } from './figures.js';
 import { observationsProjection } from './observations.js';
+import { rejectionsProjection } from './rejections.js';
 import type { AnyProjection, EventMeta } from './projection.js';
 import { columnsSql, type TableName } from './schema.js';
 
-/** The tables ClickHouse fills itself on the engine path, with the event type of each. */
-export const ENGINE_TABLES = ['observations', 'figures'] as const satisfies readonly TableName[];
+/** The tables whose events travel as rows (ClickHouse fills them itself on the engine path), with the event type of each. */
+export const ENGINE_TABLES = ['observations', 'figures', 'rejections', 'duplicates'] as const satisfies readonly TableName[];
 export type EngineTable = (typeof ENGINE_TABLES)[number];
 
 const PROJECTION_OF: Record<EngineTable, { type: TallyEventType; projection: AnyProjection }> = {
   observations: { type: 'ObservationRecorded', projection: observationsProjection },
   figures: { type: 'FigureReconciled', projection: figuresProjection },
+  rejections: { type: 'RowRejected', projection: rejectionsProjection },
+  duplicates: { type: 'RowDuplicated', projection: duplicatesProjection },
 };
 
 export type RowTopics = Record<EngineTable, string>;
 
-/** The row topics under a prefix: `tally.rows.observations`, `tally.rows.figures`. */
+/** The row topics under a prefix: `tally.rows.<table>` for each of ENGINE_TABLES. */
 export function rowTopicsFor(prefix = ''): RowTopics {
-  return { observations: `${prefix}tally.rows.observations`, figures: `${prefix}tally.rows.figures` };
+  return Object.fromEntries(ENGINE_TABLES.map((t) => [t, `${prefix}tally.rows.${t}`])) as RowTopics;
 }
 
 /**
@@ -109,7 +115,7 @@ export function engineRowRouting(prefix = ''): RowRouting & { keep(event: TallyE
       const where = `${event.type} ${String((event as { eventId?: unknown }).eventId)}${issue ? ` at ${issue.path.join('.') || '(root)'}` : ''}`;
       throw new Error(`engine rows: expected a valid ${event.type}, found ${issue?.message ?? 'an invalid event'} (${where})`);
     }
-    const meta: EventMeta = { topic: topics[table], partition: -1, offset: '-1', timestamp: parsed.data.type === 'ObservationRecorded' || parsed.data.type === 'FigureReconciled' ? parsed.data.recordedAt : '' };
+    const meta: EventMeta = { topic: topics[table], partition: -1, offset: '-1', timestamp: 'recordedAt' in parsed.data ? parsed.data.recordedAt : '' };
     return JSON.stringify(PROJECTION_OF[table].projection.toRow(parsed.data, meta));
   }
 }

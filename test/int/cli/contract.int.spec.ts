@@ -237,8 +237,8 @@ describe('tally query, discrepancies, rejections and status on the dtm and cmp e
     expect(status.worker.error).toBeUndefined();
     expect(status.worker.taskQueue).toBe(p.config.taskQueue);
     expect(status.worker.pollers).toBeGreaterThan(0);
-    // The four event topics, and on the node path the two row topics the projections also read.
-    expect(status.consumerLag.length).toBe(p.config.projectionPath?.kind === 'engine' ? 4 : 6);
+    // The four event topics, and on the node path the four row topics the projections also read.
+    expect(status.consumerLag.length).toBe(p.config.projectionPath?.kind === 'engine' ? 4 : 8);
     for (const lag of status.consumerLag) {
       expect(lag.topic.startsWith(p.config.topicPrefix)).toBe(true);
       expect(lag.lag).toBeGreaterThanOrEqual(0);
@@ -253,7 +253,7 @@ describe('tally query, discrepancies, rejections and status on the dtm and cmp e
     const run = await runTally(['status', '--json'], { ...p.env, TALLY_TOPIC_PREFIX: `${p.config.topicPrefix}empty-` });
     expectOk(run);
     const status = json<{ consumerLag: Array<{ topic: string; lag: number; end: number; committed: number }> }>(run);
-    expect(status.consumerLag.length).toBe(p.config.projectionPath?.kind === 'engine' ? 4 : 6);
+    expect(status.consumerLag.length).toBe(p.config.projectionPath?.kind === 'engine' ? 4 : 8);
     expect(status.consumerLag.every((l) => l.end === 0 && l.committed === 0 && l.lag === 0)).toBe(true);
     expect(status.consumerLag.every((l) => l.topic.startsWith(`${p.config.topicPrefix}empty-`))).toBe(true);
     expect(run.stderr).not.toMatch(/does not host this topic-partition|"level":"ERROR"/);

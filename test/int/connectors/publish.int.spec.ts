@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
-import { TallyEvent, topicsFor, type ObservationRecorded, type RowDuplicated, type RowRejected, type Topics } from '../../../domain/events.js';
+import { TallyEvent, topicsFor, type ObservationRecorded, type Topics } from '../../../domain/events.js';
 import { ingestOne, type IngestSummary } from '../../../cli/ingest.js';
 import { kafkaFrom } from '../../../adapters/kafka.js';
 import { eventsOfMessage } from '../../../projections/apply.js';
@@ -152,13 +152,13 @@ describe('publishing a DTM drop to the real Kafka', () => {
   });
 
   it('publishes exactly the expected event types on each topic, each valid and labelled with its type', () => {
-    // The 9 observations and 9 figures, as rows on their own topics; nothing else there.
+    // The 9 observations, 9 figures, 2 duplicates and the rejection, as rows on their own topics; nothing else there.
     expect(countBy(first)).toEqual({
       [topics.drops]: { DropReceived: 1, DropProcessed: 1 },
-      [topics.observations]: { RowDuplicated: 2 },
-      [topics.rejections]: { RowRejected: 1 },
       [rowTopics.observations]: { ObservationRecorded: 9 },
       [rowTopics.figures]: { FigureReconciled: 9 },
+      [rowTopics.duplicates]: { RowDuplicated: 2 },
+      [rowTopics.rejections]: { RowRejected: 1 },
     });
     for (const r of rowsOf(first, 'observations')) expect(r.row).toMatchObject({ drop_id: summary.dropId, source: 'dtm', indicator: 'idps' });
     for (const r of rowsOf(first, 'figures')) expect(r.row).toMatchObject({ indicator: 'idps', chosen_source: 'dtm' });
@@ -179,8 +179,9 @@ describe('publishing a DTM drop to the real Kafka', () => {
           expect(r.key).toBe(summary.dropId);
       }
     }
-    // A row keeps its event's key: the series group, its `group_key` column.
-    for (const r of first.rows) expect(r.key).toBe(r.row.group_key);
+    // A row keeps its event's key: the series group (its `group_key` column), or the drop.
+    for (const r of first.rows) expect(r.key).toBe(r.typeHeader === 'RowDuplicated' || r.typeHeader === 'RowRejected' ? summary.dropId : r.row.group_key);
+    expect(first.rows.filter((r) => r.key === summary.dropId)).toHaveLength(3);
     const observationKeys = rowsOf(first, 'observations').map((r) => r.key);
     expect(observationKeys).toHaveLength(9);
     expect(new Set(observationKeys).size).toBe(9);
@@ -208,18 +209,19 @@ describe('publishing a DTM drop to the real Kafka', () => {
     expect(byArea.get('MLI')).toMatchObject({ rows: [15], value: 160180, areaLevel: 0 });
     expect(byArea.has('ML03')).toBe(false);
 
-    const duplicates = ofType(first.events, 'RowDuplicated')
-      .map((r): RowDuplicated => r.event)
+    // Duplicates and rejections as the rows of their tables.
+    const duplicates = rowsOf(first, 'duplicates')
+      .map(({ row }) => ({ row: Number(row.row), reason: String(row.reason), observationId: String(row.observation_id), dropId: String(row.drop_id) }))
       .sort((a, b) => a.row - b.row);
-    expect(duplicates.map((d) => [d.row, d.reason])).toEqual([
-      [6, 'assessment_copy'],
-      [12, 'repeated_row'],
+    expect(duplicates.map((d) => [d.row, d.reason, d.dropId])).toEqual([
+      [6, 'assessment_copy', summary.dropId],
+      [12, 'repeated_row', summary.dropId],
     ]);
     expect(duplicates.find((d) => d.row === 6)!.observationId).toBe(byArea.get('ML07')!.observationId);
     expect(duplicates.find((d) => d.row === 12)!.observationId).toBe(byArea.get('ML09')!.observationId);
 
-    const [rejection] = ofType(first.events, 'RowRejected').map((r): RowRejected => r.event);
-    expect(rejection).toMatchObject({ row: 14, found: 'Not available', dropId: summary.dropId });
+    const [rejection] = rowsOf(first, 'rejections').map(({ row }) => row);
+    expect(rejection).toMatchObject({ row: 14, found: 'Not available', drop_id: summary.dropId, source: 'dtm' });
   });
 
   it('publishes no event with a new id when the same drop comes again, as the same workflow or a rerun of its ingestion', async () => {

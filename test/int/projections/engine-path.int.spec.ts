@@ -15,7 +15,7 @@ import { migrate } from '../../../projections/migrations.js';
 import { observation } from './fixtures.js';
 import { waitUntil } from './harness.js';
 import { quoteIdentifier, quoteString } from '../../../adapters/sql.js';
-import { engineGroupOf, rowTopicsFor } from '../../../projections/engine.js';
+import { engineGroupOf, rowTopicsFor, type EngineTable } from '../../../projections/engine.js';
 import { listDiscrepancies, listDrops, listRejections, queryFigures } from '../../../projections/queries.js';
 import { rebuildProjections } from '../../../projections/rebuild.js';
 import type { IngestDropResult } from '../../../workflows/ingest-drop.js';
@@ -127,20 +127,22 @@ describe('the engine projection path: ClickHouse projects observations and figur
     expect(engine).toEqual(node);
   }, 300_000);
 
-  it('had ClickHouse read the row topics: its Kafka tables, its group at the end of them, no observation on the event topic', async () => {
+  it('had ClickHouse read the row topics: its Kafka tables, their groups at the end of them, every row in its table', async () => {
     const client = p!.clickhouse;
     const db = p!.config.stack.clickhouse.database;
     const tables = (await selectRows<{ name: string; engine: string }>(client, `SELECT name, engine FROM system.tables WHERE database = ${quoteString(db)} AND name LIKE '%_queue' ORDER BY name`));
     expect(tables).toEqual([
+      { name: 'duplicates_queue', engine: 'Kafka' },
       { name: 'figures_queue', engine: 'Kafka' },
       { name: 'observations_queue', engine: 'Kafka' },
+      { name: 'rejections_queue', engine: 'Kafka' },
     ]);
     const kafka = kafkaFrom(p!.config.stack.kafka, `${p!.scope.id}-check`);
     const admin = kafka.admin();
     await admin.connect();
     try {
       const topics = rowTopicsFor(p!.config.topicPrefix);
-      for (const [table, topic] of Object.entries(topics) as Array<['observations' | 'figures', string]>) {
+      for (const [table, topic] of Object.entries(topics) as Array<[EngineTable, string]>) {
         const ends = await admin.fetchTopicOffsets(topic);
         const committed = (await admin.fetchOffsets({ groupId: engineGroupOf(p!.config.projectionsGroup, table), topics: [topic] }))[0]!.partitions;
         const end = ends.reduce((n, e) => n + Number(e.high), 0);
@@ -152,6 +154,10 @@ describe('the engine projection path: ClickHouse projects observations and figur
     }
     const rows = await selectRows<{ n: string }>(client, 'SELECT uniqExact(event_id) AS n FROM observations');
     expect(toNumber(rows[0]?.n)).toBe(node.observations.length);
+    // Rejections and duplicates came through ClickHouse's own Kafka tables too: one row per rejected or duplicated row.
+    const counted = await selectRows<{ r: string; d: string }>(client, 'SELECT (SELECT uniqExact(event_id) FROM rejections) AS r, (SELECT uniqExact(event_id) FROM duplicates) AS d');
+    const results = nodeResults.reduce((n, r) => ({ rejected: n.rejected + r.rejected, duplicates: n.duplicates + r.duplicates }), { rejected: 0, duplicates: 0 });
+    expect({ rejected: toNumber(counted[0]?.r), duplicates: toNumber(counted[0]?.d) }).toEqual(results);
   });
 
   it.each(['clickhouse', 'node'] as const)('rebuilds the same answers on the engine path (row topics replayed by %s), and the views fill the rebuilt tables afterwards', async (replay) => {

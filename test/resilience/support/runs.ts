@@ -16,6 +16,7 @@ import { quoteTable } from '../../../adapters/sql.js';
 import { createKafka, groupCaughtUp } from '../../../adapters/publisher.js';
 import { INDICATOR_CODES } from '../../../domain/indicators.js';
 import { topicsFor } from '../../../domain/events.js';
+import { rowTopicsFor } from '../../../projections/engine.js';
 import { listDiscrepancies, listDrops, listRejections, queryFigures, type DiscrepancyRow, type DropRow, type FigureRow, type RejectionRow } from '../../../projections/queries.js';
 import type { ingestDropWorkflow, IngestDropResult } from '../../../workflows/index.js';
 import { testScope } from '../../support/isolation.js';
@@ -151,7 +152,9 @@ export async function untilProjected(config: TallyConfig, timeoutMs = 120_000): 
   await admin.connect();
   try {
     const offsets: Record<string, Record<number, string>> = {};
-    for (const topic of Object.values(topicsFor(config.topicPrefix))) {
+    // On the node path the projections' group reads the row topics too.
+    const rowTopics = config.projectionPath?.kind === 'engine' ? [] : Object.values(rowTopicsFor(config.topicPrefix));
+    for (const topic of [...Object.values(topicsFor(config.topicPrefix)), ...rowTopics]) {
       offsets[topic] = Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.high]));
     }
     const deadline = Date.now() + timeoutMs;
@@ -164,13 +167,13 @@ export async function untilProjected(config: TallyConfig, timeoutMs = 120_000): 
   }
 }
 
-/** Events on the run's topics (the sum of the partitions' end offsets). */
+/** Messages on the run's event and row topics (the sum of the partitions' end offsets). */
 export async function eventsOnLog(config: TallyConfig): Promise<number> {
   const admin = createKafka(config.stack.kafka, `${config.taskQueue}-count`).admin();
   await admin.connect();
   try {
     let n = 0;
-    for (const topic of Object.values(topicsFor(config.topicPrefix))) {
+    for (const topic of [...Object.values(topicsFor(config.topicPrefix)), ...Object.values(rowTopicsFor(config.topicPrefix))]) {
       const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
       n += offsets.reduce((sum, o) => sum + Number(o.high), 0);
     }
