@@ -1,11 +1,9 @@
 /** The actions behind each `tally` command. */
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { SingleBar, Presets } from 'cli-progress';
 import { waitWithProgress } from './progress.js';
 import type { TallyConfig } from '../infra/config.js';
 import { openClickHouse } from '../adapters/clickhouse.js';
 import { listDiscrepancies, listRejections, queryFigures } from '../projections/queries.js';
-import { rebuildProjections } from '../projections/rebuild.js';
 import { getProfile, loadProfiles } from '../connectors/profiles.js';
 import { pollSourceWorkflow } from '../workflows/index.js';
 import { CliError, EXIT, MAX_LINE_CHARS, oneLine, resolveConfig, temporalClient } from './context.js';
@@ -236,32 +234,6 @@ export async function scheduleRemoveCommand(opts: { source: string } & ApiCliOpt
 }
 
 // ---- projections rebuild / run --------------------------------------------------------------
-
-export async function rebuildCommand(): Promise<void> {
-  const config = resolveConfig();
-  const tty = process.stderr.isTTY;
-  const bar = tty ? new SingleBar({ format: 'rebuild [{bar}] {value}/{total} events' }, Presets.shades_classic) : undefined;
-  let started = false;
-  let lastLine = 0;
-  const result = await rebuildProjections({
-    settings: config.stack,
-    topicPrefix: config.topicPrefix,
-    path: config.projectionPath,
-    replay: config.rebuildReplay,
-    onProgress: (consumed: number, total: number) => {
-      if (bar) {
-        if (!started) bar.start(total, 0);
-        started = true;
-        bar.update(consumed);
-      } else if (Date.now() - lastLine > 1000 || consumed === total) {
-        lastLine = Date.now();
-        console.error(`rebuild: ${consumed}/${total} events`);
-      }
-    },
-  });
-  bar?.stop();
-  console.log(`rebuilt the projections: ${JSON.stringify(result)}`);
-}
 
 export async function runCommand(dir: string, opts: { keep?: boolean; json?: boolean }): Promise<void> {
   const { runMainJob } = await import('./run.js');

@@ -1,7 +1,6 @@
 /** Where the CLI finds the engines: existing clusters (TALLY_STACK=external) or the stack `tally up` started. */
 import type { Client } from '@temporalio/client';
 import { capText, RefusedError } from '../domain/errors.js';
-import { temporalClient as clientFor } from '../adapters/temporal.js';
 import { readStackState, type StackSettings } from '../infra/stack/index.js';
 import { configFromEnv, isExternalStack, settingsFromEnv, stackDirFromEnv, type TallyConfig } from '../infra/config.js';
 import { redactText, secretValues } from '../adapters/redact.js';
@@ -39,7 +38,9 @@ export function resolveConfig(): TallyConfig {
   return configFromEnv(resolveSettings());
 }
 
+/** Loaded when a command needs it: the Temporal client is the heaviest part of the CLI to load. */
 export async function temporalClient(config: TallyConfig): Promise<{ client: Client; close(): Promise<void> }> {
+  const { temporalClient: clientFor } = await import('../adapters/temporal.js');
   return clientFor(config.stack.temporal);
 }
 
