@@ -69,19 +69,23 @@ export interface RebuildResult {
 type Offsets = Map<string, bigint>;
 const at = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
-async function endOffsets(kafka: Kafka, topics: readonly string[]): Promise<{ ends: Offsets; total: number }> {
+/** Each partition's end and first offsets, read once for all topics at once, and the messages between them. */
+async function logOffsets(kafka: Kafka, topics: readonly string[]): Promise<{ ends: Offsets; lows: Offsets; total: number }> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const ends: Offsets = new Map();
+    const lows: Offsets = new Map();
     let total = 0;
-    for (const topic of topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) {
+    const fetched = await Promise.all(topics.map(async (topic) => [topic, await admin.fetchTopicOffsets(topic)] as const));
+    for (const [topic, partitions] of fetched) {
+      for (const p of partitions) {
         ends.set(at(topic, p.partition), BigInt(p.high));
+        lows.set(at(topic, p.partition), BigInt(p.low));
         total += Number(BigInt(p.high) - BigInt(p.low));
       }
     }
-    return { ends, total };
+    return { ends, lows, total };
   } finally {
     await admin.disconnect();
   }
@@ -94,18 +98,6 @@ function reached(targets: Offsets, positions: Offsets, lows: Offsets): boolean {
     if (position < target) return false;
   }
   return true;
-}
-
-async function lowOffsets(kafka: Kafka, topics: readonly string[]): Promise<Offsets> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const lows: Offsets = new Map();
-    for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) lows.set(at(topic, p.partition), BigInt(p.low));
-    return lows;
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /** One RENAME for all tables; a live table dropped meanwhile is simply replaced. */
@@ -194,14 +186,17 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
   let replay: EngineReplay | undefined;
   let consumer: Consumer | undefined;
   try {
-    await migrate(client, database);
-    await ensureTopics(kafka, topics);
-    for (const t of TABLES) {
-      await client.command({ query: `DROP TABLE IF EXISTS ${quoteTable(database, `${t}_rebuild`)}` });
-      await client.command({ query: createTableSql(database, t, `${t}_rebuild`) });
-    }
-    const { ends: replayTargets, total } = await endOffsets(kafka, topics);
-    const lows = await lowOffsets(kafka, topics);
+    await Promise.all([migrate(client, database), ensureTopics(kafka, topics)]);
+    // The rebuild's tables and the log's offsets side by side: the set-up is round trips, not work.
+    const [{ ends: replayTargets, lows, total }] = await Promise.all([
+      logOffsets(kafka, topics),
+      Promise.all(
+        TABLES.map(async (t) => {
+          await client.command({ query: `DROP TABLE IF EXISTS ${quoteTable(database, `${t}_rebuild`)}` });
+          await client.command({ query: createTableSql(database, t, `${t}_rebuild`) });
+        }),
+      ),
+    ]);
     const positions: Offsets = new Map();
     /** Row-topic messages ClickHouse replays (engine path); what its groups have not committed yet is the rest. */
     let rowMessages = 0;
@@ -316,7 +311,7 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
       await swapTables(client, database);
       phase = 'catchup';
       log.info({ consumed: consumed + replayed, total }, 'rebuilt tables swapped in; catching up');
-      return (await endOffsets(kafka, topics)).ends;
+      return (await logOffsets(kafka, topics)).ends;
     });
     if (!reached(catchUpTargets, positions, lows)) await startConsumer();
     // ClickHouse's replay consumers close (about 3 s each on 18.16) while the catch-up runs.
