@@ -322,9 +322,9 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
     await gate.exclusive(async () => {
       phase = 'done';
     });
-    await consumer?.disconnect();
+    // The group leaves while the swapped-out tables go.
+    await Promise.all([consumer?.disconnect(), ...TABLES.map((t) => client.command({ query: `DROP TABLE IF EXISTS ${quoteTable(database, `${t}_old`)}` }))]);
     consumer = undefined;
-    for (const t of TABLES) await client.command({ query: `DROP TABLE IF EXISTS ${quoteTable(database, `${t}_old`)}` });
     await closing;
     await deleteGroups(kafka, [groupId, ...Object.values(replay?.groups ?? {})], log);
     progress();
